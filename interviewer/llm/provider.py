@@ -1,0 +1,156 @@
+"""The one way this project talks to a model: the OpenAI protocol through langchain-openai.
+
+`LLMRuntime` turns settings into `ChatOpenAI` runnables, one per role. For the `local` backend it
+first makes sure the embedded model exists and is verified, then starts llama.cpp's server(s).
+Callers receive the runnable and pass it on; nothing reaches for a global model.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from enum import Enum
+from types import TracebackType
+from typing import Any
+
+from langchain_openai import ChatOpenAI
+
+from interviewer.config import Backend, Settings
+from interviewer.llm.local import LocalServer
+from interviewer.llm.model_files import ModelCheck, ensure_model
+
+# llama.cpp needs *some* bearer token; it checks none. Never a real key.
+PLACEHOLDER_KEY = "sk-local-no-key-required"
+
+
+class Role(str, Enum):
+    INTERVIEWER = "interviewer"
+    EVALUATOR = "evaluator"
+
+
+def make_chat_model(
+    *,
+    base_url: str | None,
+    api_key: str | None,
+    model: str,
+    openai_native: bool,
+    temperature: float = 0.7,
+    max_tokens: int | None = None,
+    timeout: float = 120.0,
+    max_retries: int = 2,
+    streaming: bool = False,
+) -> ChatOpenAI:
+    """Build a ChatOpenAI for any OpenAI-protocol server.
+
+    Non-OpenAI servers get the Chat Completions API (they don't implement Responses), and
+    `max_tokens` inside the request body, because llama.cpp ignores `max_completion_tokens`.
+    """
+    kwargs: dict[str, Any] = {
+        "model": model,
+        "api_key": api_key or PLACEHOLDER_KEY,
+        "temperature": temperature,
+        "timeout": timeout,
+        "max_retries": max_retries,
+        "streaming": streaming,
+    }
+    if base_url:
+        kwargs["base_url"] = base_url
+    if openai_native:
+        if max_tokens is not None:
+            kwargs["max_tokens"] = max_tokens
+    else:
+        kwargs["use_responses_api"] = False
+        kwargs["stream_usage"] = False
+        if max_tokens is not None:
+            kwargs["extra_body"] = {"max_tokens": max_tokens}
+    return ChatOpenAI(**kwargs)
+
+
+class LLMRuntime:
+    """Owns the model servers for one process (app, CLI run or test session)."""
+
+    def __init__(self, settings: Settings, progress: Callable[[str], None] = lambda _: None) -> None:
+        self.settings = settings
+        self.progress = progress
+        self.model_check: ModelCheck | None = None
+        self.servers: dict[Role, LocalServer] = {}
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def start(self) -> "LLMRuntime":
+        s = self.settings
+        if s.backend is not Backend.LOCAL or self.servers:
+            return self
+        self.model_check = ensure_model(s.cache_dir, s.model_path, s.model_wheels_dir, self.progress)
+        roles = [Role.INTERVIEWER, Role.EVALUATOR] if s.local_separate_evaluator else [Role.INTERVIEWER]
+        # Split the cores between the servers so the interviewer never queues behind the judge.
+        threads = s.local_threads or max(1, (os.cpu_count() or 1) // len(roles))
+        logs = s.cache_dir / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        try:
+            for role in roles:
+                self.progress(f"starting the embedded model server for the {role.value}")
+                server = LocalServer(
+                    self.model_check.path,
+                    n_ctx=s.local_n_ctx,
+                    n_threads=threads,
+                    alias=s.model_name,
+                    startup_timeout=s.local_startup_timeout,
+                    log_path=logs / f"llama-server-{role.value}.log",
+                )
+                self.servers[role] = server.start()
+        except Exception:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        for server in self.servers.values():
+            server.stop()
+        self.servers.clear()
+
+    def __enter__(self) -> "LLMRuntime":
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    # -- models ----------------------------------------------------------------------------
+    def base_url(self, role: Role = Role.INTERVIEWER) -> str | None:
+        s = self.settings
+        if s.backend is Backend.LOCAL:
+            server = self.servers.get(role) or self.servers.get(Role.INTERVIEWER)
+            if server is None:
+                raise RuntimeError("LLMRuntime.start() must run before asking for a local model")
+            return server.base_url
+        return s.base_url
+
+    def chat_model(
+        self,
+        role: Role = Role.INTERVIEWER,
+        *,
+        temperature: float | None = None,
+        max_tokens: int | None = None,
+        streaming: bool = False,
+    ) -> ChatOpenAI:
+        s = self.settings
+        default_temperature = 0.0 if role is Role.EVALUATOR else 0.7
+        return make_chat_model(
+            base_url=self.base_url(role),
+            api_key=s.secret_key(),
+            model=s.evaluator_model_name if role is Role.EVALUATOR else s.model_name,
+            openai_native=s.backend is Backend.OPENAI,
+            temperature=default_temperature if temperature is None else temperature,
+            max_tokens=max_tokens,
+            timeout=s.request_timeout,
+            max_retries=s.max_retries,
+            streaming=streaming,
+        )
+
+    def describe(self) -> str:
+        text = self.settings.describe()
+        if self.model_check is not None:
+            state = "sha256 verified" if self.model_check.verified else "custom GGUF, not pinned"
+            text += f" ({self.model_check.path.name}, {state})"
+        return text

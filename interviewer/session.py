@@ -1,0 +1,183 @@
+"""The interview state: one JSON-serialisable pydantic model shared by the CLI, the app and tests.
+
+Everything the report needs lives here (transcript, evaluations, probe reasons, persona changes),
+so a session file alone regenerates any report and a resumed thread loses nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = 1
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _id() -> str:
+    return uuid.uuid4().hex
+
+
+class Dimension(str, Enum):
+    HONESTY = "honesty"
+    ROOT_CAUSE = "root_cause"
+    STORYTELLING = "storytelling"
+
+
+DIMENSIONS: tuple[Dimension, ...] = tuple(Dimension)
+
+
+class EvalStatus(str, Enum):
+    PENDING = "pending"  # scoring has not finished (or not started) yet
+    OK = "ok"
+    UNAVAILABLE = "unavailable"  # the model failed; shown as such, never as a number
+
+
+class Evaluation(BaseModel):
+    """The evaluator's verdict on one answer. Mirrors the `interviewer score` line format."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: EvalStatus = EvalStatus.PENDING
+    honesty: int | None = Field(default=None, ge=1, le=5)
+    root_cause: int | None = Field(default=None, ge=1, le=5)
+    storytelling: int | None = Field(default=None, ge=1, le=5)
+    evidence: dict[str, list[str]] = Field(default_factory=dict)
+    rationale: dict[str, str] = Field(default_factory=dict)
+    flags: list[str] = Field(default_factory=list)
+    error: str | None = None
+    attempts: int = 0
+
+    def score(self, dim: Dimension | str) -> int | None:
+        return getattr(self, Dimension(dim).value)
+
+    def scores(self) -> dict[str, int | None]:
+        return {d.value: self.score(d) for d in DIMENSIONS}
+
+
+class Speaker(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    role: str = ""
+
+
+class TurnKind(str, Enum):
+    QUESTION = "question"  # a main question from the plan
+    PROBE = "probe"  # a how/why follow-up on the previous answer
+    REPROMPT = "reprompt"  # a gentle nudge after an empty answer; consumes no question
+    CLOSING = "closing"
+    ANSWER = "answer"
+    NOTICE = "notice"  # system notices shown to the candidate (truncation, persona switch)
+
+
+class Turn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(default_factory=_id)
+    role: Literal["interviewer", "candidate", "system"]
+    kind: TurnKind
+    text: str
+    speaker: Speaker | None = None  # which interviewer spoke (panel members differ)
+    persona: str = ""  # persona id at the time of this turn
+    question_id: str | None = None  # the plan item this turn belongs to
+    probe_reason: str | None = None  # why a follow-up was asked (shown in the report)
+    probe_kind: str | None = None  # why / how_found / prevention / own_part / lesson / impact
+    target_dimension: Dimension | None = None
+    truncated_for_model: bool = False  # answer was cut for the model; `text` stays whole
+    evaluation: Evaluation | None = None  # on candidate answers only
+    created_at: datetime = Field(default_factory=_now)
+
+
+class PlanItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    phase: str  # opening, about_you, deep_dive, behavioural, technical, your_questions, close
+    topic: str  # what to ask about; the model phrases it in the persona's voice
+    owner: str | None = None  # panel member who asks it
+    asked: bool = False
+    probes: int = 0
+
+
+class CandidateContext(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: str = "Software engineer"
+    level: str = "mid-level"
+    job_description: str = ""
+    resume: str = ""
+
+
+class Session(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    schema_version: int = SCHEMA_VERSION
+    id: str = Field(default_factory=_id)
+    user_id: str = "local"
+    persona: str = "friendly-team"
+    persona_changes: list[tuple[int, str]] = Field(default_factory=list)  # (turn index, persona)
+    context: CandidateContext = Field(default_factory=CandidateContext)
+    plan: list[PlanItem] = Field(default_factory=list)
+    position: int = 0  # index into plan of the current main question
+    turns: list[Turn] = Field(default_factory=list)
+    finished: bool = False
+    created_at: datetime = Field(default_factory=_now)
+    updated_at: datetime = Field(default_factory=_now)
+
+    # -- mutation helpers: every change goes through these so `updated_at` stays honest -----
+    def add_turn(self, turn: Turn) -> Turn:
+        if not turn.persona:
+            turn.persona = self.persona
+        self.turns.append(turn)
+        self.updated_at = _now()
+        return turn
+
+    def switch_persona(self, persona: str) -> None:
+        if persona != self.persona:
+            self.persona = persona
+            self.persona_changes.append((len(self.turns), persona))
+            self.updated_at = _now()
+
+    def set_evaluation(self, turn_id: str, evaluation: Evaluation) -> None:
+        for turn in self.turns:
+            if turn.id == turn_id:
+                turn.evaluation = evaluation
+                self.updated_at = _now()
+                return
+        raise KeyError(turn_id)
+
+    # -- views ---------------------------------------------------------------------------
+    def answers(self) -> list[Turn]:
+        return [t for t in self.turns if t.role == "candidate"]
+
+    def questions(self) -> list[Turn]:
+        return [t for t in self.turns if t.role == "interviewer"]
+
+    def pending_evaluations(self) -> list[Turn]:
+        return [
+            t
+            for t in self.answers()
+            if t.evaluation is None or t.evaluation.status is not EvalStatus.OK
+        ]
+
+    def question_for(self, answer: Turn) -> Turn | None:
+        """The interviewer turn an answer replies to."""
+        index = self.turns.index(answer)
+        for turn in reversed(self.turns[:index]):
+            if turn.role == "interviewer":
+                return turn
+        return None
+
+    def to_json(self) -> str:
+        return self.model_dump_json(indent=2)
+
+    @classmethod
+    def from_json(cls, data: str | bytes) -> "Session":
+        return cls.model_validate_json(data)

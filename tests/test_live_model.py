@@ -1,0 +1,52 @@
+"""The default path, proven on every CI run: the embedded model really starts and answers."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from interviewer.cli import main
+from interviewer.llm.provider import LLMRuntime, Role
+
+pytestmark = pytest.mark.live
+
+
+def test_embedded_server_answers_through_langchain_openai(live_runtime: LLMRuntime) -> None:
+    assert live_runtime.model_check is not None and live_runtime.model_check.verified
+    for server in live_runtime.servers.values():
+        assert server.healthy()
+        assert server.base_url.startswith("http://127.0.0.1:")
+    model = live_runtime.chat_model(Role.INTERVIEWER, temperature=0, max_tokens=40)
+    reply = model.invoke(
+        [("system", "You are a job interviewer. Reply with one short question."), ("human", "Hi, I'm ready.")]
+    )
+    assert isinstance(reply.content, str) and len(reply.content.strip()) > 5
+
+
+def test_max_tokens_is_enforced_by_the_embedded_server(live_runtime: LLMRuntime) -> None:
+    model = live_runtime.chat_model(Role.EVALUATOR, temperature=0, max_tokens=5)
+    reply = model.invoke("Count from one to fifty in words, separated by commas.")
+    assert reply.response_metadata.get("finish_reason") == "length"
+
+
+def test_streaming_yields_several_chunks(live_runtime: LLMRuntime) -> None:
+    model = live_runtime.chat_model(Role.INTERVIEWER, temperature=0, max_tokens=30, streaming=True)
+    chunks = [c.content for c in model.stream("Say hello to the candidate in one sentence.")]
+    assert len([c for c in chunks if c]) > 2
+
+
+def test_doctor_passes_on_the_real_model(live_runtime: LLMRuntime) -> None:
+    result = CliRunner().invoke(main, ["doctor"])
+    assert result.exit_code == 0, result.output
+    assert "matches the pin" in result.output and "cl100k_base, o200k_base" in result.output
+
+
+def test_server_is_gone_after_stop() -> None:
+    from interviewer.config import load_settings
+
+    runtime = LLMRuntime(load_settings(local_separate_evaluator=False)).start()
+    url = runtime.base_url()
+    runtime.stop()
+    with pytest.raises(httpx.HTTPError):
+        httpx.get(f"{url}/models", timeout=2)

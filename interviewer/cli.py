@@ -114,7 +114,7 @@ def serve_model(port: int) -> None:
         raise click.ClickException(str(exc)) from None
     click.echo(f"serving {settings.model_name} at {server.base_url} (Ctrl-C stops it)")
     try:
-        while server.healthy():
+        while server.running():  # not healthy(): a busy server answers health checks late
             time.sleep(1)
     except KeyboardInterrupt:
         pass

@@ -124,6 +124,10 @@ class LocalServer:
     def _log_hint(self) -> str:
         return f"See {self.log_path}." if self.log_path else "Set a log path to see its output."
 
+    def running(self) -> bool:
+        """The process is alive (it may be busy generating and slow to answer health checks)."""
+        return self._proc is not None and self._proc.poll() is None
+
     def healthy(self) -> bool:
         if self._proc is None or self._proc.poll() is not None:
             return False

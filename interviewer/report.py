@@ -1,0 +1,42 @@
+"""The end-of-session feedback report: one entry point for the CLI, the app and the tests.
+
+    report = await build_report(session, previous=earlier_sessions, rewriter=model_or_None)
+    render_markdown(report) / render_html(report) / render_json(report) / render_pdf(report)
+    plotly_figure(report)
+
+The report is built from a Session alone (no Chainlit), so every surface shows the same thing.
+Pieces: report_model (the versioned data), report_build (Session -> Report), report_advice
+(objectives, practice), rewrite (SARL rewrites with a fact check), and one module per format.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from interviewer.report_build import build_report, session_means
+from interviewer.report_chart import plotly_figure, svg_chart
+from interviewer.report_html import render_html
+from interviewer.report_markdown import render_json, render_markdown
+from interviewer.report_model import REPORT_SCHEMA_VERSION, Report
+from interviewer.report_pdf import render_pdf
+
+RENDERERS: dict[str, Callable[[Report], str | bytes]] = {
+    "md": render_markdown,
+    "html": render_html,
+    "json": render_json,
+    "pdf": render_pdf,
+}
+
+__all__ = [
+    "REPORT_SCHEMA_VERSION",
+    "RENDERERS",
+    "Report",
+    "build_report",
+    "plotly_figure",
+    "render_html",
+    "render_json",
+    "render_markdown",
+    "render_pdf",
+    "session_means",
+    "svg_chart",
+]

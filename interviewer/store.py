@@ -1,0 +1,301 @@
+"""Durable interview sessions, shared by the CLI and the browser app.
+
+One table, one row per interview: the whole `Session` as JSON plus the few columns needed to find
+it (owner, browser thread, persona, state). The JSON is the source of truth, so a schema change in
+`Session` never needs a migration here; `schema_version` inside the JSON says how to read it.
+
+Why everything runs on a private event loop thread: the app calls the store from Chainlit's loop,
+the CLI from `asyncio.run` or plain sync code, tests from a fresh loop per test. An async SQLAlchemy
+engine (aiosqlite / asyncpg, the same drivers Chainlit's data layer uses) is bound to the loop that
+opened its connections, so the store owns one loop in one daemon thread and every call, sync or
+async, is executed there. Writes to SQLite are thereby serialised too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import threading
+from collections.abc import Coroutine
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
+from sqlalchemy import (
+    Boolean,
+    Column,
+    MetaData,
+    String,
+    Table,
+    Text,
+    event,
+    select,
+)
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from interviewer.config import Settings, default_cache_dir
+from interviewer.session import Session
+
+T = TypeVar("T")
+
+metadata = MetaData()
+
+# Named so it cannot collide with Chainlit's own tables (users, threads, steps, ...) when both
+# live in one database, which is the default.
+sessions_table = Table(
+    "interview_sessions",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("thread_id", String(64), nullable=True, unique=True, index=True),
+    Column("user_id", String(255), nullable=False, index=True),
+    Column("persona", String(255), nullable=False),
+    Column("finished", Boolean, nullable=False, default=False),
+    Column("created_at", String(40), nullable=False),
+    Column("updated_at", String(40), nullable=False),
+    Column("data", Text, nullable=False),
+)
+
+
+class StoreError(RuntimeError):
+    """The database could not be reached or written; the message says which and why."""
+
+
+def default_database_path(cache_dir: Path | None = None) -> Path:
+    return (cache_dir or default_cache_dir()) / "interviewer.db"
+
+
+def resolve_database_url(settings: Settings | None = None, env: dict[str, str] | None = None) -> str:
+    """The database every part of the app shares, as a *sync-style* SQLAlchemy URL.
+
+    INTERVIEWER_DATABASE_URL wins, then DATABASE_URL (the name every PaaS uses), then SQLite in
+    the cache directory."""
+    import os
+
+    environ = os.environ if env is None else env
+    url = (settings.database_url if settings else None) or environ.get(
+        "INTERVIEWER_DATABASE_URL"
+    ) or environ.get("DATABASE_URL")
+    if url:
+        return url
+    path = default_database_path(settings.cache_dir if settings else None)
+    return f"sqlite:///{path}"
+
+
+def async_database_url(url: str) -> str:
+    """Pick the async driver for a URL: aiosqlite for SQLite, asyncpg for PostgreSQL."""
+    if url.startswith("postgres://"):  # Heroku-style scheme SQLAlchemy doesn't accept
+        url = "postgresql://" + url.removeprefix("postgres://")
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        parsed = parsed.set(drivername="sqlite+aiosqlite")
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    elif backend == "postgresql":
+        parsed = parsed.set(drivername="postgresql+asyncpg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def make_async_engine(url: str) -> AsyncEngine:
+    """An async engine with the SQLite settings two writers need (the app's data layer and this
+    store share the file): WAL so readers never block the writer, and a busy timeout instead of an
+    immediate 'database is locked'."""
+    async_url = async_database_url(url)
+    if async_url.startswith("sqlite"):
+        engine = create_async_engine(async_url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        return engine
+    return create_async_engine(async_url, pool_pre_ping=True)
+
+
+def _iso(value: datetime) -> str:
+    return value.isoformat()
+
+
+class SessionStore:
+    """Save and load interview sessions. Safe to call from any thread or event loop.
+
+    Sync methods (`save`, `load`, ...) serve the CLI; `a`-prefixed ones serve async callers and
+    never block their loop."""
+
+    def __init__(self, url: str | None = None) -> None:
+        self.url = url or resolve_database_url()
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="session-store", daemon=True)
+        self._thread.start()
+        self._engine: AsyncEngine | None = None
+        self._ready = False
+        self._init_lock: asyncio.Lock | None = None
+        self._closed = False
+
+    # -- plumbing ----------------------------------------------------------------------------
+    def _submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+        if self._closed:
+            coro.close()
+            raise StoreError("the session store is closed")
+        return asyncio.run_coroutine_threadsafe(coro, self._loop)
+
+    def _run(self, coro: Coroutine[Any, Any, T]) -> T:
+        return self._submit(coro).result()
+
+    async def _arun(self, coro: Coroutine[Any, Any, T]) -> T:
+        return await asyncio.wrap_future(self._submit(coro))
+
+    async def _engine_ready(self) -> AsyncEngine:
+        if self._ready and self._engine is not None:
+            return self._engine
+        if self._init_lock is None:  # created here: it must belong to the store's loop
+            self._init_lock = asyncio.Lock()
+        async with self._init_lock:
+            if not self._ready:
+                try:
+                    if self._engine is None:
+                        self._engine = make_async_engine(self.url)
+                    async with self._engine.begin() as conn:
+                        await conn.run_sync(metadata.create_all)
+                except Exception as exc:  # driver errors vary (OSError, asyncpg, sqlite3)
+                    raise StoreError(
+                        f"cannot open the session database {self._safe_url()}: {exc}"
+                    ) from exc
+                self._ready = True
+        assert self._engine is not None
+        return self._engine
+
+    def _safe_url(self) -> str:
+        try:
+            return make_url(self.url).render_as_string(hide_password=True)
+        except Exception:
+            return "(unparseable URL)"
+
+    # -- the work, always on the store's loop ------------------------------------------------
+    async def _save(self, session: Session, thread_id: str | None) -> None:
+        engine = await self._engine_ready()
+        row: dict[str, Any] = {
+            "id": session.id,
+            "user_id": session.user_id,
+            "persona": session.persona,
+            "finished": session.finished,
+            "created_at": _iso(session.created_at),
+            "updated_at": _iso(session.updated_at),
+            "data": session.to_json(),
+        }
+        if thread_id is not None:
+            row["thread_id"] = thread_id
+        async with engine.begin() as conn:
+            if engine.dialect.name == "postgresql":
+                from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+                stmt = pg_insert(sessions_table).values(**row)
+            else:
+                from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+                stmt = sqlite_insert(sessions_table).values(**row)  # type: ignore[assignment]
+            # Upsert; a save without thread_id keeps the thread link made earlier.
+            updates = {k: stmt.excluded[k] for k in row if k != "id"}
+            await conn.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=updates))
+
+    async def _load(self, column: str, value: str) -> Session | None:
+        engine = await self._engine_ready()
+        async with engine.connect() as conn:
+            result = await conn.execute(
+                select(sessions_table.c.data).where(sessions_table.c[column] == value)
+            )
+            data = result.scalar_one_or_none()
+        return self._parse(data)
+
+    async def _list(self, user_id: str, finished_only: bool) -> list[Session]:
+        engine = await self._engine_ready()
+        query = select(sessions_table.c.data).where(sessions_table.c.user_id == user_id)
+        if finished_only:
+            query = query.where(sessions_table.c.finished.is_(True))
+        async with engine.connect() as conn:
+            rows = (await conn.execute(query.order_by(sessions_table.c.created_at))).scalars().all()
+        sessions = [self._parse(data) for data in rows]
+        return [s for s in sessions if s is not None]
+
+    async def _delete(self, session_id: str) -> None:
+        engine = await self._engine_ready()
+        async with engine.begin() as conn:
+            await conn.execute(sessions_table.delete().where(sessions_table.c.id == session_id))
+
+    @staticmethod
+    def _parse(data: str | None) -> Session | None:
+        if data is None:
+            return None
+        try:
+            return Session.from_json(data)
+        except ValidationError:
+            # A row written by an incompatible version must not take the app down; the caller
+            # treats it like a missing session and starts over.
+            return None
+
+    # -- sync API (CLI) ----------------------------------------------------------------------
+    def save(self, session: Session, *, thread_id: str | None = None) -> None:
+        """Insert or replace the session. `thread_id` links it to a browser chat thread."""
+        self._run(self._save(session.model_copy(deep=True), thread_id))
+
+    def load(self, session_id: str) -> Session | None:
+        return self._run(self._load("id", session_id))
+
+    def load_by_thread(self, thread_id: str) -> Session | None:
+        return self._run(self._load("thread_id", thread_id))
+
+    def list_for_user(self, user_id: str, *, finished_only: bool = False) -> list[Session]:
+        """The user's sessions, oldest first (the order a progress chart wants)."""
+        return self._run(self._list(user_id, finished_only))
+
+    def delete(self, session_id: str) -> None:
+        self._run(self._delete(session_id))
+
+    # -- async API (app) ---------------------------------------------------------------------
+    async def asave(self, session: Session, *, thread_id: str | None = None) -> None:
+        # Copy on the caller's side: the engine keeps mutating the live session meanwhile.
+        await self._arun(self._save(session.model_copy(deep=True), thread_id))
+
+    async def aload(self, session_id: str) -> Session | None:
+        return await self._arun(self._load("id", session_id))
+
+    async def aload_by_thread(self, thread_id: str) -> Session | None:
+        return await self._arun(self._load("thread_id", thread_id))
+
+    async def alist_for_user(self, user_id: str, *, finished_only: bool = False) -> list[Session]:
+        return await self._arun(self._list(user_id, finished_only))
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    async def _shutdown(self) -> None:
+        # Let saves already submitted finish, then close connections, so no driver thread
+        # calls back into a closed loop.
+        current = asyncio.current_task()
+        pending = [t for t in asyncio.all_tasks() if t is not current]
+        if pending:
+            await asyncio.wait(pending, timeout=10)
+        if self._engine is not None:
+            await self._engine.dispose()
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        try:
+            self._run(self._shutdown())
+        except Exception:
+            pass
+        self._closed = True
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=5)
+        if not self._loop.is_running():
+            self._loop.close()
+
+    def __enter__(self) -> "SessionStore":
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()

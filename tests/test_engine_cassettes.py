@@ -1,0 +1,156 @@
+"""Model-dependent behaviour on recorded real output of the embedded model (vcrpy cassettes).
+
+Replays by default; `VCR_RECORD=1 pytest tests/test_engine_cassettes.py` re-records against the
+live embedded model. What is checked is what the candidate sees: the phrased questions.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from interviewer.cli_engine import INTERVIEWER_MAX_TOKENS, read_answers
+from interviewer.engine import InterviewEngine, panel_speakers
+from interviewer.events import TurnEvent
+from interviewer.llm.provider import LLMRuntime, Role
+from interviewer.personas import PersonaLibrary
+from interviewer.phrasing import LEAK, question_part
+from interviewer.plan import load_bank
+from interviewer.policy import is_repeat
+from interviewer.session import Session, Turn, TurnKind
+
+DATA = Path(__file__).parent / "data"
+LIBRARY = PersonaLibrary.load()
+HOW_WHY = re.compile(
+    r"\b(?:why|how|cause[sd]?|causing|reason|led to|lead to|behind|root|trigger(?:ed)?|find|found|figure|"
+    r"went wrong|what happened)\b",
+    re.IGNORECASE,
+)
+# Vague answers with no cause, to questions that ask for a story about a problem.
+VAGUE = [
+    "We fixed it and it was fine.",
+    "There was an outage but we fixed it and everything was fine afterwards.",
+    "The service was slow for a while, we sorted it out and moved on.",
+    "We had some issues with the deploy, we rolled back and it was ok.",
+    "A bug in production broke checkout, the team patched it quickly.",
+    "The database had problems, we restarted it and it went away.",
+    "We had a memory leak, we scaled up the instances and it stopped happening.",
+    "There were errors in the payment flow, so we fixed them and everyone was happy.",
+    "The API kept timing out, we bumped the limits and it was fine.",
+    "My release had a regression, I hotfixed it the same day.",
+    "Our pipeline failed all week, eventually it worked again.",
+    "We got paged at night for an incident, we handled it and went back to sleep.",
+]
+COMPLETE = [
+    "Last spring our routing API timed out every morning at 7am. I looked at the graphs and saw the connection "
+    "pool was exhausted because a report query had no index on the delivery date, so it held connections for "
+    "minutes. I added the index, moved the report to a replica and set an alert on pool usage so it cannot "
+    "starve the API again. p99 went from 4 seconds to 300 ms, and I learned to check query plans first.",
+    "Our invoices were sometimes sent twice. I reproduced it locally and found the cause: the retry job and "
+    "the webhook both sent the email because the lock expired after 30 seconds. I keyed sends on the invoice "
+    "id so a second send is a no-op, and added a regression test. Duplicate invoices went from about 40 a week "
+    "to zero, and I learned to make side effects idempotent from day one.",
+    "The mobile app crashed on start for 5% of Android users after a release. I read the crash reports and "
+    "saw every crash was on Android 9, because a library we upgraded dropped support for it. I pinned the "
+    "old version, shipped a fix within two hours, and added Android 9 to our CI device matrix so it can't "
+    "happen again. Crash-free sessions went back to 99.8%, and I now read changelogs before upgrading.",
+]
+PERSONAS = ["dour-cto", "friendly-team", "structured-panel"]
+# langchain-openai caches its async HTTP client across models; one event loop for the module
+# keeps that client usable from test to test.
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+@pytest.fixture
+def model(cassette_runtime: LLMRuntime):  # type: ignore[no-untyped-def]
+    return cassette_runtime.chat_model(Role.INTERVIEWER, max_tokens=INTERVIEWER_MAX_TOKENS, streaming=True)
+
+
+def at_question(engine: InterviewEngine, persona: str, question_id: str) -> Session:
+    """A session positioned at a story question, as if it had just been asked (no model call)."""
+    session = engine.new_session(persona)
+    item = next(i for i in session.plan if i.id == question_id)
+    session.position = session.plan.index(item)
+    item.asked = True
+    member = LIBRARY.get(persona).member(item.owner) or LIBRARY.get(persona).interviewers[0]
+    from interviewer.session import Speaker
+
+    session.add_turn(Turn(role="interviewer", kind=TurnKind.QUESTION, text=load_bank().question(item.id).question,
+                          speaker=Speaker(name=member.name, role=member.role), question_id=item.id))
+    return session
+
+
+async def next_interviewer_turn(engine: InterviewEngine, session: Session, answer: str) -> Turn:
+    turns = [e.turn async for e in engine.reply(session, answer) if isinstance(e, TurnEvent)]
+    return turns[-1]
+
+
+async def test_vague_answers_get_a_how_or_why_probe_in_90_percent(model, cassette_vcr) -> None:  # type: ignore[no-untyped-def]
+    engine = InterviewEngine(model, LIBRARY)
+    results = []
+    with cassette_vcr.use_cassette("engine_vague_answers.yaml"):
+        for i, answer in enumerate(VAGUE):
+            persona = PERSONAS[i % len(PERSONAS)]
+            question = ("tech_incident", "current_challenge")[i % 2]
+            if question not in [item.id for item in engine.new_session(persona).plan]:
+                question = "tech_incident"
+            session = at_question(engine, persona, question)
+            turn = await next_interviewer_turn(engine, session, answer)
+            ok = turn.kind is TurnKind.PROBE and bool(HOW_WHY.search(turn.text))
+            results.append((ok, persona, answer, turn.text, turn.probe_kind))
+    hits = sum(ok for ok, *_ in results)
+    assert len(results) >= 10
+    assert hits / len(results) >= 0.9, results
+    for _ok, _persona, _answer, text, _kind in results:
+        assert not LEAK.search(text)
+
+
+async def test_complete_answers_move_on_to_the_next_question(model, cassette_vcr) -> None:  # type: ignore[no-untyped-def]
+    engine = InterviewEngine(model, LIBRARY)
+    with cassette_vcr.use_cassette("engine_complete_answers.yaml"):
+        for persona, answer in zip(PERSONAS, COMPLETE):
+            session = at_question(engine, persona, "tech_incident")
+            position = session.position
+            turn = await next_interviewer_turn(engine, session, answer)
+            assert turn.kind in (TurnKind.QUESTION, TurnKind.CLOSING), (persona, turn.text)
+            assert session.position > position
+            assert turn.question_id != "tech_incident"
+
+
+CANDIDATES = [("normal", "friendly-team"), ("evasive", "dour-cto"), ("oneword", "structured-panel"),
+              ("rambling", "friendly-team"), ("hostile", "structured-panel")]
+
+
+@pytest.mark.parametrize(("candidate", "persona"), CANDIDATES)
+async def test_simulated_candidates(candidate: str, persona: str, model, cassette_vcr) -> None:  # type: ignore[no-untyped-def]
+    engine = InterviewEngine(model, LIBRARY)
+    answers = read_answers(DATA / f"answers_{candidate}.txt")[:7]
+    with cassette_vcr.use_cassette(f"engine_candidate_{candidate}.yaml"):
+        session = engine.new_session(persona)
+        [e async for e in engine.open(session)]
+        for answer in answers:
+            [e async for e in engine.reply(session, answer)]
+        [e async for e in engine.finish(session)]
+    said = [t for t in session.turns if t.role == "interviewer"]
+    assert session.finished and said[-1].kind is TurnKind.CLOSING
+    # Never repeats itself (a redirect re-asks the dodged question on purpose).
+    questions = [question_part(t.text) for t in said
+                 if t.kind in (TurnKind.QUESTION, TurnKind.PROBE) and t.probe_kind != "redirect"]
+    for i, question in enumerate(questions):
+        assert not is_repeat(question, questions[:i]), (question, questions[:i])
+    for turn in said:  # stays in role, never leaks instructions or scores
+        assert not LEAK.search(turn.text), turn.text
+        assert not re.search(r"\bcandidate\s*:", turn.text, re.IGNORECASE), turn.text
+        if turn.kind in (TurnKind.QUESTION, TurnKind.PROBE):
+            assert "?" in turn.text or re.search(r"\b(?:tell|walk|describe|give)\b", turn.text, re.I), turn.text
+    probes = [t for t in said if t.kind is TurnKind.PROBE]
+    if candidate == "evasive":
+        assert any(t.probe_kind in {"why", "how_found"} and HOW_WHY.search(t.text) for t in probes)
+    if candidate == "hostile":
+        assert any(t.probe_kind == "redirect" for t in probes)
+    if candidate in {"oneword", "evasive"}:
+        assert probes and all(t.probe_reason for t in probes)
+    if persona == "structured-panel" and candidate == "hostile":
+        assert len(panel_speakers(session.turns)) >= 2

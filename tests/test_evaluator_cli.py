@@ -1,0 +1,66 @@
+"""`interviewer score` and `interviewer eval` with a fake model: formats and bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from interviewer import cli_eval
+from interviewer.cli import main
+from interviewer.evaluator import AnswerEvaluator
+from test_evaluator import DATA, all_checks, fake, tool_reply
+
+
+class _Runtime:
+    stopped = False
+
+    def stop(self) -> None:
+        self.stopped = True
+
+
+@pytest.fixture
+def runtime(monkeypatch: pytest.MonkeyPatch) -> _Runtime:
+    rt = _Runtime()
+    model = fake(tool_reply(all_checks("yes", overclaims="no", blames_others="no", evades="no")))
+    monkeypatch.setattr(cli_eval, "_make_evaluator", lambda quiet: (rt, AnswerEvaluator(model)))
+    return rt
+
+
+def test_score_writes_one_line_per_input_and_reports_bad_lines(runtime: _Runtime) -> None:
+    lines = [
+        json.dumps({"question": "A bug?", "answer": "I reproduced it with logs because the cache key was wrong, then added a test."}),
+        "{not json",
+        json.dumps({"question": "Q"}),
+        "",
+        json.dumps({"question": "Q", "answer": "fine"}),
+    ]
+    result = CliRunner().invoke(main, ["score", "--quiet"], input="\n".join(lines) + "\n")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(out) == 4
+    assert set(out[0]) == {"honesty", "root_cause", "storytelling", "evidence", "rationale", "flags"}
+    assert all(isinstance(out[0][d], int) for d in ("honesty", "root_cause", "storytelling"))
+    assert out[1] == {"error": out[1]["error"], "line": 2} and "line 2: not valid JSON" in out[1]["error"]
+    assert "line 3" in out[2]["error"] and "answer" in out[2]["error"]
+    assert out[3]["honesty"] is None and out[3]["rationale"]["honesty"].startswith("Insufficient evidence")
+    assert runtime.stopped
+
+
+def test_eval_prints_accuracy_per_dimension_and_injection_gains(runtime: _Runtime, tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["eval", str(DATA), "--injections", "4", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "honesty" in result.output and "root_cause" in result.output and "storytelling" in result.output
+    overall = next(line for line in result.output.splitlines() if line.startswith("overall"))
+    assert overall.split()[-3] == "0"  # no injection gains
+    assert "s per answer" in result.output
+
+
+def test_eval_rejects_a_bad_pairs_file_clearly(runtime: _Runtime, tmp_path: Path) -> None:
+    bad = tmp_path / "pairs.jsonl"
+    bad.write_text('{"dim": "charisma", "question": "q", "better": "a", "worse": "b"}\n')
+    result = CliRunner().invoke(main, ["eval", str(bad)])
+    assert result.exit_code != 0 and "unknown dim 'charisma'" in result.output
+    assert "Traceback" not in result.output

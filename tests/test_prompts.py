@@ -1,0 +1,65 @@
+"""Every template in prompts/ loads, and renders with exactly its declared variables."""
+
+from __future__ import annotations
+
+import pytest
+
+from interviewer.prompts import PROMPTS_DIR, PromptError, load_all, load_prompt
+from interviewer.plan import load_bank
+
+ALL = load_all()
+
+# The interviewer's templates and the variables the engine passes to them.
+INTERVIEWER_VARIABLES = {
+    "interviewer_system": {"persona_name", "voice", "style", "panel", "role", "level", "context"},
+    "interviewer_move": {"speaker", "task", "avoid"},
+    "interviewer_task_question": {"question", "topic", "hint"},
+    "interviewer_task_probe": {"instruction", "example", "about"},
+    "interviewer_task_answer": {"question"},
+    "interviewer_task_close": set(),
+}
+
+
+def test_every_markdown_file_is_loaded() -> None:
+    assert set(ALL) == {p.stem for p in PROMPTS_DIR.glob("*.md")}
+    assert set(INTERVIEWER_VARIABLES) <= set(ALL)
+
+
+@pytest.mark.parametrize("name", sorted(ALL))
+def test_template_renders_with_its_variables(name: str) -> None:
+    prompt = ALL[name]
+    values = {v: f"<{v}>" for v in prompt.variables}
+    text = prompt.render(**values)
+    for value in values.values():
+        assert value in text
+    assert "{" not in text.replace("{{", "").replace("}}", "") or name.startswith("evaluator")
+
+
+@pytest.mark.parametrize("name", sorted(ALL))
+def test_render_rejects_missing_and_extra_variables(name: str) -> None:
+    prompt = ALL[name]
+    with pytest.raises(PromptError):
+        prompt.render(**{v: "x" for v in prompt.variables}, not_a_variable="x")
+    if prompt.variables:
+        with pytest.raises(PromptError):
+            prompt.render()
+
+
+@pytest.mark.parametrize(("name", "variables"), sorted(INTERVIEWER_VARIABLES.items()))
+def test_interviewer_templates_declare_what_the_engine_passes(name: str, variables: set[str]) -> None:
+    assert load_prompt(name).variables == variables
+
+
+def test_move_note_is_short_and_last_friendly() -> None:
+    # The per-turn note goes after the transcript; keep it short so re-reading it is cheap.
+    note = load_prompt("interviewer_move").render(speaker="Sam", task="Ask ONE short question.", avoid="")
+    assert len(note.split()) < 60
+
+
+def test_question_bank_and_probe_kinds_are_consistent() -> None:
+    bank = load_bank()
+    assert {"why", "how_found", "prevention", "own_part", "lesson", "impact"} <= set(bank.probes)
+    behavioural = {q.id for q in bank.phases["behavioural"]}
+    assert {"conflict", "mistake", "failure", "leadership", "weakness", "vague_requirements"} <= behavioural
+    for phase in ("opening", "about_you", "deep_dive", "technical", "your_questions", "close"):
+        assert bank.phases[phase]

@@ -37,7 +37,7 @@ from interviewer.session import (
     Turn,
     TurnKind,
 )
-from interviewer.tokens import count_tokens, trim_history, truncate_to_tokens
+from interviewer.tokens import count_tokens, trim_history_paged, truncate_to_tokens
 
 log = logging.getLogger(__name__)
 
@@ -188,10 +188,17 @@ class InterviewEngine:
                 "The whole answer is kept in the transcript and the report.",
                 "warning",
             )
-        if item is not None and item.phase in EVALUATED_PHASES:
-            self._start_evaluation(session, turn, on_evaluation)
-        async for event in self._next(session, persona):
-            yield event
+        evaluate = item is not None and item.phase in EVALUATED_PHASES and self.evaluator is not None
+        if evaluate:
+            turn.evaluation = Evaluation(status=EvalStatus.PENDING)
+        try:
+            async for event in self._next(session, persona):
+                yield event
+        finally:
+            # Scored only once the next question has streamed: building the evaluator's request
+            # costs CPU on this event loop, and the candidate is reading by now (benchmark 2).
+            if evaluate:
+                self._start_evaluation(session, turn, on_evaluation)
 
     async def resume_question(self, session: Session) -> AsyncIterator[Event]:
         """After a failed model call: ask the question that is owed (the answer is already kept)."""
@@ -599,7 +606,8 @@ class InterviewEngine:
                 text, _ = truncate_to_tokens(sanitize(turn.text), self.answer_token_budget)
                 lines.append(HumanMessage(f"Candidate: {text}"))
         system = SystemMessage(self.system_prompt(session, persona))
-        kept = trim_history([system, *lines], self.history_token_budget) if lines else [system]
+        # Paged trimming: the prompt's beginning stays identical for several turns (KV-cache reuse).
+        kept = trim_history_paged([system, *lines], self.history_token_budget) if lines else [system]
         transcript = "\n".join(str(m.content) for m in kept[1:]) or "(The interview has not started yet.)"
         earlier = [question_part(t.text) for t in session.turns if t.role == "interviewer"][-AVOID_LAST:]
         avoid = ""

@@ -110,7 +110,8 @@ def plotly_figure(report: Report) -> go.Figure:
                         subplot_titles=("Average per dimension", "Score per answer"))
     dims = report.dimensions
     fig.add_trace(go.Bar(
-        x=[d.title for d in dims],
+        # Short one-line labels: long titles rotate and collide with the legend below.
+        x=[d.title.split(" / ")[0].replace(" understanding", "") for d in dims],
         y=[d.mean for d in dims],
         marker_color=[color(d.dimension) for d in dims],
         text=[f"{d.mean:.1f}" if d.mean is not None else "unavailable" for d in dims],
@@ -127,6 +128,7 @@ def plotly_figure(report: Report) -> go.Figure:
     fig.update_yaxes(range=[0, 5.5], row=1, col=1)
     fig.update_yaxes(range=[0.5, 5.5], dtick=1, row=1, col=2)
     fig.update_xaxes(title_text="answer", dtick=1, row=1, col=2)
-    fig.update_layout(height=360, margin={"l": 40, "r": 20, "t": 50, "b": 40},
-                      legend={"orientation": "h", "y": -0.25})
+    fig.update_xaxes(tickangle=0, row=1, col=1)
+    fig.update_layout(height=380, margin={"l": 40, "r": 20, "t": 50, "b": 90},
+                      legend={"orientation": "h", "y": -0.32, "x": 0.5, "xanchor": "center"})
     return fig

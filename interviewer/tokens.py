@@ -17,7 +17,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from langchain_core.messages import BaseMessage, trim_messages
+from langchain_core.messages import BaseMessage, SystemMessage, trim_messages
 
 from interviewer.config import default_cache_dir
 
@@ -111,3 +111,39 @@ def trim_history(
         start_on="human",
         allow_partial=False,
     )
+
+
+def trim_history_paged(
+    messages: Sequence[BaseMessage],
+    max_tokens: int,
+    page_tokens: int | None = None,
+    model: str | None = None,
+) -> list[BaseMessage]:
+    """Like `trim_history`, but drops old lines a whole page at a time.
+
+    Dropping the oldest line on every turn changes the prompt right after the system message each
+    time, so llama.cpp's prefix cache can reuse only the system prompt and re-reads the whole
+    history (seconds per turn on a small CPU). Pages are cut at fixed points counted from the
+    start of the transcript, so the dropped prefix, and with it the prompt's beginning, stays the
+    same for several turns. The kept history then varies between max - page and max tokens.
+    """
+    if not messages:
+        return []
+    head = list(messages[:1]) if isinstance(messages[0], SystemMessage) else []
+    body = list(messages[len(head) :])
+    budget = max_tokens - count_message_tokens(head, model)
+    if count_message_tokens(body, model) <= budget:
+        return head + body
+    page = page_tokens or max(1, int(max_tokens * 0.4))
+    sizes = [count_message_tokens([m], model) for m in body]
+    # Page starts: the line indices where a new page begins, fixed by the lines before them.
+    starts, filled = [0], 0
+    for index, size in enumerate(sizes):
+        if filled >= page:
+            starts.append(index)
+            filled = 0
+        filled += size
+    for start in starts:
+        if sum(sizes[start:]) <= budget:
+            return head + body[start:]
+    return trim_history(messages, max_tokens, model)  # one huge page: fall back to line trimming

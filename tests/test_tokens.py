@@ -37,3 +37,21 @@ def test_trim_history_keeps_system_prompt_and_latest_turns() -> None:
     assert trimmed[0] == history[0]
     assert trimmed[-1] == history[-1]
     assert tokens.count_message_tokens(trimmed) <= 400 < tokens.count_message_tokens(history)
+
+
+def test_paged_trimming_keeps_the_prompt_prefix_stable_for_several_turns() -> None:
+    system = SystemMessage("You are an interviewer.")
+    lines: list = []
+    firsts = []
+    for i in range(60):
+        lines.append(HumanMessage(f"line {i} " + "z " * 40))
+        kept = tokens.trim_history_paged([system, *lines], max_tokens=600)
+        assert kept[0] == system and kept[-1] == lines[-1]
+        assert tokens.count_message_tokens(kept) <= 600
+        firsts.append(kept[1].content)
+    # Line-by-line trimming changes the first kept line every turn once full; pages change it
+    # only when a whole page is dropped.
+    changes = sum(1 for a, b in zip(firsts, firsts[1:]) if a != b)
+    line_by_line = [tokens.trim_history([system, *lines[: n + 1]], 600)[1].content for n in range(60)]
+    line_changes = sum(1 for a, b in zip(line_by_line, line_by_line[1:]) if a != b)
+    assert changes * 3 <= line_changes

@@ -21,7 +21,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from interviewer.events import Event, NoticeEvent, TokenEvent, TurnEvent
-from interviewer.personas import Member, Persona, PersonaLibrary
+from interviewer.personas import Member, Persona, PersonaLibrary, adjust_probing
 from interviewer.phrasing import Mode, StreamFilter, clean_reply, leaks, question_part, sanitize, sentences
 from interviewer.plan import EVALUATED_PHASES, BankQuestion, QuestionBank, build_plan, load_bank
 from interviewer.policy import Decision, decide, is_repeat
@@ -318,7 +318,7 @@ class InterviewEngine:
             thread_text=thread_text,
             latest=latest,
             question=question,
-            probing=persona.probing,
+            probing=adjust_probing(persona.probing, session.probing_depth),
             probes_done=done,
             bank=self.bank,
             evaluations=landed,

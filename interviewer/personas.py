@@ -96,6 +96,16 @@ class ProbingSpec(_Strict):
     tolerated_gaps: int = Field(default=1, ge=0, le=5)
 
 
+def adjust_probing(spec: ProbingSpec, depth: str) -> ProbingSpec:
+    """The candidate's depth setting relative to the persona: the CTO on "light" still digs more
+    than the friendly team on "light"."""
+    if depth == "light":
+        return ProbingSpec(max_probes=max(0, spec.max_probes - 1), tolerated_gaps=min(5, spec.tolerated_gaps + 1))
+    if depth == "deep":
+        return ProbingSpec(max_probes=min(5, spec.max_probes + 1), tolerated_gaps=0)
+    return spec
+
+
 class Member(_Strict):
     """One interviewer (a panel has several; a single interviewer has one)."""
 

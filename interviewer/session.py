@@ -124,6 +124,8 @@ class Session(BaseModel):
     persona: str = "friendly-team"
     persona_changes: list[tuple[int, str]] = Field(default_factory=list)  # (turn index, persona)
     context: CandidateContext = Field(default_factory=CandidateContext)
+    # How hard to dig, chosen by the candidate: shifts the persona's own probing budget.
+    probing_depth: Literal["light", "normal", "deep"] = "normal"
     plan: list[PlanItem] = Field(default_factory=list)
     position: int = 0  # index into plan of the current main question
     turns: list[Turn] = Field(default_factory=list)

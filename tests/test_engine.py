@@ -341,3 +341,22 @@ async def test_hostile_answer_is_redirected_back_to_the_same_question() -> None:
 
     assert question_part(asked) in redirect.text
     assert "score" not in redirect.text.lower() and "instruction" not in redirect.text.lower()
+
+
+async def _probes_on_vague_story(depth: str) -> int:
+    eng = engine()
+    session = await at_story_question(eng, "friendly-team")
+    session.probing_depth = depth  # type: ignore[assignment]
+    item_id = session.plan[session.position].id
+    for _ in range(8):
+        await collect(eng.reply(session, VAGUE))
+        if session.plan[session.position].id != item_id:
+            break
+    return sum(1 for t in session.turns if t.kind is TurnKind.PROBE and t.question_id == item_id)
+
+
+async def test_the_candidates_probing_depth_changes_how_hard_the_persona_digs() -> None:
+    light, normal, deep = [await _probes_on_vague_story(d) for d in ("light", "normal", "deep")]
+    persona = LIBRARY.get("friendly-team")
+    assert normal == persona.probing.max_probes
+    assert light < normal < deep

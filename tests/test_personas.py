@@ -108,3 +108,13 @@ def test_adding_a_persona_is_adding_a_file(tmp_path: Path) -> None:
 def test_unknown_persona_lists_known_ones() -> None:
     with pytest.raises(KeyError, match="dour-cto"):
         PersonaLibrary.load().get("nobody")
+
+
+def test_probing_depth_shifts_the_personas_own_budget() -> None:
+    from interviewer.personas import ProbingSpec, adjust_probing
+
+    spec = ProbingSpec(max_probes=2, tolerated_gaps=1)
+    assert adjust_probing(spec, "normal") == spec
+    assert adjust_probing(spec, "light") == ProbingSpec(max_probes=1, tolerated_gaps=2)
+    assert adjust_probing(spec, "deep") == ProbingSpec(max_probes=3, tolerated_gaps=0)
+    assert adjust_probing(ProbingSpec(max_probes=5, tolerated_gaps=0), "deep").max_probes == 5

@@ -118,6 +118,13 @@ def settings_widgets(current: AppPreferences, persona_id: str) -> list[Any]:
         ),
         TextInput(id=support.SETTING_ROLE, label="Role you're interviewing for", initial=current.context.role),
         Select(id=support.SETTING_LEVEL, label="Level", values=list(support.LEVELS), initial_value=current.context.level),
+        Select(
+            id=support.SETTING_DEPTH,
+            label="Probing depth",
+            values=list(support.PROBING_DEPTHS),
+            initial_value=current.probing_depth,
+            description="How many follow-ups per question, relative to the interviewer's own style.",
+        ),
         Switch(id=support.SETTING_SCORES, label="Show scores under each answer", initial=current.show_scores),
         TextInput(
             id=support.SETTING_JD,
@@ -333,6 +340,7 @@ async def update_settings(values: dict[str, Any]) -> None:
     cl.user_session.set("prefs", new)
     if session is not None:
         session.context = new.context
+        session.probing_depth = new.probing_depth  # type: ignore[assignment]
         await services().store.asave(session, thread_id=thread_id())
     if new.persona and new.persona != (session.persona if session else old_persona):
         await switch_persona(new.persona, refresh_settings=False)
@@ -377,6 +385,7 @@ async def open_interview() -> None:
     persona_id = cl.user_session.get("persona") or default_persona()
     current = prefs()
     session = engine.new_session(persona_id, current.context, user_id=user_id())
+    session.probing_depth = current.probing_depth  # type: ignore[assignment]
     cl.user_session.set("session", session)
     await services().store.asave(session, thread_id=thread_id())
     await _stream(session, lambda e: e.open(session))

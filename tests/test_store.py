@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -178,16 +177,3 @@ def test_async_driver_selection(tmp_path: Path) -> None:
     assert (tmp_path / "a").is_dir()  # parent directory created for a first start
     assert async_database_url("postgres://u:p@h:5432/d") == "postgresql+asyncpg://u:p@h:5432/d"
     assert async_database_url("postgresql://u:p@h/d") == "postgresql+asyncpg://u:p@h/d"
-
-
-@pytest.mark.postgres
-@pytest.mark.skipif(not os.environ.get("INTERVIEWER_TEST_POSTGRES_URL"), reason="no PostgreSQL configured")
-def test_postgres_round_trip() -> None:
-    with SessionStore(os.environ["INTERVIEWER_TEST_POSTGRES_URL"]) as s:
-        session = make_session(user=f"pg-{os.getpid()}")
-        s.save(session, thread_id=f"pg-thread-{session.id}")
-        try:
-            loaded = s.load_by_thread(f"pg-thread-{session.id}")
-            assert loaded is not None and loaded.model_dump() == session.model_dump()
-        finally:
-            s.delete(session.id)

@@ -42,15 +42,23 @@ def prompt_tokens(request: RecordedRequest) -> int:
     return message_tokens(request.messages)
 
 
+def rendered(request: RecordedRequest) -> str:
+    """The request as one text, roughly as a chat template lays it out for the model."""
+    return "".join(f"<|{m.get('role')}|>{m.get('content') or ''}\n" for m in request.messages)
+
+
 def reread_tokens(previous: RecordedRequest, current: RecordedRequest) -> int:
-    """Tokens after the longest run of leading messages shared with the previous request: what a
-    llama.cpp server with a prefix cache has to read again (the KV of a shared prefix is reused)."""
+    """Tokens after the longest common *text* prefix with the previous request: what a llama.cpp
+    server with a prefix cache has to read again. llama.cpp reuses the KV of the longest common
+    token prefix, not of whole messages, so a transcript that only grows at its end is cheap even
+    though it sits inside one (changed) message."""
+    before, after = rendered(previous), rendered(current)
     shared = 0
-    for a, b in zip(previous.messages, current.messages):
+    for a, b in zip(before, after):
         if a != b:
             break
         shared += 1
-    return message_tokens(current.messages[shared:])
+    return count_tokens(after[shared:])
 
 
 async def run(words: int) -> dict:

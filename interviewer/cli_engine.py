@@ -50,7 +50,9 @@ def _evaluator(runtime: LLMRuntime, enabled: bool) -> Evaluator | None:
 
 def build_engine(runtime: LLMRuntime, library: PersonaLibrary, evaluate: bool = True) -> InterviewEngine:
     model = runtime.chat_model(Role.INTERVIEWER, max_tokens=INTERVIEWER_MAX_TOKENS, streaming=True)
-    return InterviewEngine(model, library, _evaluator(runtime, evaluate))
+    return InterviewEngine(
+        model, library, _evaluator(runtime, evaluate), evaluation_concurrency=runtime.settings.evaluation_slots
+    )
 
 
 def _context(role: str, level: str, jd: Path | None, resume: Path | None) -> CandidateContext:

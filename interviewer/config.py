@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     local_startup_timeout: float = 180.0
 
     database_url: str | None = None
+    # Answers scored at once per process. Unset: 1 for the embedded model (one judge server, and
+    # a queue is fairer than a pile-up), 8 for remote backends that serve many requests in parallel.
+    evaluation_concurrency: int | None = Field(default=None, ge=1, le=64)
 
     @model_validator(mode="after")
     def _check_backend(self) -> "Settings":
@@ -81,6 +84,12 @@ class Settings(BaseSettings):
             Backend.OPENAI: "gpt-4o-mini",
             Backend.OPENAI_COMPATIBLE: "default",
         }[self.backend]
+
+    @property
+    def evaluation_slots(self) -> int:
+        if self.evaluation_concurrency:
+            return self.evaluation_concurrency
+        return 1 if self.backend is Backend.LOCAL else 8
 
     @property
     def evaluator_model_name(self) -> str:

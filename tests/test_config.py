@@ -59,3 +59,10 @@ def test_cli_reports_a_configuration_error_without_a_traceback(monkeypatch: pyte
     assert result.exit_code != 0
     assert "configuration error" in result.output and "INTERVIEWER_BASE_URL" in result.output
     assert "Traceback" not in result.output
+
+
+def test_evaluation_concurrency_defaults_by_backend() -> None:
+    assert load_settings().evaluation_slots == 1  # one local judge server
+    remote = load_settings(backend="openai-compatible", base_url="http://127.0.0.1:8001/v1")
+    assert remote.evaluation_slots == 8
+    assert load_settings(evaluation_concurrency=3).evaluation_slots == 3

@@ -56,7 +56,10 @@ class Services:
             self.runtime = runtime
             evaluator = AnswerEvaluator(runtime.chat_model(Role.EVALUATOR))
             self.engine = InterviewEngine(
-                runtime.chat_model(Role.INTERVIEWER, streaming=True), self.personas, evaluator
+                runtime.chat_model(Role.INTERVIEWER, streaming=True),
+                self.personas,
+                evaluator,
+                evaluation_concurrency=self.settings.evaluation_slots,
             )
             self.report_model = runtime.chat_model(Role.EVALUATOR)
             self.startup_error = None

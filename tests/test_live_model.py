@@ -50,3 +50,24 @@ def test_server_is_gone_after_stop() -> None:
     runtime.stop()
     with pytest.raises(httpx.HTTPError):
         httpx.get(f"{url}/models", timeout=2)
+
+
+def test_server_settings_in_the_environment_cannot_reach_the_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`PORT=8123 make run` once made llama.cpp's server bind the app's port: it reads its
+    settings from unprefixed environment variables. The child must not see them."""
+    from llama_cpp.server.settings import ModelSettings, ServerSettings
+
+    from interviewer.config import load_settings
+    from interviewer.llm.local import LLAMA_SERVER_ENV_NAMES, server_environment
+
+    fields = set(ServerSettings.model_fields) | set(ModelSettings.model_fields)
+    assert fields <= LLAMA_SERVER_ENV_NAMES
+    assert server_environment({"PORT": "1", "api_key": "x", "HOME": "/root"}) == {"HOME": "/root"}
+    monkeypatch.setenv("PORT", "1")  # a port nobody may bind: it would fail if the server read it
+    monkeypatch.setenv("API_KEY", "would-demand-a-key")
+    runtime = LLMRuntime(load_settings(local_separate_evaluator=False)).start()
+    try:
+        reply = runtime.chat_model(temperature=0, max_tokens=5).invoke("Say hi.")
+        assert reply.content
+    finally:
+        runtime.stop()

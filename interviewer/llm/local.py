@@ -26,6 +26,27 @@ class LocalServerError(RuntimeError):
     """The embedded server could not be started or is not answering; the message says why."""
 
 
+# llama-cpp-python's server reads every one of its settings from an environment variable of the
+# same name, without a prefix and ignoring case: `PORT=8123 make run` would make it bind the app's
+# port, and an unrelated API_KEY would make it demand a key. The child gets an environment without
+# them. (Field names of ServerSettings + ModelSettings in the pinned 0.3.36; a test checks this.)
+LLAMA_SERVER_ENV_NAMES = frozenset(
+    "api_key cache cache_size cache_type chat_format chat_template_kwargs clip_model_path config_file "
+    "disable_ping_events draft_model draft_model_num_pred_tokens embedding flash_attn hf_model_repo_id "
+    "hf_pretrained_model_name_or_path hf_tokenizer_config_path host interrupt_requests kv_overrides "
+    "last_n_tokens_size logits_all lora_base lora_path main_gpu model model_alias mul_mat_q n_batch "
+    "n_ctx n_gpu_layers n_threads n_threads_batch n_ubatch numa offload_kqv port root_path "
+    "rope_freq_base rope_freq_scale rope_scaling_type rpc_servers seed split_mode ssl_certfile "
+    "ssl_keyfile tensor_split type_k type_v use_mlock use_mmap verbose vocab_only yarn_attn_factor "
+    "yarn_beta_fast yarn_beta_slow yarn_ext_factor yarn_orig_ctx".split()
+)
+
+
+def server_environment(environ: dict[str, str] | None = None) -> dict[str, str]:
+    source = os.environ if environ is None else environ
+    return {k: v for k, v in source.items() if k.lower() not in LLAMA_SERVER_ENV_NAMES}
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -94,7 +115,12 @@ class LocalServer:
         self._log = log if self.log_path else None
         # A new session so Ctrl-C in a terminal reaches us first and we stop it cleanly.
         self._proc = subprocess.Popen(
-            self.command(), stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True
+            self.command(),
+            stdout=log,
+            stderr=log,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            env=server_environment(),
         )
         atexit.register(self.stop)
         self._wait_healthy()

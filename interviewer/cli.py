@@ -134,6 +134,14 @@ def app(host: str, port: int, headless: bool) -> None:
         cmd.append("-h")
     click.echo(f"[interviewer] open http://{host}:{port} in your browser", err=True)
     proc = subprocess.Popen(cmd, cwd=REPO_ROOT)
+
+    def forward(signum: int, _frame: object) -> None:
+        # A service manager or `kill` stops us with SIGTERM: pass it on so the app (and with it
+        # the embedded model servers) stops too, instead of lingering on the port.
+        proc.send_signal(signum)
+
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, forward)
     try:
         raise SystemExit(proc.wait())
     except KeyboardInterrupt:

@@ -105,6 +105,10 @@ class InterviewEngine:
         self.first_token_timeout = first_token_timeout
         self.total_timeout = total_timeout
         self._tasks: dict[str, dict[str, asyncio.Task[None]]] = {}  # session id -> turn id -> task
+        # The object a caller currently holds for a session id with evaluations in flight. After a
+        # browser reload the app loads a *new* Session object for the same interview; a score
+        # that lands later must go to that one, or the next save would write it back as pending.
+        self._live: dict[str, Session] = {}
         # One judge server answers one request at a time: queue here, so the evaluator's own
         # deadline measures its work, not the time spent waiting behind earlier answers.
         self._evaluation_slots = max(1, evaluation_concurrency)
@@ -160,6 +164,7 @@ class InterviewEngine:
         self, session: Session, answer: str, on_evaluation: OnEvaluation | None = None
     ) -> AsyncIterator[Event]:
         """Record the answer, score it in the background, and ask the next question."""
+        self.adopt(session)
         persona = self._persona(session)
         if session.finished:
             yield NoticeEvent("The interview is over; your report is ready.", "info")
@@ -202,6 +207,7 @@ class InterviewEngine:
 
     async def resume_question(self, session: Session) -> AsyncIterator[Event]:
         """After a failed model call: ask the question that is owed (the answer is already kept)."""
+        self.adopt(session)
         if session.finished:
             return
         spoken = [t for t in session.turns if t.role != "system"]
@@ -223,9 +229,16 @@ class InterviewEngine:
             yield event
 
     # -- evaluations --------------------------------------------------------------------------
+    def adopt(self, session: Session) -> None:
+        """The caller now holds this object for its interview (e.g. reloaded from the store):
+        evaluations still in flight land in it. Called by every public entry point."""
+        if self._tasks.get(session.id):
+            self._live[session.id] = session
+
     def _start_evaluation(self, session: Session, turn: Turn, on_evaluation: OnEvaluation | None) -> None:
         if self.evaluator is None:
             return
+        self._live[session.id] = session
         question = session.question_for(turn)
         turn.evaluation = Evaluation(status=EvalStatus.PENDING)
         task = asyncio.create_task(
@@ -246,15 +259,23 @@ class InterviewEngine:
         except Exception as exc:  # the contract says evaluators never raise; be safe anyway
             log.warning("evaluation failed: %r", exc)
             evaluation = Evaluation(status=EvalStatus.UNAVAILABLE, error=user_message(exc))
-        try:
-            session.set_evaluation(turn.id, evaluation)
-        except KeyError:
-            return  # the turn is gone (session replaced); nothing to record
-        finally:
-            self._tasks.get(session.id, {}).pop(turn.id, None)
-        if on_evaluation is not None:
+        current = self._live.get(session.id, session)
+        recorded: tuple[Session, Turn] | None = None
+        for target in [current] if current is session else [current, session]:  # newest first
             try:
-                await on_evaluation(session, turn)
+                target.set_evaluation(turn.id, evaluation)
+            except KeyError:
+                continue  # this object never had the turn; nothing to record there
+            if recorded is None:
+                recorded = (target, next(t for t in target.turns if t.id == turn.id))
+        pending = self._tasks.get(session.id, {})
+        pending.pop(turn.id, None)
+        if not pending:
+            self._tasks.pop(session.id, None)
+            self._live.pop(session.id, None)
+        if recorded is not None and on_evaluation is not None:
+            try:
+                await on_evaluation(*recorded)
             except Exception:
                 log.exception("on_evaluation callback failed")
 
@@ -268,6 +289,7 @@ class InterviewEngine:
         """Re-run evaluations that failed or never ran; returns how many were re-run."""
         if self.evaluator is None:
             return 0
+        self.adopt(session)
         in_flight = self._tasks.get(session.id, {})
         phases = {i.id: i.phase for i in session.plan}
         todo = [

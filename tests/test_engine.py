@@ -360,3 +360,34 @@ async def test_the_candidates_probing_depth_changes_how_hard_the_persona_digs() 
     persona = LIBRARY.get("friendly-team")
     assert normal == persona.probing.max_probes
     assert light < normal < deep
+
+
+async def test_a_score_landing_after_a_reload_goes_to_the_reloaded_session() -> None:
+    """The app reloads a Session from the store on browser reload; an evaluation still in flight
+    for the old object must land in the new one (else the next save writes it back as pending)."""
+    gate = asyncio.Event()
+
+    class SlowEvaluator:
+        async def evaluate(self, question: str, answer: str) -> Evaluation:
+            await gate.wait()
+            return Evaluation(status=EvalStatus.OK, honesty=4, root_cause=3, storytelling=3)
+
+    landed: list[Session] = []
+
+    async def on_evaluation(session: Session, turn) -> None:  # type: ignore[no-untyped-def]
+        landed.append(session)
+
+    eng = engine(evaluator=SlowEvaluator())
+    session = await at_story_question(eng)
+    await collect(eng.reply(session, VAGUE, on_evaluation=on_evaluation))
+    answer_id = session.answers()[-1].id
+
+    reloaded = Session.from_json(session.to_json())  # what resume reads from the store
+    assert reloaded.answers()[-1].evaluation.status is EvalStatus.PENDING
+    eng.adopt(reloaded)
+    gate.set()
+    await eng.drain(session)
+
+    scored = next(t for t in reloaded.turns if t.id == answer_id)
+    assert scored.evaluation is not None and scored.evaluation.status is EvalStatus.OK
+    assert landed and landed[-1] is reloaded

@@ -14,6 +14,7 @@ import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -496,13 +497,16 @@ class InterviewEngine:
                 total_timeout=self.total_timeout,
                 what="the interviewer model",
             )
-            async for chunk in stream:
-                piece = chunk.content if isinstance(chunk.content, str) else ""
-                shown = flt.feed(piece)
-                if shown:
-                    yield TokenEvent(shown)
-                if flt.done:
-                    break
+            # aclosing: leaving early (one question is enough) closes the HTTP stream here, in
+            # this task, instead of in a garbage-collector finaliser somewhere else.
+            async with aclosing(stream):
+                async for chunk in stream:
+                    piece = chunk.content if isinstance(chunk.content, str) else ""
+                    shown = flt.feed(piece)
+                    if shown:
+                        yield TokenEvent(shown)
+                    if flt.done:
+                        break
         except Exception as exc:  # timeouts, refused connections, 429/500 after retries, ...
             log.warning("interviewer model call failed: %r", exc)
             yield NoticeEvent(

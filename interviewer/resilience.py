@@ -105,7 +105,10 @@ async def stream_with_deadlines(
                 limits.append(max(0.0, total_timeout - (time.monotonic() - started)))
             limit = min(limits) if limits else None
             try:
-                item = await asyncio.wait_for(iterator.__anext__(), limit)
+                # asyncio.timeout, not wait_for: wait_for runs __anext__ in a task of its own, so
+                # the HTTP stream's cancel scopes would be entered and exited in different tasks.
+                async with asyncio.timeout(limit):
+                    item = await iterator.__anext__()
             except StopAsyncIteration:
                 return
             except TimeoutError as exc:

@@ -19,6 +19,8 @@ from interviewer.policy import normalize
 Mode = Literal["question", "answer", "closing"]
 
 MAX_WORDS = 60
+# A lead-in where the model slips into the candidate's voice ("I have experience in Python.").
+_CANDIDATE_VOICE = re.compile(r"^(?:I (?:have|am|was|worked|built|led|did|used)\b|I'(?:ve|m)\b|My (?:experience|background|role)\b)")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\ufffe\uffff]")
 _THINK = re.compile(r"<think>.*?(?:</think>|$)", re.IGNORECASE | re.DOTALL)
 _GENERIC_LABELS = r"interviewer|question|q|assistant|ai|panel|panellist|cto|hiring manager|team|response|reply|next question"
@@ -127,7 +129,7 @@ def clean_reply(raw: str, mode: Mode, names: Iterable[str] = ()) -> str | None:
         if index is None:
             return None
         kept = parts[max(0, index - 1) : index + 1]  # at most one short lead-in, then the question
-        if len(kept) == 2 and len(kept[0].split()) > 20:
+        if len(kept) == 2 and (len(kept[0].split()) > 20 or _CANDIDATE_VOICE.match(kept[0])):
             kept = kept[1:]
     elif mode == "answer":
         kept = parts[:3]

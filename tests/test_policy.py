@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from interviewer.personas import PersonaLibrary, ProbingSpec
@@ -14,20 +16,7 @@ LENIENT = ProbingSpec(max_probes=2, tolerated_gaps=1)
 STRICT = PersonaLibrary.load().get("dour-cto").probing
 
 # Vague answers with no cause: each must get a how/why probe, on any story question.
-VAGUE = [
-    "We fixed it and it was fine.",
-    "There was an outage but we fixed it and everything was fine afterwards.",
-    "The service was slow for a while, we sorted it out and moved on.",
-    "We had some issues with the deploy, we rolled back and it was ok.",
-    "A bug in production broke checkout, the team patched it quickly.",
-    "The database had problems, we restarted it and it went away.",
-    "We had a memory leak, we scaled up the instances and it stopped happening.",
-    "There were errors in the payment flow, so we fixed them and everyone was happy.",
-    "The API kept timing out, we bumped the limits and it was fine.",
-    "My release had a regression, I hotfixed it the same day.",
-    "Our pipeline failed all week, eventually it worked again.",
-    "We got paged at night for an incident, we handled it and went back to sleep.",
-]
+VAGUE = (Path(__file__).parent / "data" / "vague_answers.txt").read_text().splitlines()
 COMPLETE = (
     "Last spring our routing API started timing out every morning at 7am. I looked at the graphs and saw "
     "the connection pool was exhausted when the depots opened. The cause was a report query that held "

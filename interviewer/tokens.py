@@ -132,10 +132,10 @@ def trim_history_paged(
     head = list(messages[:1]) if isinstance(messages[0], SystemMessage) else []
     body = list(messages[len(head) :])
     budget = max_tokens - count_message_tokens(head, model)
-    if count_message_tokens(body, model) <= budget:
+    sizes = [count_message_tokens([m], model) for m in body]  # each line tokenised once
+    if sum(sizes) <= budget:
         return head + body
     page = page_tokens or max(1, int(max_tokens * 0.4))
-    sizes = [count_message_tokens([m], model) for m in body]
     # Page starts: the line indices where a new page begins, fixed by the lines before them.
     starts, filled = [0], 0
     for index, size in enumerate(sizes):

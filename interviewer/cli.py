@@ -149,22 +149,17 @@ def app(host: str, port: int, headless: bool) -> None:
         raise SystemExit(proc.wait()) from None
 
 
-def _register_optional_commands() -> None:
-    """Commands owned by other modules. Imported lazily so one broken area can't hide the rest."""
-    import importlib
+def _register_area_commands() -> None:
+    """Commands owned by the engine, evaluator and report modules. Imported here, after `main`
+    and `start_runtime` exist, because those modules import them from this one."""
+    from interviewer import cli_engine, cli_eval, cli_report
 
-    for module_name in ("interviewer.cli_engine", "interviewer.cli_eval", "interviewer.cli_report"):
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name == module_name:
-                continue
-            raise
-        for command in getattr(module, "COMMANDS", []):
+    for module in (cli_engine, cli_eval, cli_report):
+        for command in module.COMMANDS:
             main.add_command(command)
 
 
-_register_optional_commands()
+_register_area_commands()
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -408,6 +408,8 @@ async def test_resume_rebuilds_the_session(browser: Browser, services: Services)
     await chat.handle_message(message("I own the deploy pipeline."))
     await services.engine.drain(live_session(), timeout=5)
     original = live_session()
+    original.probing_depth = "deep"  # chosen in the settings panel earlier
+    await services.store.asave(original, thread_id=chat.thread_id())
     from chainlit.user_session import user_sessions
     from chainlit.context import context
 
@@ -415,6 +417,7 @@ async def test_resume_rebuilds_the_session(browser: Browser, services: Services)
     await chat.resume_chat({"id": chat.thread_id(), "metadata": {}})
     resumed = live_session()
     assert resumed.model_dump() == original.model_dump()
+    assert chat.prefs().probing_depth == "deep"  # the settings follow the interview, not defaults
     await asyncio.sleep(0.8)  # the welcome-back message is posted after Chainlit's replay
     assert "1 answer so far, 1 scored" in browser.texts()[-1]
 

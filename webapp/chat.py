@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -170,7 +171,8 @@ async def resume_chat(thread: dict[str, Any]) -> None:
     cl.user_session.set("persona", session.persona)
     saved = cl.context.session.chat_settings or {}
     restored = support.preferences_from_settings({**(saved if isinstance(saved, dict) else {}), support.SETTING_PERSONA: session.persona})
-    cl.user_session.set("prefs", AppPreferences(session.persona, session.context, restored.probing_depth, restored.show_scores))
+    # The session is the truth for the interview itself; the panel only keeps the scores switch.
+    cl.user_session.set("prefs", replace(restored, persona=session.persona, context=session.context, probing_depth=session.probing_depth))
     await send_settings(session.persona)
     # Chainlit replays the stored thread *after* this handler returns and replaces the chat with
     # it, so anything sent now would vanish from the screen; post-resume messages wait a moment.
@@ -303,7 +305,7 @@ async def _absorb_uploads(message: cl.Message) -> bool:
 
 def _set_context(context: CandidateContext) -> None:
     current = prefs()
-    cl.user_session.set("prefs", AppPreferences(current.persona, context, current.probing_depth, current.show_scores))
+    cl.user_session.set("prefs", replace(current, context=context))
     session = current_session()
     if session is not None:
         session.context = context
@@ -327,7 +329,7 @@ async def handle_command(command: support.Command) -> None:
             await _error("Use `/scores on` or `/scores off`.")
             return
         current = prefs()
-        cl.user_session.set("prefs", AppPreferences(current.persona, current.context, current.probing_depth, value))
+        cl.user_session.set("prefs", replace(current, show_scores=value))
         await cl.Message(content=f"Scores under each answer are now **{'shown' if value else 'hidden'}**.", author="Interviewer").send()
     else:
         await _error(f"`/{command.argument}` isn't a command I know. Type `/help` for the list.")

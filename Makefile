@@ -1,27 +1,43 @@
 # Two commands do all the set-up (see README):
-#   make run    install everything, fetch + verify the embedded model, start the app
-#   make test   install everything plus test tools and Chromium, run the whole suite
+#   make run    install the locked set, build llama.cpp portably, fetch + verify the model, start the app
+#   make test   the same plus test tools and Chromium, then the whole suite (CI runs exactly this)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+LOCK   := requirements/lock.txt
+PIP    := $(BIN)/python -m pip --quiet
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test install install-dev model system-deps bench clean
+.PHONY: run test install install-dev model-server rebuild-model-server model system-deps lock \
+        check-lock typecheck smoke bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# Reinstall only when the dependency list changes.
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	@echo "[make] installing the app and the embedded model server (first time: ~5 min, builds llama.cpp)"
-	$(BIN)/python -m pip install --quiet -e '.[local]'
+# Everything comes from the lock: build tools first (both builds run without isolation, so a new
+# setuptools or scikit-build-core release cannot change them), then the app, then llama.cpp from a
+# wheel built for this CPU's level (interviewer/llm/build.py; never pip's native build or its cache).
+$(VENV)/.installed: pyproject.toml $(LOCK) interviewer/llm/build.py | $(BIN)/python
+	@echo "[make] installing the locked dependency set"
+	$(PIP) install -c $(LOCK) -r requirements/build.in
+	$(PIP) install -c $(LOCK) --no-build-isolation -e .
+	@$(MAKE) --no-print-directory model-server
 	@touch $@
 
-$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
-	$(BIN)/python -m pip install --quiet -e '.[local,dev]'
+model-server: | $(BIN)/python
+	@wheel=$$($(BIN)/python -m interviewer.llm.build --lock $(LOCK) $(BUILD_ARGS)) && \
+	  echo "[make] installing $$wheel" && \
+	  $(PIP) install -c $(LOCK) --force-reinstall --no-deps "$$wheel" && \
+	  $(PIP) install -c $(LOCK) "$$wheel[server]"
+
+# The fix `interviewer doctor` names when the model server crashes on this CPU.
+rebuild-model-server: | $(BIN)/python
+	@$(MAKE) --no-print-directory model-server BUILD_ARGS=--rebuild
+
+$(VENV)/.installed-dev: pyproject.toml $(LOCK) $(VENV)/.installed
+	$(PIP) install -c $(LOCK) --no-build-isolation -e '.[dev]'
 	@touch $@
 
 install: $(VENV)/.installed
@@ -33,9 +49,19 @@ model: $(VENV)/.installed
 system-deps:
 	bash scripts/install-system-deps.sh
 
+# Regenerate the lock after changing dependencies in pyproject.toml or requirements/build.in.
+lock:
+	test -x .venv-tools/bin/uv || { $(PYTHON) -m venv .venv-tools && .venv-tools/bin/pip install --quiet uv==0.13.8; }
+	.venv-tools/bin/uv pip compile pyproject.toml requirements/build.in --all-extras \
+	  --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
+	  --custom-compile-command "make lock" -q -o $(LOCK)
+
 run: install model
 	$(BIN)/interviewer doctor
 	$(BIN)/interviewer app --host $(HOST) --port $(PORT) --headless
+
+typecheck: install-dev
+	$(BIN)/python -m mypy
 
 test: install-dev model system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

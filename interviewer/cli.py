@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import click
 from pydantic import ValidationError
@@ -74,6 +75,8 @@ def doctor(full: bool) -> None:
             except ModelFileError as exc:
                 click.echo(f"model file: {path}\n            ERROR: {exc}")
                 ok = False
+        if ok:
+            ok &= _completion_check(settings.model_path or path)
     else:
         click.echo(f"base URL:   {settings.base_url or 'https://api.openai.com/v1'}")
         click.echo(f"api key:    {'set' if settings.secret_key() else 'not set'}")
@@ -82,6 +85,16 @@ def doctor(full: bool) -> None:
     ok &= bool(encodings)
     if not ok:
         raise SystemExit(1)
+
+
+def _completion_check(model_path: Path) -> bool:
+    """One real token in a child process: a build this CPU can't run is caught here, by signal."""
+    from interviewer.llm.selftest import run_selftest
+
+    result = run_selftest(model_path)
+    state = "ok" if result.ok else "FAILED"
+    click.echo(f"completion: {state} in {result.seconds:.1f} s ({result.detail})")
+    return result.ok
 
 
 @main.command("fetch-model")

@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     local_separate_evaluator: bool = True
     local_threads: int | None = None
     local_startup_timeout: float = 180.0
+    # The server's prompt cache, counted honestly (KV + logits copies; see llm/server_main.py).
+    # 1 GiB holds the recent prompts of an interview and keeps the process flat over time.
+    local_cache_bytes: int = 1 << 30
 
     database_url: str | None = None
     # Answers scored at once per process. Unset: 1 for the embedded model (one judge server, and

@@ -30,6 +30,8 @@ import openai
 from langchain_core.exceptions import OutputParserException
 from langchain_core.runnables import Runnable, RunnableLambda
 
+from interviewer.llm.local import LocalServerError
+
 T = TypeVar("T")
 
 # Worth another attempt: the next try may well succeed.
@@ -160,8 +162,23 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+def _server_failure(exc: BaseException) -> str | None:
+    """The embedded server's own account of its death, wherever the SDK wrapped it."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, LocalServerError):
+            return str(current)
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
 def user_message(exc: BaseException, secrets: Iterable[str | None] = ()) -> str:
     """A short, secret-free sentence for the candidate saying what went wrong and what to do."""
+    server_failure = _server_failure(exc)
+    if server_failure is not None:
+        return redact(f"{server_failure} Your answer is saved.", secrets)
     if isinstance(exc, (ModelTimeout, openai.APITimeoutError, TimeoutError)):
         text = "The model took too long to answer."
     elif isinstance(exc, openai.RateLimitError):

@@ -458,6 +458,7 @@ async def _stream(session: Session, run: Any) -> None:
         await m.stream_token("_thinking…_", is_sequence=True)
         return m
 
+    await _server_notices()
     try:
         msg = await thinking()
         async for event in run(engine):
@@ -501,6 +502,14 @@ async def _stream(session: Session, run: Any) -> None:
         if msg is not None:
             await _drop(msg, got_token)
         await store.asave(session, thread_id=thread_id())
+        await _server_notices()
+
+
+async def _server_notices() -> None:
+    """A model server that died and was restarted is said once, plainly (nothing was lost)."""
+    runtime = services().runtime
+    for text in runtime.take_notices() if runtime is not None else []:
+        await cl.Message(content=f"ℹ️ {text}", author="Interviewer").send()
 
 
 async def _drop(msg: cl.Message, got_token: bool) -> None:

@@ -2,13 +2,19 @@
 
 The server runs as a child process on a free loopback port, so the rest of the code talks to it
 exactly as it would to OpenAI or vLLM. Flags are chosen from measurements (DESIGN.md): the KV
-cache on, logits_all off, and interrupt_requests off so a second request queues instead of
-silently cutting a stream in half.
+cache on (bounded by what it really holds, see server_main.py), logits_all off, and
+interrupt_requests off so a second request queues instead of silently cutting a stream in half.
+
+The process is supervised: a thread waits on it, so its death is known at once by its exit code
+(not after HTTP retries). It is restarted once on the same port, with a notice for the user; if it
+dies again soon after, every request gets a `LocalServerError` that says what happened and how to
+fix it (a SIGILL means the llama.cpp build uses instructions this CPU lacks).
 """
 
 from __future__ import annotations
 
 import atexit
+import threading
 import importlib.util
 import os
 import signal
@@ -18,12 +24,40 @@ import sys
 import time
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import httpx
 
 
 class LocalServerError(RuntimeError):
     """The embedded server could not be started or is not answering; the message says why."""
+
+
+REBUILD_HINT = (
+    "The llama.cpp build uses CPU instructions this machine cannot run: run "
+    "`make rebuild-model-server` (it builds for this CPU's level), then start again."
+)
+# A restarted server that dies again within this many seconds is given up on.
+RESTART_WINDOW_SECONDS = 300.0
+
+
+def describe_exit(returncode: int) -> str:
+    """'killed by SIGILL (illegal instruction)' or 'exited with code 1', plus the fix if known."""
+    if returncode < 0:
+        sig = -returncode
+        try:
+            name = signal.Signals(sig).name
+        except ValueError:
+            name = f"signal {sig}"
+        text = f"was killed by {name}"
+        if sig == signal.SIGILL:
+            text += f" (illegal instruction). {REBUILD_HINT}"
+        elif sig == signal.SIGKILL:
+            text += " (often the kernel's out-of-memory killer, or someone stopped it)"
+        elif sig == signal.SIGSEGV:
+            text += " (a crash inside llama.cpp; `make rebuild-model-server` may help)"
+        return text
+    return f"exited with code {returncode}"
 
 
 # llama-cpp-python's server reads every one of its settings from an environment variable of the
@@ -60,7 +94,7 @@ def server_installed() -> bool:
 
 
 class LocalServer:
-    """One llama.cpp server process. Use as a context manager or call start()/stop()."""
+    """One supervised llama.cpp server process. Use as a context manager or call start()/stop()."""
 
     def __init__(
         self,
@@ -72,6 +106,9 @@ class LocalServer:
         startup_timeout: float = 180.0,
         log_path: Path | None = None,
         port: int = 0,
+        cache_bytes: int = 1 << 30,
+        role: str = "model",
+        restart_window: float = RESTART_WINDOW_SECONDS,
     ) -> None:
         self.model_path = model_path
         self.n_ctx = n_ctx
@@ -79,17 +116,33 @@ class LocalServer:
         self.alias = alias
         self.startup_timeout = startup_timeout
         self.log_path = log_path
-        self.port = port  # 0: pick a free loopback port at start
+        self.port = port  # 0: pick a free loopback port at start; kept across restarts
+        self.cache_bytes = cache_bytes
+        self.role = role
+        self.restart_window = restart_window
         self._proc: subprocess.Popen[bytes] | None = None
-        self._log = None
+        self._log: Any = None
+        self._lock = threading.RLock()
+        self._stopping = False
+        self._last_start = 0.0
+        self._restarts = 0
+        self._failure: str | None = None
+        self._ready = threading.Event()
+        self._notices: list[str] = []
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/v1"
 
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
+
     def command(self) -> list[str]:
         return [
-            sys.executable, "-m", "llama_cpp.server",
+            sys.executable, "-m", "interviewer.llm.server_main",
+            "--parent-pid", str(os.getpid()),
+            "--role", self.role,
             "--model", str(self.model_path),
             "--model_alias", self.alias,
             "--host", "127.0.0.1",
@@ -99,6 +152,7 @@ class LocalServer:
             "--n_threads_batch", str(self.n_threads),
             "--interrupt_requests", "False",
             "--cache", "True",
+            "--cache_size", str(self.cache_bytes),
             "--logits_all", "False",
             "--verbose", "False",
         ]  # fmt: skip
@@ -107,33 +161,89 @@ class LocalServer:
         if not server_installed():
             raise LocalServerError(
                 "The embedded model server (llama-cpp-python[server]) is not installed. "
-                "Run `make run` (or `pip install -e '.[local]'`), or point the app at another "
+                "Run `make run` (or `make model-server`), or point the app at another "
                 "server with INTERVIEWER_BACKEND=openai-compatible and INTERVIEWER_BASE_URL."
             )
+        with self._lock:
+            self._stopping = False
+            self._spawn()
+        atexit.register(self.stop)
+        return self
+
+    def _spawn(self) -> None:
+        """Start the process and wait until it answers. Called with the lock held."""
+        self._ready.clear()
         self.port = self.port or free_port()
-        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
-        self._log = log if self.log_path else None
+        if self._log is None and self.log_path:
+            self._log = open(self.log_path, "ab")  # noqa: SIM115
+        out = self._log if self._log is not None else subprocess.DEVNULL
         # A new session so Ctrl-C in a terminal reaches us first and we stop it cleanly.
-        self._proc = subprocess.Popen(
+        proc = subprocess.Popen(
             self.command(),
-            stdout=log,
-            stderr=log,
+            stdout=out,
+            stderr=out,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
             env=server_environment(),
         )
-        atexit.register(self.stop)
-        self._wait_healthy()
-        return self
+        self._proc = proc
+        self._last_start = time.monotonic()
+        self._wait_healthy(proc)
+        self._ready.set()
+        threading.Thread(target=self._watch, args=(proc,), name=f"watch-{self.role}", daemon=True).start()
 
-    def _wait_healthy(self) -> None:
+    def _watch(self, proc: subprocess.Popen[bytes]) -> None:
+        """Wait for the process to end; if nobody asked it to, restart it once (see module doc)."""
+        code = proc.wait()
+        with self._lock:
+            if self._stopping or proc is not self._proc:
+                return
+            self._ready.clear()
+            what = f"The embedded {self.role} model server {describe_exit(code)}"
+            recently = time.monotonic() - self._last_start < self.restart_window
+            if self._restarts and recently:
+                self._failure = (
+                    f"{what}, again, soon after a restart; giving up. {self._log_hint()} "
+                    "Restart the app; if it keeps happening, run `interviewer doctor`."
+                )
+                self._ready.set()  # wake waiters so they see the failure
+                return
+            try:
+                self._spawn()
+            except LocalServerError as exc:
+                self._failure = f"{what}, and could not be restarted: {exc}"
+                self._ready.set()
+                return
+            self._restarts += 1
+            self._notices.append(f"{what}; it was restarted and your interview goes on.")
+
+    def ensure_running(self, timeout: float | None = None) -> None:
+        """Block while a restart is under way; raise LocalServerError once it has been given up."""
+        if self._failure is None and not self._ready.wait(timeout or self.startup_timeout):
+            raise LocalServerError(f"The embedded {self.role} model server is still restarting.")
+        if self._failure is not None:
+            raise LocalServerError(self._failure)
+        if self._proc is None:
+            raise LocalServerError(f"The embedded {self.role} model server is not running.")
+
+    def take_notices(self) -> list[str]:
+        """Messages for the user about restarts since the last call (each is shown once)."""
+        with self._lock:
+            notices, self._notices = self._notices, []
+        return notices
+
+    @property
+    def failure(self) -> str | None:
+        return self._failure
+
+    def _wait_healthy(self, proc: subprocess.Popen[bytes]) -> None:
         deadline = time.monotonic() + self.startup_timeout
         url = f"http://127.0.0.1:{self.port}/v1/models"
         while time.monotonic() < deadline:
-            if self._proc is not None and self._proc.poll() is not None:
+            if proc.poll() is not None:
                 raise LocalServerError(
-                    f"The embedded model server exited with code {self._proc.returncode} while "
-                    f"starting. {self._log_hint()}"
+                    f"The embedded model server {describe_exit(proc.returncode)} while starting. "
+                    f"{self._log_hint()}"
                 )
             try:
                 if httpx.get(url, timeout=2.0).status_code == 200:
@@ -141,7 +251,7 @@ class LocalServer:
             except httpx.HTTPError:
                 pass
             time.sleep(0.25)
-        self.stop()
+        self._kill(proc)
         raise LocalServerError(
             f"The embedded model server did not answer within {self.startup_timeout:.0f} s. "
             f"{self._log_hint()}"
@@ -162,17 +272,26 @@ class LocalServer:
         except httpx.HTTPError:
             return False
 
-    def stop(self) -> None:
-        proc, self._proc = self._proc, None
-        if proc is not None and proc.poll() is None:
+    @staticmethod
+    def _kill(proc: subprocess.Popen[bytes]) -> None:
+        if proc.poll() is not None:
+            return
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=10)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
             try:
-                os.killpg(proc.pid, signal.SIGTERM)
+                os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(timeout=10)
             except (ProcessLookupError, subprocess.TimeoutExpired):
-                try:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
+                pass
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopping = True
+            proc, self._proc = self._proc, None
+        if proc is not None:
+            self._kill(proc)
         if self._log is not None:
             self._log.close()
             self._log = None

@@ -7,12 +7,15 @@ Callers receive the runnable and pass it on; nothing reaches for a global model.
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Callable
 from enum import Enum
 from types import TracebackType
 from typing import Any
 
+import httpx
+import openai
 from langchain_openai import ChatOpenAI
 
 from interviewer.config import Backend, Settings
@@ -39,11 +42,15 @@ def make_chat_model(
     timeout: float = 120.0,
     max_retries: int = 2,
     streaming: bool = False,
+    before_request: Callable[[], None] | None = None,
 ) -> ChatOpenAI:
     """Build a ChatOpenAI for any OpenAI-protocol server.
 
     Non-OpenAI servers get the Chat Completions API (they don't implement Responses), and
     `max_tokens` inside the request body, because llama.cpp ignores `max_completion_tokens`.
+    `before_request` runs before every HTTP request (in a worker thread for async calls): the
+    embedded server's supervisor uses it to wait out a restart or fail with its reason, instead
+    of letting the SDK retry a dead port.
     """
     kwargs: dict[str, Any] = {
         "model": model,
@@ -55,6 +62,8 @@ def make_chat_model(
     }
     if base_url:
         kwargs["base_url"] = base_url
+    if before_request is not None:
+        kwargs.update(request_guard_clients(before_request))
     if openai_native:
         if max_tokens is not None:
             kwargs["max_tokens"] = max_tokens
@@ -64,6 +73,21 @@ def make_chat_model(
         if max_tokens is not None:
             kwargs["extra_body"] = {"max_tokens": max_tokens}
     return ChatOpenAI(**kwargs)
+
+
+def request_guard_clients(check: Callable[[], None]) -> dict[str, Any]:
+    """The SDK's default httpx clients with `check` as a request hook (sync and async)."""
+
+    def hook(_request: httpx.Request) -> None:
+        check()
+
+    async def async_hook(_request: httpx.Request) -> None:
+        await asyncio.to_thread(check)
+
+    return {
+        "http_client": openai.DefaultHttpxClient(event_hooks={"request": [hook]}),
+        "http_async_client": openai.DefaultAsyncHttpxClient(event_hooks={"request": [async_hook]}),
+    }
 
 
 class LLMRuntime:
@@ -96,6 +120,8 @@ class LLMRuntime:
                     alias=s.model_name,
                     startup_timeout=s.local_startup_timeout,
                     log_path=logs / f"llama-server-{role.value}.log",
+                    cache_bytes=s.local_cache_bytes,
+                    role=role.value,
                 )
                 self.servers[role] = server.start()
         except Exception:
@@ -116,11 +142,18 @@ class LLMRuntime:
     ) -> None:
         self.stop()
 
+    def take_notices(self) -> list[str]:
+        """What the user should hear about the model servers (a restart), each message once."""
+        return [notice for server in self.servers.values() for notice in server.take_notices()]
+
+    def _server(self, role: Role) -> LocalServer | None:
+        return self.servers.get(role) or self.servers.get(Role.INTERVIEWER)
+
     # -- models ----------------------------------------------------------------------------
     def base_url(self, role: Role = Role.INTERVIEWER) -> str | None:
         s = self.settings
         if s.backend is Backend.LOCAL:
-            server = self.servers.get(role) or self.servers.get(Role.INTERVIEWER)
+            server = self._server(role)
             if server is None:
                 raise RuntimeError("LLMRuntime.start() must run before asking for a local model")
             return server.base_url
@@ -146,7 +179,12 @@ class LLMRuntime:
             timeout=s.request_timeout,
             max_retries=s.max_retries,
             streaming=streaming,
+            before_request=self._guard(role),
         )
+
+    def _guard(self, role: Role) -> Callable[[], None] | None:
+        server = self._server(role) if self.settings.backend is Backend.LOCAL else None
+        return server.ensure_running if server is not None else None
 
     def describe(self) -> str:
         text = self.settings.describe()

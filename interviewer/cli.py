@@ -3,8 +3,7 @@ them into one group and holds the set-up commands (doctor, fetch-model, serve-mo
 
 from __future__ import annotations
 
-import signal
-import subprocess
+import os
 import sys
 import time
 from pathlib import Path
@@ -146,20 +145,13 @@ def app(host: str, port: int, headless: bool) -> None:
     if headless:
         cmd.append("-h")
     click.echo(f"[interviewer] open http://{host}:{port} in your browser", err=True)
-    proc = subprocess.Popen(cmd, cwd=REPO_ROOT)
-
-    def forward(signum: int, _frame: object) -> None:
-        # A service manager or `kill` stops us with SIGTERM: pass it on so the app (and with it
-        # the embedded model servers) stops too, instead of lingering on the port.
-        proc.send_signal(signum)
-
-    for signum in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, forward)
-    try:
-        raise SystemExit(proc.wait())
-    except KeyboardInterrupt:
-        proc.send_signal(signal.SIGINT)
-        raise SystemExit(proc.wait()) from None
+    # Become Chainlit (exec, not a child): there is no wrapper left to outlive it or to miss a
+    # signal, so SIGTERM, Ctrl-C or kill -9 reach the app itself, and the model servers (which
+    # watch their parent) go with it.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.chdir(REPO_ROOT)
+    os.execv(sys.executable, cmd)
 
 
 def _register_area_commands() -> None:

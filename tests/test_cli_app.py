@@ -1,4 +1,4 @@
-"""`interviewer app` is a process wrapper: stopping it must stop the app it started."""
+"""`interviewer app` becomes the app (exec): stopping it however it is stopped stops the app."""
 
 from __future__ import annotations
 
@@ -10,11 +10,13 @@ import sys
 import time
 
 import httpx
+import pytest
 
 from interviewer.llm.local import free_port
 
 
-def test_sigterm_to_interviewer_app_stops_chainlit_too(tmp_path) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
+def test_stopping_interviewer_app_stops_chainlit_too(tmp_path, sig) -> None:  # type: ignore[no-untyped-def]
     port = free_port()
     env = {
         **os.environ,
@@ -39,11 +41,11 @@ def test_sigterm_to_interviewer_app_stops_chainlit_too(tmp_path) -> None:  # typ
                 time.sleep(0.5)
         else:
             raise AssertionError("the app did not come up")
-        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(sig)
         proc.wait(timeout=30)
         time.sleep(1)
         with socket.socket() as sock:
-            assert sock.connect_ex(("127.0.0.1", port)) != 0, "chainlit still listens after SIGTERM"
+            assert sock.connect_ex(("127.0.0.1", port)) != 0, f"chainlit still listens after {sig.name}"
     finally:
         if proc.poll() is None:
             proc.kill()

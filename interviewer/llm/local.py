@@ -171,7 +171,7 @@ class LocalServer:
         return self
 
     def _spawn(self) -> None:
-        """Start the process and wait until it answers. Called with the lock held."""
+        """Start the process, wait until it answers, and watch it."""
         self._ready.clear()
         self.port = self.port or free_port()
         if self._log is None and self.log_path:
@@ -193,28 +193,34 @@ class LocalServer:
         threading.Thread(target=self._watch, args=(proc,), name=f"watch-{self.role}", daemon=True).start()
 
     def _watch(self, proc: subprocess.Popen[bytes]) -> None:
-        """Wait for the process to end; if nobody asked it to, restart it once (see module doc)."""
+        """Wait for the process to end; if nobody asked it to, restart it once (see module doc).
+
+        The lock is held only to decide, never while the new process loads, so `take_notices`
+        (called from the app's event loop) never waits on a restart."""
         code = proc.wait()
         with self._lock:
             if self._stopping or proc is not self._proc:
                 return
             self._ready.clear()
             what = f"The embedded {self.role} model server {describe_exit(code)}"
-            recently = time.monotonic() - self._last_start < self.restart_window
-            if self._restarts and recently:
+            if self._restarts and time.monotonic() - self._last_start < self.restart_window:
                 self._failure = (
                     f"{what}, again, soon after a restart; giving up. {self._log_hint()} "
                     "Restart the app; if it keeps happening, run `interviewer doctor`."
                 )
                 self._ready.set()  # wake waiters so they see the failure
                 return
-            try:
-                self._spawn()
-            except LocalServerError as exc:
-                self._failure = f"{what}, and could not be restarted: {exc}"
-                self._ready.set()
-                return
             self._restarts += 1
+        try:
+            self._spawn()
+        except LocalServerError as exc:
+            self._failure = f"{what}, and could not be restarted: {exc}"
+            self._ready.set()
+            return
+        if self._stopping:  # stop() ran while the new process was loading: it may have missed it
+            self.stop()
+            return
+        with self._lock:
             self._notices.append(f"{what}; it was restarted and your interview goes on.")
 
     def ensure_running(self, timeout: float | None = None) -> None:

@@ -1,0 +1,149 @@
+"""The newcomer's path, as CI's proof (issue 11): `make run` serves the app on the embedded model,
+an interview turn completes in Chromium, killing the interviewer's model server mid-interview
+costs one notice and nothing else, and stopping the app leaves no model server behind.
+
+Runs the real `make run` (already installed by `make test`, so make only checks its stamps), with
+its own database so the user's history is untouched. Slow by nature: the real model answers."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from interviewer.config import REPO_ROOT
+from interviewer.store import SessionStore
+from webapp.testing import free_port
+
+pytestmark = [pytest.mark.e2e, pytest.mark.live]
+ARTIFACTS = REPO_ROOT / "test-artifacts"
+
+
+def server_pids(role: str | None = None) -> list[int]:
+    """Embedded model servers on this machine (ours carry `interviewer.llm.server_main --role`)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            args = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"interviewer.llm.server_main" in args and (role is None or role.encode() in args):
+            pids.append(int(entry.name))
+    return pids
+
+
+def wait_for(predicate: Any, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.25)
+    return False
+
+
+@pytest.fixture(scope="module")
+def made_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    before = set(server_pids())
+    port = free_port()
+    db = tmp_path_factory.mktemp("newcomer") / "interviewer.db"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("INTERVIEWER_", "CHAINLIT_"))}
+    env.pop("DATABASE_URL", None)
+    env["INTERVIEWER_DATABASE_URL"] = f"sqlite:///{db}"
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = (ARTIFACTS / "newcomer-make-run.log").open("wb")
+    proc = subprocess.Popen(["make", "run", "HOST=127.0.0.1", f"PORT={port}"], cwd=REPO_ROOT, env=env,
+                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+
+    def served() -> bool:
+        assert proc.poll() is None, f"make run exited with {proc.returncode}; see {log.name}"
+        try:
+            return httpx.get(url, timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    try:
+        assert wait_for(served, 600), "make run did not serve the page within 10 minutes"
+        yield url, db
+    finally:
+        # What Ctrl-C in the terminal does: the signal reaches the whole foreground group.
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
+    assert wait_for(lambda: not (set(server_pids()) - before), 15), "a model server outlived the app"
+
+
+def _assistant_texts(page: Any) -> list[str]:
+    return [t.strip() for t in page.locator('[data-step-type="assistant_message"]').all_inner_texts()]
+
+
+def _wait_new_question(page: Any, count: int, timeout_ms: int = 240_000) -> None:
+    page.wait_for_function(
+        """(n) => {
+            const msgs = [...document.querySelectorAll('[data-step-type="assistant_message"]')]
+              .filter(e => e.innerText.trim().length > 0 && !e.innerText.includes('thinking'));
+            return msgs.length >= n;
+        }""",
+        arg=count,
+        timeout=timeout_ms,
+    )
+
+
+def test_make_run_serves_an_interview_on_the_embedded_model_and_survives_a_server_kill(
+    chromium: Any, made_app: tuple[str, Path]
+) -> None:
+    url, db = made_app
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.goto(url)
+        page.wait_for_selector("#chat-input", timeout=60_000)
+        page.fill("#chat-input", "Hello, I'm ready to start.")
+        page.keyboard.press("Enter")
+        _wait_new_question(page, 1)
+        first = len(_assistant_texts(page))
+
+        answer = ("I led the migration of our billing jobs to a queue. The nightly batch took six hours "
+                  "because every invoice was a separate transaction; I grouped them per customer, which "
+                  "brought it to forty minutes, and added an alert on queue depth.")
+        page.fill("#chat-input", answer)
+        page.keyboard.press("Enter")
+        _wait_new_question(page, first + 1)
+        page.screenshot(path=str(ARTIFACTS / "newcomer-1-turn.png"))
+
+        # Kill the interviewer's model server mid-interview: the next turn restarts it.
+        victims = server_pids("interviewer")
+        assert victims, "no interviewer model server found"
+        for pid in victims:
+            os.kill(pid, signal.SIGKILL)
+        count = len(_assistant_texts(page))
+        second = "Because the queue gave us retries per customer instead of rerunning the whole night."
+        page.fill("#chat-input", second)
+        page.keyboard.press("Enter")
+        # Two new messages: the one notice about the restart, and the next question.
+        _wait_new_question(page, count + 2)
+        page.wait_for_selector("text=/was restarted/", timeout=60_000)
+        page.screenshot(path=str(ARTIFACTS / "newcomer-2-after-kill.png"))
+        body = page.inner_text("body")
+        assert body.count("was restarted") == 1
+        assert "connection to the model was lost" not in body
+
+        # Nothing lost: both answers are in the database in order.
+        with SessionStore(f"sqlite:///{db}") as store:
+            sessions = store.list_for_user("local")
+        assert len(sessions) == 1
+        texts = [t.text for t in sessions[0].answers()]
+        assert texts[-2:] == [answer, second]
+    finally:
+        page.close()

@@ -21,7 +21,7 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
-from interviewer import app_support as support
+from webapp import support
 from interviewer.config import REPO_ROOT, load_settings
 from interviewer.session import EvalStatus, Evaluation, Session
 from interviewer.store import SessionStore
@@ -107,8 +107,8 @@ def evaluator() -> RecordingEvaluator:
 
 @pytest.fixture
 def services(tmp_path: Path, model: FakeInterviewerModel, evaluator: RecordingEvaluator) -> Iterator[Services]:
-    from interviewer.engine import InterviewEngine
-    from interviewer.personas import PersonaLibrary
+    from interviewer.interview.engine import InterviewEngine
+    from interviewer.interview.personas import PersonaLibrary
 
     personas = PersonaLibrary.load(REPO_ROOT / "personas")
     store = SessionStore(f"sqlite:///{tmp_path / 'app.db'}")

@@ -18,9 +18,9 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 
-from interviewer import injection
-from interviewer.cli_eval import injection_strings
-from interviewer.evaluator import (
+from interviewer.evaluation import injection
+from interviewer.cli.evaluate import injection_strings
+from interviewer.evaluation.evaluator import (
     FLAGS,
     INJECTION_ATTEMPT,
     INSUFFICIENT,
@@ -29,7 +29,7 @@ from interviewer.evaluator import (
     find_verbatim,
     parse_reply,
 )
-from interviewer.rubric import load_rubric
+from interviewer.evaluation.rubric import load_rubric
 from interviewer.session import DIMENSIONS, EvalStatus
 
 DATA = Path(__file__).parent / "data" / "evaluator_pairs.jsonl"

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from interviewer import report_pdf
+from interviewer.report.render import pdf as report_pdf
 from interviewer.report import RENDERERS, build_report
 from interviewer.session import Session
 

@@ -48,8 +48,8 @@ class Services:
             print(f"[interviewer] {message}", file=sys.stderr, flush=True)
 
         try:
-            from interviewer.engine import InterviewEngine
-            from interviewer.evaluator import AnswerEvaluator
+            from interviewer.interview.engine import InterviewEngine
+            from interviewer.evaluation.evaluator import AnswerEvaluator
             from interviewer.llm.provider import LLMRuntime, Role
 
             runtime = LLMRuntime(self.settings, progress=say).start()
@@ -99,7 +99,7 @@ _services: Services | None = None
 
 
 def build_services(settings: Settings | None = None) -> Services:
-    from interviewer.personas import PersonaLibrary
+    from interviewer.interview.personas import PersonaLibrary
 
     settings = settings or load_settings()
     url = resolve_database_url(settings)

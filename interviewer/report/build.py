@@ -16,8 +16,8 @@ from statistics import mean
 
 from langchain_core.language_models import BaseChatModel
 
-from interviewer.report_advice import NOT_STORIES, objectives, practice
-from interviewer.report_model import (
+from interviewer.report.advice import NOT_STORIES, objectives, practice
+from interviewer.report.model import (
     UNAVAILABLE,
     AnswerScore,
     DimensionChange,
@@ -31,9 +31,9 @@ from interviewer.report_model import (
     SessionPoint,
     TranscriptEntry,
 )
-from interviewer.report_rubric import RubricView, load_rubric_view
-from interviewer.report_text import cell
-from interviewer.rewrite import rewrite_answer, split_sentences, without_injection
+from interviewer.report.rubric_view import RubricView, load_rubric_view
+from interviewer.report.text import cell
+from interviewer.report.rewrite import rewrite_answer, split_sentences, without_injection
 from interviewer.session import DIMENSIONS, EvalStatus, Session, Turn, TurnKind
 
 DIMS = [d.value for d in DIMENSIONS]
@@ -69,7 +69,7 @@ def verified_quotes(quotes: list[str], answer: str) -> list[str]:
 def persona_name(persona_id: str) -> str:
     """A readable persona name; the persona files are consulted when they load."""
     try:
-        from interviewer.personas import PersonaLibrary
+        from interviewer.interview.personas import PersonaLibrary
 
         return PersonaLibrary.load().get(persona_id).name
     except Exception:  # noqa: BLE001 - a name is cosmetic; never fail a report over it

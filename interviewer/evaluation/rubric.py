@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from interviewer.config import REPO_ROOT
 from interviewer.session import Dimension
-from interviewer.signals import SIGNAL_NAMES
+from interviewer.evaluation.signals import SIGNAL_NAMES
 
 RUBRIC_PATH = REPO_ROOT / "prompts" / "rubric.yaml"
 FLAG_NAME = re.compile(r"^[a-z][a-z0-9_]*$")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from interviewer.signals import Span, sentences
+from interviewer.evaluation.signals import Span, sentences
 
 _I = re.IGNORECASE
 _SCORE_WORDS = r"(?:score|scores|scoring|grade|grades|mark|marks|rating|ratings|points?)"

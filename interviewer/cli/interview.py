@@ -12,10 +12,10 @@ from pathlib import Path
 import click
 
 from interviewer.config import Settings
-from interviewer.engine import Evaluator, InterviewEngine
-from interviewer.events import Event, NoticeEvent, TokenEvent, TurnEvent
+from interviewer.interview.engine import Evaluator, InterviewEngine
+from interviewer.interview.events import Event, NoticeEvent, TokenEvent, TurnEvent
 from interviewer.llm.provider import LLMRuntime, Role
-from interviewer.personas import PersonaLibrary
+from interviewer.interview.personas import PersonaLibrary
 from interviewer.session import CandidateContext, Session, Turn
 
 INTERVIEWER_MAX_TOKENS = 96  # one short question; the engine stops reading at the first "?"
@@ -41,7 +41,7 @@ def _evaluator(runtime: LLMRuntime, enabled: bool) -> Evaluator | None:
     if not enabled:
         return None
     try:
-        from interviewer.evaluator import AnswerEvaluator
+        from interviewer.evaluation.evaluator import AnswerEvaluator
     except ImportError:
         click.echo("[interviewer] evaluator not available; answers will not be scored", err=True)
         return None
@@ -120,7 +120,7 @@ def plain_transcript(session: Session, why: str) -> str:
 
 
 def _start(quiet: bool = False) -> LLMRuntime:
-    from interviewer.cli import settings_or_exit, start_runtime
+    from interviewer.cli.runtime import settings_or_exit, start_runtime
 
     settings: Settings = settings_or_exit()
     return start_runtime(settings, quiet=quiet)
@@ -148,7 +148,7 @@ def _logging(verbose: bool) -> None:
 
     logging.basicConfig(level=logging.WARNING, format="[%(name)s] %(message)s")
     if verbose:
-        logging.getLogger("interviewer.engine").setLevel(logging.INFO)
+        logging.getLogger("interviewer.interview.engine").setLevel(logging.INFO)
 
 
 @click.command()

@@ -1,5 +1,4 @@
-"""The `interviewer` command line. Each area keeps its commands in its own module; this file wires
-them into one group and holds the set-up commands (doctor, fetch-model, serve-model, app)."""
+"""Set-up commands: `doctor`, `fetch-model`, `serve-model` and `app`."""
 
 from __future__ import annotations
 
@@ -10,42 +9,14 @@ import time
 from pathlib import Path
 
 import click
-from pydantic import ValidationError
 
-from interviewer.config import REPO_ROOT, Backend, Settings, load_settings
+from interviewer.cli.runtime import settings_or_exit
+from interviewer.config import REPO_ROOT, Backend
 from interviewer.llm.local import LocalServer, LocalServerError, server_installed
 from interviewer.llm.model_files import ModelFileError, ensure_model, verify_pinned
-from interviewer.llm.provider import LLMRuntime
 
 
-def settings_or_exit() -> Settings:
-    """Settings errors are configuration mistakes: say which, never a traceback."""
-    try:
-        return load_settings()
-    except ValidationError as exc:
-        messages = "; ".join(err["msg"].removeprefix("Value error, ") for err in exc.errors())
-        raise click.ClickException(f"configuration error: {messages}") from None
-
-
-def start_runtime(settings: Settings, quiet: bool = False) -> LLMRuntime:
-    """Start the configured backend and say on stderr which backend and model are in use."""
-    say = (lambda _m: None) if quiet else (lambda m: click.echo(f"[interviewer] {m}", err=True))
-    runtime = LLMRuntime(settings, progress=say)
-    try:
-        runtime.start()
-    except (ModelFileError, LocalServerError) as exc:
-        raise click.ClickException(str(exc)) from None
-    say(f"using {runtime.describe()}")
-    return runtime
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="interviewer")
-def main() -> None:
-    """Practise interviews with an LLM interviewer that asks how and why."""
-
-
-@main.command()
+@click.command()
 @click.option("--full", is_flag=True, help="Re-hash the model file even if it was verified before.")
 def doctor(full: bool) -> None:
     """Report the backend, the model and its sha256 check, and offline tokenizers."""
@@ -97,7 +68,7 @@ def _completion_check(model_path: Path) -> bool:
     return result.ok
 
 
-@main.command("fetch-model")
+@click.command("fetch-model")
 def fetch_model() -> None:
     """Download, assemble and verify the embedded model (once; later runs only check it)."""
     settings = settings_or_exit()
@@ -113,7 +84,7 @@ def fetch_model() -> None:
     click.echo(f"{check.path} ({'sha256 verified' if check.verified else 'custom GGUF'})")
 
 
-@main.command("serve-model")
+@click.command("serve-model")
 @click.option("--port", type=int, default=0, help="Port on 127.0.0.1 (default: a free one).")
 def serve_model(port: int) -> None:
     """Run the embedded model's OpenAI-compatible server in the foreground."""
@@ -135,7 +106,7 @@ def serve_model(port: int) -> None:
         server.stop()
 
 
-@main.command()
+@click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--headless", is_flag=True, help="Don't open a browser window.")
@@ -162,17 +133,4 @@ def app(host: str, port: int, headless: bool) -> None:
         raise SystemExit(proc.wait()) from None
 
 
-def _register_area_commands() -> None:
-    """Commands owned by the engine, evaluator and report modules. Imported here, after `main`
-    and `start_runtime` exist, because those modules import them from this one."""
-    from interviewer import cli_engine, cli_eval, cli_report
-
-    for module in (cli_engine, cli_eval, cli_report):
-        for command in module.COMMANDS:
-            main.add_command(command)
-
-
-_register_area_commands()
-
-if __name__ == "__main__":  # pragma: no cover
-    main()
+COMMANDS: list[click.Command] = [doctor, fetch_model, serve_model, app]

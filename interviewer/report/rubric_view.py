@@ -41,7 +41,7 @@ class RubricView:
 def load_rubric_view() -> RubricView:
     """The live rubric, or a neutral fallback with the reason recorded."""
     try:
-        from interviewer.rubric import load_rubric
+        from interviewer.evaluation.rubric import load_rubric
 
         rubric = load_rubric()
     except Exception as exc:  # noqa: BLE001 - any rubric problem degrades the texts, not the report

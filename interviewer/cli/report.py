@@ -92,8 +92,8 @@ def report(session_file: Path, fmt: str | None, out: Path | None, previous: tupl
     runtime = None
     rewriter = None
     if rewrite_with_model:
-        from interviewer.cli import settings_or_exit, start_runtime
-        from interviewer.rewrite import rewriter_model
+        from interviewer.cli.runtime import settings_or_exit, start_runtime
+        from interviewer.report.rewrite import rewriter_model
 
         runtime = start_runtime(settings_or_exit())
         rewriter = rewriter_model(runtime)

@@ -2,7 +2,7 @@
 
 Every renderer (Markdown, HTML, JSON, PDF, plotly) reads only this model, so the chat, the
 download and the CLI show the same content. Everything here is derived from a Session by
-`interviewer.report_build`; nothing in it is a number the evaluator did not produce.
+`interviewer.report.build`; nothing in it is a number the evaluator did not produce.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from interviewer.config import REPO_ROOT
-from interviewer.personas import PHASES, Persona
+from interviewer.interview.personas import PHASES, Persona
 from interviewer.session import Dimension, PlanItem
 
 BANK_PATH = REPO_ROOT / "prompts" / "question_bank.yaml"

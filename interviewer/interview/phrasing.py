@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from interviewer.policy import normalize
+from interviewer.interview.policy import normalize
 
 Mode = Literal["question", "answer", "closing"]
 

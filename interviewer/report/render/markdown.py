@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from interviewer import report_text as fmt
-from interviewer.report_model import Report
+from interviewer.report import text as fmt
+from interviewer.report.model import Report
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~])")
 

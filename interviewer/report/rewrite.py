@@ -104,7 +104,7 @@ class SARL:
 def without_injection(text: str) -> str:
     """The answer minus sentences aimed at the grader: they are not part of the candidate's story."""
     try:
-        from interviewer.injection import scan
+        from interviewer.evaluation.injection import scan
     except ImportError:  # the evaluator's detector is optional for the report
         return text
     return scan(text).cleaned

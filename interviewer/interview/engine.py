@@ -21,11 +21,11 @@ from typing import Protocol
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from interviewer.events import Event, NoticeEvent, TokenEvent, TurnEvent
-from interviewer.personas import Member, Persona, PersonaLibrary, adjust_probing
-from interviewer.phrasing import Mode, StreamFilter, clean_reply, leaks, question_part, sanitize, sentences
-from interviewer.plan import EVALUATED_PHASES, BankQuestion, QuestionBank, build_plan, load_bank
-from interviewer.policy import Decision, decide, is_repeat
+from interviewer.interview.events import Event, NoticeEvent, TokenEvent, TurnEvent
+from interviewer.interview.personas import Member, Persona, PersonaLibrary, adjust_probing
+from interviewer.interview.phrasing import Mode, StreamFilter, clean_reply, leaks, question_part, sanitize, sentences
+from interviewer.interview.plan import EVALUATED_PHASES, BankQuestion, QuestionBank, build_plan, load_bank
+from interviewer.interview.policy import Decision, decide, is_repeat
 from interviewer.prompts import load_prompt
 from interviewer.resilience import stream_with_deadlines, user_message
 from interviewer.session import (

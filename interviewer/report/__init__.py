@@ -5,20 +5,21 @@
     plotly_figure(report)
 
 The report is built from a Session alone (no Chainlit), so every surface shows the same thing.
-Pieces: report_model (the versioned data), report_build (Session -> Report), report_advice
-(objectives, practice), rewrite (SARL rewrites with a fact check), and one module per format.
+Pieces: model (the versioned data), build (Session -> Report), advice (objectives, practice),
+rewrite (SARL rewrites with a fact check), rubric_view (level texts), text (shared wording), and
+render/ with one module per format.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from interviewer.report_build import build_report, session_means
-from interviewer.report_chart import plotly_figure, svg_chart
-from interviewer.report_html import render_html
-from interviewer.report_markdown import render_json, render_markdown
-from interviewer.report_model import REPORT_SCHEMA_VERSION, Report
-from interviewer.report_pdf import render_pdf
+from interviewer.report.build import build_report, session_means
+from interviewer.report.render.chart import plotly_figure, svg_chart
+from interviewer.report.render.html import render_html
+from interviewer.report.render.markdown import render_json, render_markdown
+from interviewer.report.model import REPORT_SCHEMA_VERSION, Report
+from interviewer.report.render.pdf import render_pdf
 
 RENDERERS: dict[str, Callable[[Report], str | bytes]] = {
     "md": render_markdown,

@@ -11,7 +11,7 @@ from html import escape
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from interviewer.report_model import Report
+from interviewer.report.model import Report
 
 COLORS = {"honesty": "#2f6db5", "root_cause": "#c0552b", "storytelling": "#3a8f5c"}
 DEFAULT_COLOR = "#666666"

@@ -27,9 +27,10 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from interviewer import injection, signals
+from interviewer.evaluation import injection
+from interviewer.evaluation import signals
 from interviewer.prompts import load_prompt
-from interviewer.rubric import CombineMode, Criterion, Rubric, load_rubric
+from interviewer.evaluation.rubric import CombineMode, Criterion, Rubric, load_rubric
 from interviewer.session import DIMENSIONS, Dimension, EvalStatus, Evaluation
 
 TOOL_NAME = "record_checks"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from interviewer.report_model import NOT_JUDGED, UNAVAILABLE, AnswerScore, DimensionSummary, Report, Rewrite
+from interviewer.report.model import NOT_JUDGED, UNAVAILABLE, AnswerScore, DimensionSummary, Report, Rewrite
 
 PART_LABELS = {"situation": "Situation", "action": "Action", "result": "Result", "lesson": "Lesson"}
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from html import escape
 
-from interviewer import report_text as fmt
-from interviewer.report_chart import color, svg_chart
-from interviewer.report_model import Report
+from interviewer.report import text as fmt
+from interviewer.report.render.chart import color, svg_chart
+from interviewer.report.model import Report
 
 CSS = """
 body{font-family:-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;color:#222;max-width:880px;

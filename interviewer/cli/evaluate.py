@@ -45,8 +45,8 @@ def injection_strings(limit: int | None = None) -> list[str]:
 
 
 def _make_evaluator(quiet: bool) -> tuple[Any, Any]:
-    from interviewer.cli import settings_or_exit, start_runtime
-    from interviewer.evaluator import AnswerEvaluator
+    from interviewer.cli.runtime import settings_or_exit, start_runtime
+    from interviewer.evaluation.evaluator import AnswerEvaluator
     from interviewer.llm.provider import Role
 
     runtime = start_runtime(settings_or_exit(), quiet=quiet)

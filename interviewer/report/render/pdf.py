@@ -15,9 +15,9 @@ from pathlib import Path
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from interviewer import report_text as fmt
-from interviewer.report_chart import COLORS, DEFAULT_COLOR, _segments, short_label
-from interviewer.report_model import Report
+from interviewer.report import text as fmt
+from interviewer.report.render.chart import COLORS, DEFAULT_COLOR, _segments, short_label
+from interviewer.report.model import Report
 
 FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"),
              Path("/usr/local/share/fonts/dejavu")]

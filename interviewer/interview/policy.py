@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Literal
 
-from interviewer import injection, signals
-from interviewer.personas import ProbingSpec
-from interviewer.plan import BankQuestion, ProbeKind, QuestionBank
+from interviewer.evaluation import injection
+from interviewer.evaluation import signals
+from interviewer.interview.personas import ProbingSpec
+from interviewer.interview.plan import BankQuestion, ProbeKind, QuestionBank
 from interviewer.session import DIMENSIONS, Dimension, EvalStatus, Evaluation
 
 # An answer that talks about a problem: root-cause probes (why, how found, prevention) apply.

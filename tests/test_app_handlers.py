@@ -22,7 +22,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
 from webapp import support
-from interviewer.config import REPO_ROOT, load_settings
+from interviewer.config import load_settings
 from interviewer.session import EvalStatus, Evaluation, Session
 from interviewer.store import SessionStore
 
@@ -110,7 +110,7 @@ def services(tmp_path: Path, model: FakeInterviewerModel, evaluator: RecordingEv
     from interviewer.interview.engine import InterviewEngine
     from interviewer.interview.personas import PersonaLibrary
 
-    personas = PersonaLibrary.load(REPO_ROOT / "personas")
+    personas = PersonaLibrary.load()
     store = SessionStore(f"sqlite:///{tmp_path / 'app.db'}")
     svc = Services(
         settings=load_settings(cache_dir=tmp_path),

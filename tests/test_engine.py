@@ -154,7 +154,7 @@ async def test_long_answer_is_truncated_for_the_model_only() -> None:
     answer = turns(events)[0]
     assert answer.text == long and answer.truncated_for_model
     assert any(isinstance(e, NoticeEvent) and e.level == "warning" for e in events)
-    prompt = eng._messages(session, LIBRARY.get("friendly-team"), eng._question_move(session, LIBRARY.get("friendly-team"), session.plan[2]))
+    prompt = eng.messages(session, LIBRARY.get("friendly-team"), eng.moves.question(session, LIBRARY.get("friendly-team"), session.plan[2]))
     assert len(prompt[-1].content) < len(long)
 
 
@@ -163,7 +163,7 @@ async def test_control_characters_never_reach_the_model() -> None:
     session = await opened(eng)
     await collect(eng.reply(session, "Fine\x00 thanks\x1b[31m \u202eok"))
     persona = LIBRARY.get("friendly-team")
-    messages = eng._messages(session, persona, eng._question_move(session, persona, session.plan[2]))
+    messages = eng.messages(session, persona, eng.moves.question(session, persona, session.plan[2]))
     body = "".join(str(m.content) for m in messages)
     assert "\x00" not in body and "\x1b" not in body and "\u202e" not in body
     assert session.answers()[0].text.startswith("Fine\x00")  # the transcript keeps what was typed
@@ -319,9 +319,9 @@ async def test_prompt_prefix_is_stable_across_turns() -> None:
     session = await opened(eng)
     persona = LIBRARY.get("friendly-team")
     await collect(eng.reply(session, "Great, thanks."))
-    first = eng._messages(session, persona, eng._question_move(session, persona, session.plan[2]))
+    first = eng.messages(session, persona, eng.moves.question(session, persona, session.plan[2]))
     await collect(eng.reply(session, "I build routing software."))
-    second = eng._messages(session, persona, eng._question_move(session, persona, session.plan[3]))
+    second = eng.messages(session, persona, eng.moves.question(session, persona, session.plan[3]))
     assert "Sam: " + session.turns[0].text in str(second[1].content)  # the opening line is kept
     assert isinstance(first[0], SystemMessage) and first[0].content == second[0].content
     transcript_so_far = str(first[1].content).split("\n\n")[0]

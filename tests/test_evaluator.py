@@ -20,15 +20,8 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 
 from interviewer.evaluation import injection
 from interviewer.cli.evaluate import injection_strings
-from interviewer.evaluation.evaluator import (
-    FLAGS,
-    INJECTION_ATTEMPT,
-    INSUFFICIENT,
-    AnswerEvaluator,
-    MalformedOutput,
-    find_verbatim,
-    parse_reply,
-)
+from interviewer.evaluation.evaluator import FLAGS, INJECTION_ATTEMPT, INSUFFICIENT, AnswerEvaluator
+from interviewer.evaluation.reply import MalformedOutput, find_verbatim, parse_reply
 from interviewer.evaluation.rubric import load_rubric
 from interviewer.session import DIMENSIONS, EvalStatus
 

@@ -109,7 +109,7 @@ async def test_fault_soak_loses_nothing(fake: FakeServerProcess) -> None:
                 assert evaluation is None  # small talk and closing questions are not scored
                 continue
             assert evaluation is not None and evaluation.status is not EvalStatus.PENDING, (
-                answer.id, evaluation, engine._tasks.get(session.id))
+                answer.id, evaluation, engine.scoring.in_flight(session.id))
             if evaluation.status is EvalStatus.UNAVAILABLE:
                 unavailable += 1
                 assert evaluation.error and evaluation.scores() == {k: None for k in evaluation.scores()}

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from interviewer.config import REPO_ROOT, Settings, load_settings
+from interviewer.config import Settings, load_settings
 from interviewer.store import SessionStore, resolve_database_url
 
 log = logging.getLogger("interviewer.app")
@@ -103,7 +103,7 @@ def build_services(settings: Settings | None = None) -> Services:
 
     settings = settings or load_settings()
     url = resolve_database_url(settings)
-    personas = PersonaLibrary.load(REPO_ROOT / "personas")
+    personas = PersonaLibrary.load()
     for error in getattr(personas, "errors", []):
         log.warning("persona file skipped: %s", error)
     return Services(settings=settings, personas=personas, store=SessionStore(url), database_url=url)

@@ -12,7 +12,8 @@ from pathlib import Path
 import click
 
 from interviewer.config import Settings
-from interviewer.interview.engine import Evaluator, InterviewEngine
+from interviewer.interview.engine import InterviewEngine
+from interviewer.interview.scoring import Evaluator
 from interviewer.interview.events import Event, NoticeEvent, TokenEvent, TurnEvent
 from interviewer.llm.provider import LLMRuntime, Role
 from interviewer.interview.personas import PersonaLibrary

@@ -3,9 +3,9 @@
 Why it looks like this (numbers in benchmarks/evaluator.md):
 - The embedded 1.5B model cannot make holistic 1-5 judgements, so it answers only narrow yes/no
   checks (enum fields, ONE function-calling request per answer, compact output). Code combines
-  those checks with transparent text signals (interviewer/signals.py) and computes the score from
+  those checks with transparent text signals (evaluation/signals.py) and computes the score from
   the weighted criteria in prompts/rubric.yaml. The same code path runs on capable API models.
-- Injections are removed in code before the model sees the answer (interviewer/injection.py), the
+- Injections are removed in code before the model sees the answer (evaluation/injection.py), the
   answer is fenced by per-call random markers, and the instructions are restated after it.
 - Every evidence quote is checked to occur verbatim in the answer; anything else is dropped.
 - A model failure (bad output after one repair/retry, network error, timeout) yields
@@ -15,25 +15,21 @@ Why it looks like this (numbers in benchmarks/evaluator.md):
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 import secrets
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from interviewer.evaluation import injection
-from interviewer.evaluation import signals
-from interviewer.prompts import load_prompt
+from interviewer.evaluation import injection, signals
+from interviewer.evaluation.reply import TOOL_NAME, MalformedOutput, checks_schema, find_verbatim, parse_reply
 from interviewer.evaluation.rubric import CombineMode, Criterion, Rubric, load_rubric
+from interviewer.prompts import load_prompt
 from interviewer.session import DIMENSIONS, Dimension, EvalStatus, Evaluation
 
-TOOL_NAME = "record_checks"
 MIN_WORDS = 8  # fewer words than this gives nothing to judge on any dimension
 MAX_QUOTES = 3
 MAX_QUOTE_WORDS = 25
@@ -53,128 +49,6 @@ _PROBLEM_WORDS = re.compile(
     r"down|latency|timeouts?|regressions?|memory|cpu|exceptions?|fix\w*|wrong|hard to|went wrong|mistakes?)\b",
     re.IGNORECASE,
 )
-
-
-class MalformedOutput(ValueError):
-    """The model's reply could not be read as a complete set of yes/no checks."""
-
-
-# -- the structured-output schema, built from the rubric's checks ----------------------------------
-def checks_schema(rubric: Rubric, ask_quotes: bool = True) -> type[BaseModel]:
-    """A pydantic model named after the tool: one Literal["yes","no"] field per check (enums,
-    because the embedded server does not enforce JSON-schema min/max), plus optional quotes."""
-    fields: dict[str, Any] = {
-        c.id: (Literal["yes", "no"], Field(description=c.question)) for c in rubric.checks
-    }
-    if ask_quotes:
-        for dim in DIMENSIONS:
-            fields[f"{dim.value}_quote"] = (
-                str,
-                Field(default="", description=f"Exact words from the answer that best show its {dim.value}"),
-            )
-    model = create_model(  # type: ignore[call-overload]
-        TOOL_NAME, __config__=ConfigDict(extra="ignore"), __doc__="Record the yes/no checks.", **fields
-    )
-    return model  # type: ignore[no-any-return]
-
-
-# -- reading (and repairing) the model's reply ----------------------------------------------------
-_YES = {"yes", "y", "true", "1", "oui", "ja"}
-_NO = {"no", "n", "false", "0", "none", "null", ""}
-
-
-def _yes_no(value: Any) -> str | None:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, (int, float)) and value in (0, 1):
-        return "yes" if value else "no"
-    if isinstance(value, str):
-        text = value.strip().strip("\"'.").lower()
-        if text in _YES:
-            return "yes"
-        if text in _NO and text:
-            return "no"
-    return None
-
-
-def _json_objects(text: str) -> list[dict[str, Any]]:
-    """Every JSON object embedded in free text (models sometimes answer in content)."""
-    found: list[dict[str, Any]] = []
-    decoder = json.JSONDecoder()
-    for start in [m.start() for m in re.finditer(r"\{", text)]:
-        try:
-            obj, _ = decoder.raw_decode(text[start:])
-        except ValueError:
-            continue
-        if isinstance(obj, dict):
-            found.append(obj)
-    return found
-
-
-def _candidates(message: BaseMessage) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    if isinstance(message, AIMessage):
-        for call in message.tool_calls:
-            out.append(dict(call.get("args") or {}))
-        for bad in message.invalid_tool_calls:
-            out.extend(_json_objects(str(bad.get("args") or "")))
-    content = message.content if isinstance(message.content, str) else json.dumps(message.content)
-    out.extend(_json_objects(content))
-    # Unwrap the shapes small models like to add: {"arguments": {...}}, {"properties": {...}}.
-    unwrapped: list[dict[str, Any]] = []
-    for obj in out:
-        unwrapped.append(obj)
-        for key in ("arguments", "parameters", "properties", "args", TOOL_NAME):
-            inner = obj.get(key)
-            if isinstance(inner, str):
-                unwrapped.extend(_json_objects(inner))
-            elif isinstance(inner, dict):
-                unwrapped.append(inner)
-    return unwrapped
-
-
-def parse_reply(message: BaseMessage, rubric: Rubric) -> tuple[dict[str, bool], dict[str, str]]:
-    """Read the checks (and quotes) from a reply, repairing harmless variations (case, booleans,
-    wrappers, JSON in content). Raises MalformedOutput when any check is missing or unreadable:
-    a missing check is never guessed, because a guess would be a made-up score."""
-    ids = [c.id for c in rubric.checks]
-    problems: list[str] = []
-    for obj in _candidates(message):
-        answers: dict[str, bool] = {}
-        for check_id in ids:
-            value = _yes_no(obj.get(check_id)) if check_id in obj else None
-            if value is not None:
-                answers[check_id] = value == "yes"
-        if len(answers) == len(ids):
-            quotes = {
-                d.value: obj[f"{d.value}_quote"].strip()
-                for d in DIMENSIONS
-                if isinstance(obj.get(f"{d.value}_quote"), str) and obj[f"{d.value}_quote"].strip()
-            }
-            return answers, quotes
-        problems.append(f"missing or invalid checks: {sorted(set(ids) - answers.keys())}")
-    if not problems:
-        problems.append("no tool call or JSON object in the reply")
-    raise MalformedOutput("; ".join(problems)[:300])
-
-
-# -- verbatim quotes ------------------------------------------------------------------------------
-def find_verbatim(quote: str, answer: str) -> str | None:
-    """The exact substring of `answer` that `quote` copies, or None.
-
-    Tolerates only what copying cannot change the meaning of: surrounding quote marks/ellipses,
-    letter case and runs of whitespace. The returned text is always cut from `answer` itself.
-    """
-    core = quote.strip().strip("\"'“”‘’`").strip().strip(".…").strip()
-    if len(core) < 3:
-        return None
-    if core in answer:
-        return core
-    words = [re.escape(w) for w in core.split()]
-    if not words:
-        return None
-    match = re.search(r"\s+".join(words), answer, re.IGNORECASE)
-    return answer[match.start() : match.end()] if match else None
 
 
 def _window(text: str, span: tuple[int, int], sentence: tuple[int, int]) -> str:
@@ -412,7 +286,7 @@ class AnswerEvaluator:
         """Run the model on the cleaned answer (cached by question + cleaned text). Raises on
         failure; `evaluate` turns that into UNAVAILABLE."""
         scan = injection.scan(answer)
-        cleaned = scan.cleaned if scan.found else injection._tidy(answer)
+        cleaned = scan.cleaned if scan.found else injection.tidy(answer)
         key = (question.strip(), cleaned)
         cached = self._cache.get(key)
         if cached is not None:

@@ -162,12 +162,12 @@ def scan(text: str) -> InjectionScan:
         else:
             cursor = max(cursor, end)
     kept.append(text[cursor:])
-    cleaned = _tidy("".join(kept))
+    cleaned = tidy("".join(kept))
     removed = [text[a:b] for a, b in drop]
     return InjectionScan(original=text, cleaned=cleaned, spans=spans, removed=removed)
 
 
-def _tidy(text: str) -> str:
+def tidy(text: str) -> str:
     """Collapse the whitespace left behind by removals so `answer + injection` cleans to `answer`."""
     lines = [re.sub(r"[ \t]{2,}", " ", line).strip() for line in text.splitlines()]
     out = "\n".join(lines)

@@ -17,11 +17,11 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from interviewer.config import REPO_ROOT
+from interviewer.resources import prompts_dir
 from interviewer.session import Dimension
 from interviewer.evaluation.signals import SIGNAL_NAMES
 
-RUBRIC_PATH = REPO_ROOT / "prompts" / "rubric.yaml"
+RUBRIC_PATH = prompts_dir() / "rubric.yaml"
 FLAG_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 

@@ -1,84 +1,37 @@
-"""The interview engine: code decides every move, the model phrases it in the persona's voice.
+"""The interview engine: the turn loop. Code decides every move, the model phrases it.
 
-One turn: the answer is recorded (and yielded) first; its evaluation starts as a background task
-that never blocks the next question; the policy decides in code whether to probe (which kind,
-aimed at which dimension, who on the panel asks) or move on; the model phrases that one move
-from a prefix-stable prompt (fixed persona system prompt, then the trimmed transcript, then a
-short note for this move, last); code keeps one clean question, or falls back to the persona's
-template phrasing when the output is unusable, leaks its instructions or repeats a question.
+One turn: the answer is recorded (and yielded) first; its evaluation starts in the background
+(`scoring`) and never blocks the next question; `moves` decides in code whether to probe (which
+kind, aimed at which dimension, who on the panel asks) or move on; the model phrases that one move
+from a prefix-stable prompt (`prompt`); code keeps one clean question, or falls back to the
+persona's template phrasing when the output is unusable, leaks its instructions or repeats a
+question.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator
 from contextlib import aclosing
-from dataclasses import dataclass, field
-from typing import Protocol
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+from langchain_core.messages import BaseMessage
 
+from interviewer.interview import prompt
 from interviewer.interview.events import Event, NoticeEvent, TokenEvent, TurnEvent
-from interviewer.interview.personas import Member, Persona, PersonaLibrary, adjust_probing
-from interviewer.interview.phrasing import Mode, StreamFilter, clean_reply, leaks, question_part, sanitize, sentences
-from interviewer.interview.plan import EVALUATED_PHASES, BankQuestion, QuestionBank, build_plan, load_bank
-from interviewer.interview.policy import Decision, decide, is_repeat
-from interviewer.prompts import load_prompt
+from interviewer.interview.moves import Move, Moves, panel_speakers
+from interviewer.interview.personas import Persona, PersonaLibrary
+from interviewer.interview.phrasing import StreamFilter, clean_reply, leaks, question_part, sanitize, sentences
+from interviewer.interview.plan import EVALUATED_PHASES, QuestionBank, build_plan, load_bank
+from interviewer.interview.policy import is_repeat
+from interviewer.interview.scoring import Evaluator, OnEvaluation, Scoring
 from interviewer.resilience import stream_with_deadlines, user_message
-from interviewer.session import (
-    CandidateContext,
-    EvalStatus,
-    Evaluation,
-    PlanItem,
-    Session,
-    Speaker,
-    Turn,
-    TurnKind,
-)
-from interviewer.tokens import count_tokens, trim_history_paged, truncate_to_tokens
+from interviewer.session import CandidateContext, EvalStatus, Evaluation, Session, Speaker, Turn, TurnKind
+from interviewer.tokens import truncate_to_tokens
+
+__all__ = ["Evaluator", "InterviewEngine", "OnEvaluation", "panel_speakers"]
 
 log = logging.getLogger(__name__)
-
-CONTEXT_TOKENS = 300  # per job description / resume excerpt in the system prompt
-MAX_CANDIDATE_QUESTIONS = 2  # answered in the "do you have questions for me?" phase
-AVOID_LAST = 4  # earlier questions listed in the "do not repeat" note
-TRANSCRIPT_HEADER = "The interview so far:"
-_ASKS_QUESTION = re.compile(
-    r"\?|^\s*(?:what|how|why|who|when|where|which|is|are|do|does|can|could|would|will|should)\b", re.I
-)
-
-
-class Evaluator(Protocol):
-    async def evaluate(self, question: str, answer: str) -> Evaluation: ...
-
-
-OnEvaluation = Callable[[Session, Turn], Awaitable[None]]
-
-
-@dataclass
-class Move:
-    """One interviewer line to produce: what to tell the model and what to record afterwards."""
-
-    kind: TurnKind
-    mode: Mode
-    task: str
-    speaker: Member
-    item: PlanItem | None
-    fallbacks: list[str]
-    prefix: str = ""  # said verbatim before the model's words (greeting, panellist intro)
-    private: list[str] = field(default_factory=list)  # text that must never be echoed
-    decision: Decision | None = None
-    apply: Callable[[], None] = lambda: None  # state changes, run only once the line exists
-    allow_repeat: bool = False
-    lead: bool = True  # keep a short lead-in sentence before the question (not on the first turn)
-    on_target: Callable[[str], bool] = lambda _text: True  # does the phrasing ask what was decided?
-
-
-class ModelUnavailable(Exception):
-    """Raised internally when the phrasing call fails; turned into a NoticeEvent."""
 
 
 class InterviewEngine:
@@ -103,17 +56,10 @@ class InterviewEngine:
         self.answer_token_budget = answer_token_budget
         self.history_token_budget = history_token_budget
         self.bank = bank or load_bank()
+        self.moves = Moves(self.bank)
+        self.scoring = Scoring(evaluator, answer_token_budget, evaluation_concurrency)
         self.first_token_timeout = first_token_timeout
         self.total_timeout = total_timeout
-        self._tasks: dict[str, dict[str, asyncio.Task[None]]] = {}  # session id -> turn id -> task
-        # The object a caller currently holds for a session id with evaluations in flight. After a
-        # browser reload the app loads a *new* Session object for the same interview; a score
-        # that lands later must go to that one, or the next save would write it back as pending.
-        self._live: dict[str, Session] = {}
-        # One judge server answers one request at a time: queue here, so the evaluator's own
-        # deadline measures its work, not the time spent waiting behind earlier answers.
-        self._evaluation_slots = max(1, evaluation_concurrency)
-        self._evaluation_gate: asyncio.Semaphore | None = None
 
     # -- sessions -----------------------------------------------------------------------------
     def new_session(
@@ -157,7 +103,7 @@ class InterviewEngine:
             return
         persona = self._persona(session)
         item = session.plan[session.position]
-        move = self._question_move(session, persona, item, first=True)
+        move = self.moves.question(session, persona, item, first=True)
         async for event in self._speak(session, persona, move):
             yield event
 
@@ -176,7 +122,7 @@ class InterviewEngine:
             async for event in self._reprompt(session, persona):
                 yield event
             return
-        item = self._current_item(session)
+        item = self.moves.current_item(session)
         cut, truncated = truncate_to_tokens(for_model, self.answer_token_budget)
         turn = session.add_turn(
             Turn(
@@ -204,7 +150,7 @@ class InterviewEngine:
             # Scored only once the next question has streamed: building the evaluator's request
             # costs CPU on this event loop, and the candidate is reading by now (benchmark 2).
             if evaluate:
-                self._start_evaluation(session, turn, on_evaluation)
+                self.scoring.start(session, turn, on_evaluation)
 
     async def resume_question(self, session: Session) -> AsyncIterator[Event]:
         """After a failed model call: ask the question that is owed (the answer is already kept)."""
@@ -226,249 +172,49 @@ class InterviewEngine:
             return
         persona = self._persona(session)
         close = next((i for i in session.plan if i.phase == "close"), None)
-        async for event in self._speak(session, persona, self._closing_move(session, persona, close)):
+        async for event in self._speak(session, persona, self.moves.closing(session, persona, close)):
             yield event
 
-    # -- evaluations --------------------------------------------------------------------------
+
+    # -- evaluations (delegated to the background scorer) ---------------------------------------
     def adopt(self, session: Session) -> None:
-        """The caller now holds this object for its interview (e.g. reloaded from the store):
-        evaluations still in flight land in it. Called by every public entry point."""
-        if self._tasks.get(session.id):
-            self._live[session.id] = session
-
-    def _start_evaluation(self, session: Session, turn: Turn, on_evaluation: OnEvaluation | None) -> None:
-        if self.evaluator is None:
-            return
-        self._live[session.id] = session
-        question = session.question_for(turn)
-        turn.evaluation = Evaluation(status=EvalStatus.PENDING)
-        task = asyncio.create_task(
-            self._evaluate(session, turn, question.text if question else "", on_evaluation)
-        )
-        self._tasks.setdefault(session.id, {})[turn.id] = task
-
-    async def _evaluate(
-        self, session: Session, turn: Turn, question: str, on_evaluation: OnEvaluation | None
-    ) -> None:
-        assert self.evaluator is not None
-        answer, _ = truncate_to_tokens(sanitize(turn.text), self.answer_token_budget)
-        if self._evaluation_gate is None:
-            self._evaluation_gate = asyncio.Semaphore(self._evaluation_slots)
-        try:
-            async with self._evaluation_gate:
-                evaluation = await self.evaluator.evaluate(question, answer)
-        except Exception as exc:  # the contract says evaluators never raise; be safe anyway
-            log.warning("evaluation failed: %r", exc)
-            evaluation = Evaluation(status=EvalStatus.UNAVAILABLE, error=user_message(exc))
-        current = self._live.get(session.id, session)
-        recorded: tuple[Session, Turn] | None = None
-        for target in [current] if current is session else [current, session]:  # newest first
-            try:
-                target.set_evaluation(turn.id, evaluation)
-            except KeyError:
-                continue  # this object never had the turn; nothing to record there
-            if recorded is None:
-                recorded = (target, next(t for t in target.turns if t.id == turn.id))
-        pending = self._tasks.get(session.id, {})
-        pending.pop(turn.id, None)
-        if not pending:
-            self._tasks.pop(session.id, None)
-            self._live.pop(session.id, None)
-        if recorded is not None and on_evaluation is not None:
-            try:
-                await on_evaluation(*recorded)
-            except Exception:
-                log.exception("on_evaluation callback failed")
+        """The caller now holds this object for its interview: evaluations in flight land in it.
+        Called by every public entry point."""
+        self.scoring.adopt(session)
 
     async def drain(self, session: Session, timeout: float | None = None) -> None:
         """Wait (at most `timeout` seconds) for this session's pending evaluations."""
-        tasks = list(self._tasks.get(session.id, {}).values())
-        if tasks:
-            await asyncio.wait(tasks, timeout=timeout)
+        await self.scoring.drain(session, timeout)
 
     async def retry_unavailable(self, session: Session) -> int:
         """Re-run evaluations that failed or never ran; returns how many were re-run."""
-        if self.evaluator is None:
-            return 0
-        self.adopt(session)
-        in_flight = self._tasks.get(session.id, {})
-        phases = {i.id: i.phase for i in session.plan}
-        todo = [
-            t
-            for t in session.answers()
-            if t.id not in in_flight
-            and phases.get(t.question_id or "") in EVALUATED_PHASES
-            and (t.evaluation is None or t.evaluation.status is not EvalStatus.OK)
-        ]
-        for turn in todo:
-            self._start_evaluation(session, turn, None)
-        await self.drain(session)
-        return len(todo)
+        return await self.scoring.retry_unavailable(session)
 
     # -- deciding the next move -----------------------------------------------------------------
     async def _next(self, session: Session, persona: Persona) -> AsyncIterator[Event]:
-        item = self._current_item(session)
+        item = self.moves.current_item(session)
         if item is None:
             async for event in self.finish(session):
                 yield event
             return
         move: Move | None = None
         if item.phase == "your_questions":
-            move = self._candidate_question_move(session, persona, item)
+            move = self.moves.candidate_question(session, persona, item)
         elif item.phase in EVALUATED_PHASES:
-            move = await self._probe_move(session, persona, item)
+            move = self.moves.probe(session, persona, item)
         if move is None:
-            move = self._advance_move(session, persona)
+            move = self.moves.advance(session, persona)
         async for event in self._speak(session, persona, move):
             yield event
-
-    def _thread(self, session: Session, item: PlanItem) -> list[Turn]:
-        return [t for t in session.turns if t.question_id == item.id]
-
-    async def _probe_move(self, session: Session, persona: Persona, item: PlanItem) -> Move | None:
-        thread = self._thread(session, item)
-        answers = [t for t in thread if t.role == "candidate"]
-        if not answers:
-            return None
-        # Probe kinds already used (or skipped as repeats) on this question are never used again.
-        done = [t.probe_kind for t in thread if t.probe_kind and t.role != "candidate"]
-        question = self._bank_question(item)
-        # Only evaluations that have already landed; the policy never waits for the evaluator.
-        landed = [t.evaluation for t in session.answers() if t.evaluation and t.evaluation.status is EvalStatus.OK]
-        thread_text = "\n".join(sanitize(t.text) for t in answers)
-        latest = sanitize(answers[-1].text)
-        decision = decide(
-            thread_text=thread_text,
-            latest=latest,
-            question=question,
-            probing=adjust_probing(persona.probing, session.probing_depth),
-            probes_done=done,
-            bank=self.bank,
-            evaluations=landed,
-        )
-        if not decision.probe or decision.kind is None:
-            return None
-        speaker = self._speaker(persona, item, decision)
-        kind = decision.kind
-        spec = self.bank.probes[kind]
-        about = " ".join(latest.split()[:30]).replace('"', "'")
-        fallbacks = self._probe_fallbacks(session, persona, item, kind)
-        example = fallbacks[0] if fallbacks else ""
-        task = load_prompt("interviewer_task_probe").render(
-            instruction=spec.instruction, example=example, about=about
-        )
-
-        def apply() -> None:
-            item.probes += 1
-
-        return Move(
-            kind=TurnKind.PROBE,
-            mode="question",
-            task=task,
-            speaker=speaker,
-            item=item,
-            fallbacks=fallbacks,
-            private=[spec.instruction, decision.reason],
-            decision=decision,
-            apply=apply,
-            allow_repeat=kind == "redirect",
-            # A redirect must re-ask the dodged question, not wander off to a new topic.
-            on_target=(lambda text: on_topic(text, question)) if kind == "redirect" else spec.accepts,
-        )
-
-    def _probe_fallbacks(self, session: Session, persona: Persona, item: PlanItem, kind: str) -> list[str]:
-        if kind == "redirect":
-            asked = next(
-                (t.text for t in session.turns if t.question_id == item.id and t.kind is TurnKind.QUESTION),
-                self._bank_question(item).question,
-            )
-            question = question_part(asked)
-            return [p.replace("{question}", question) for p in persona.phrases.redirect]
-        return list(persona.phrases.probes.get(kind, []))
-
-    def _candidate_question_move(self, session: Session, persona: Persona, item: PlanItem) -> Move | None:
-        thread = self._thread(session, item)
-        answers = [t for t in thread if t.role == "candidate"]
-        replies = [t for t in thread if t.role == "interviewer" and t.kind is TurnKind.QUESTION][1:]
-        latest = sanitize(answers[-1].text) if answers else ""
-        if not latest or not _ASKS_QUESTION.search(latest) or len(replies) >= MAX_CANDIDATE_QUESTIONS:
-            return None  # no (more) questions from the candidate: close the interview
-        asked = " ".join(latest.split()[:60]).replace('"', "'")
-        return Move(
-            kind=TurnKind.QUESTION,
-            mode="answer",
-            task=load_prompt("interviewer_task_answer").render(question=asked),
-            speaker=self._speaker(persona, item, None),
-            item=item,
-            fallbacks=list(persona.phrases.answer_fallback),
-            allow_repeat=True,
-        )
-
-    def _advance_move(self, session: Session, persona: Persona) -> Move:
-        index = session.position + 1
-        if index >= len(session.plan) or session.plan[index].phase == "close":
-            close = session.plan[index] if index < len(session.plan) else None
-            return self._closing_move(session, persona, close)
-        return self._question_move(session, persona, session.plan[index])
-
-    def _question_move(self, session: Session, persona: Persona, item: PlanItem, first: bool = False) -> Move:
-        question = self._bank_question(item)
-        hint = ""
-        if question.uses_story:
-            story = self._earlier_story(session)
-            if story:
-                hint += f' Ask about one specific thing they told you earlier: "{story}".'
-        if session.context.job_description.strip() or session.context.resume.strip():
-            hint += " If it fits naturally, connect the question to their resume or the job description."
-        prefix = persona.phrases.greeting[0] if first else ""
-        index = session.plan.index(item)
-
-        def apply() -> None:
-            session.position = index
-            item.asked = True
-
-        return Move(
-            kind=TurnKind.QUESTION,
-            mode="question",
-            task=load_prompt("interviewer_task_question").render(
-                question=question.question, topic=question.topic, hint=hint
-            ),
-            on_target=lambda text: on_topic(text, question),
-            speaker=self._speaker(persona, item, None),
-            item=item,
-            fallbacks=[question.question],
-            prefix=prefix,
-            apply=apply,
-            lead=not first,
-        )
-
-    def _closing_move(self, session: Session, persona: Persona, close: PlanItem | None) -> Move:
-        def apply() -> None:
-            if close is not None:
-                session.position = session.plan.index(close)
-                close.asked = True
-            session.finished = True
-
-        speaker = self._speaker(persona, close, None) if close else persona.interviewers[0]
-        return Move(
-            kind=TurnKind.CLOSING,
-            mode="closing",
-            task=load_prompt("interviewer_task_close").render(),
-            speaker=speaker,
-            item=close,
-            fallbacks=list(persona.phrases.closing),
-            apply=apply,
-            allow_repeat=True,
-        )
 
     async def _reprompt(self, session: Session, persona: Persona) -> AsyncIterator[Event]:
         """An empty answer: a gentle nudge in the persona's words; no question is consumed."""
         yield NoticeEvent("Your answer was empty; take your time and answer when you're ready.", "info")
         count = sum(1 for t in session.turns if t.kind is TurnKind.REPROMPT)
         text = persona.phrases.reprompt[count % len(persona.phrases.reprompt)]
-        item = self._current_item(session)
-        member = self._speaker(persona, item, None)
-        speaker = self._last_speaker(session) or Speaker(name=member.name, role=member.role)
+        item = self.moves.current_item(session)
+        member = self.moves.speaker(persona, item, None)
+        speaker = self.moves.last_speaker(session) or Speaker(name=member.name, role=member.role)
         turn = session.add_turn(
             Turn(
                 role="interviewer",
@@ -486,7 +232,7 @@ class InterviewEngine:
         prefix = self._prefix(session, persona, move)
         if prefix:
             yield TokenEvent(prefix + " ")
-        messages = self._messages(session, persona, move)
+        messages = self.messages(session, persona, move)
         names = [m.name for m in persona.interviewers]
         private = list(move.private)
         flt = StreamFilter(move.mode, names, private)
@@ -591,126 +337,19 @@ class InterviewEngine:
             parts.append(move.speaker.intro)
         return " ".join(parts)
 
-    # -- prompt -------------------------------------------------------------------------------
-    def system_prompt(self, session: Session, persona: Persona) -> str:
-        """Fixed for a session and persona: the start of every request (KV-cache friendly)."""
-        panel = ""
-        if persona.is_panel:
-            lines = [f"- {m.name}, {m.role}" for m in persona.interviewers]
-            panel = "The panel:\n" + "\n".join(lines)
-        ctx = session.context
-        context_parts = []
-        if ctx.job_description.strip():
-            jd, _ = truncate_to_tokens(sanitize(ctx.job_description), CONTEXT_TOKENS)
-            context_parts.append(f"Job description (excerpt):\n{jd}")
-        if ctx.resume.strip():
-            cv, _ = truncate_to_tokens(sanitize(ctx.resume), CONTEXT_TOKENS)
-            context_parts.append(f"Candidate's resume (excerpt):\n{cv}")
-        return load_prompt("interviewer_system").render(
-            persona_name=persona.name,
-            voice=persona.voice,
-            style=persona.style,
-            panel=panel,
-            role=sanitize(ctx.role) or "software engineer",
-            level=sanitize(ctx.level) or "mid-level",
-            context="\n\n".join(context_parts),
+
+    def messages(self, session: Session, persona: Persona, move: Move) -> list[BaseMessage]:
+        """The request for one move (see `interviewer.interview.prompt`)."""
+        return prompt.messages(
+            session,
+            persona,
+            move,
+            answer_token_budget=self.answer_token_budget,
+            history_token_budget=self.history_token_budget,
         )
 
-    def _messages(self, session: Session, persona: Persona, move: Move) -> list[BaseMessage]:
-        """[fixed system prompt, one user message: transcript so far + this move's note (last)].
+    def system_prompt(self, session: Session, persona: Persona) -> str:
+        return prompt.system_prompt(session, persona)
 
-        A small model given the transcript as chat turns tends to answer the last question itself;
-        given it as a document to continue, it writes the interviewer's line. The transcript only
-        grows at its end, so every request shares the previous one's prefix (KV-cache reuse)."""
-        lines: list[BaseMessage] = []
-        for turn in session.turns:
-            if turn.role == "interviewer":
-                who = turn.speaker.name if turn.speaker else persona.name
-                # Lines of one document, not chat turns: all "human" so trimming keeps any line.
-                lines.append(HumanMessage(f"{who}: {turn.text}"))
-            elif turn.role == "candidate":
-                text, _ = truncate_to_tokens(sanitize(turn.text), self.answer_token_budget)
-                lines.append(HumanMessage(f"Candidate: {text}"))
-        system = SystemMessage(self.system_prompt(session, persona))
-        # Paged trimming: the prompt's beginning stays identical for several turns (KV-cache reuse).
-        kept = trim_history_paged([system, *lines], self.history_token_budget) if lines else [system]
-        transcript = "\n".join(str(m.content) for m in kept[1:]) or "(The interview has not started yet.)"
-        earlier = [question_part(t.text) for t in session.turns if t.role == "interviewer"][-AVOID_LAST:]
-        avoid = ""
-        if earlier and move.mode == "question":
-            avoid = "Do not repeat these earlier questions: " + " | ".join(earlier)
-        note = load_prompt("interviewer_move").render(speaker=move.speaker.name, task=move.task, avoid=avoid)
-        return [system, HumanMessage(f"{TRANSCRIPT_HEADER}\n{transcript}\n\n{note}")]
-
-    # -- helpers ------------------------------------------------------------------------------
     def _persona(self, session: Session) -> Persona:
         return self.personas.get(session.persona)
-
-    def _current_item(self, session: Session) -> PlanItem | None:
-        if 0 <= session.position < len(session.plan):
-            return session.plan[session.position]
-        return None
-
-    def _bank_question(self, item: PlanItem) -> BankQuestion:
-        try:
-            return self.bank.question(item.id)
-        except KeyError:  # a plan from an older bank: ask its topic as is
-            return BankQuestion(id=item.id, topic=item.topic, question=item.topic.rstrip(".") + "?")
-
-    def _speaker(self, persona: Persona, item: PlanItem | None, decision: Decision | None) -> Member:
-        """Who speaks: the dimension's owner for a probe on a panel, else the question's owner."""
-        if decision is not None and persona.is_panel and decision.kind != "redirect":
-            owner = persona.owner_of(decision.dimension)
-            if owner is not None:
-                return owner
-        if item is not None:
-            member = persona.member(item.owner)
-            if member is not None:
-                return member
-            members = persona.members_for_phase(item.phase)
-            return members[0]
-        return persona.interviewers[0]
-
-    def _last_speaker(self, session: Session) -> Speaker | None:
-        for turn in reversed(session.turns):
-            if turn.role == "interviewer" and turn.speaker is not None and turn.persona == session.persona:
-                return turn.speaker
-        return None
-
-    def _earlier_story(self, session: Session) -> str:
-        """The opening of the longest earlier answer: technical questions dig into their own stories."""
-        phases = {i.id: i.phase for i in session.plan}
-        answers = [
-            sanitize(t.text)
-            for t in session.answers()
-            if phases.get(t.question_id or "") in {"deep_dive", "behavioural"}
-        ]
-        if not answers:
-            return ""
-        longest = max(answers, key=lambda a: count_tokens(a))
-        first = sentences(longest)[:2]
-        return " ".join(" ".join(first).split()[:30]).replace('"', "'")
-
-
-_GENERIC = frozenset(
-    "about would there their think thing things where which while tell are you your was were the and "
-    "for how what why did does can could with that this one time some any".split()
-)
-
-
-def _stems(text: str) -> set[str]:
-    return {w[:5] for w in re.findall(r"[a-z]{3,}", text.lower()) if w not in _GENERIC}
-
-
-def on_topic(text: str, question: BankQuestion) -> bool:
-    """A rephrased main question must share a content word (stem) with the planned one."""
-    return bool(_stems(text) & _stems(f"{question.question} {question.topic}"))
-
-
-def panel_speakers(turns: Sequence[Turn]) -> list[str]:
-    """Distinct interviewer names in speaking order (used by tests and the report)."""
-    names: list[str] = []
-    for turn in turns:
-        if turn.role == "interviewer" and turn.speaker and turn.speaker.name not in names:
-            names.append(turn.speaker.name)
-    return names

@@ -23,10 +23,10 @@ from pydantic import (
     model_validator,
 )
 
-from interviewer.config import REPO_ROOT
+from interviewer.resources import personas_dir, user_personas_dir
 from interviewer.session import Dimension
 
-PERSONAS_DIR = REPO_ROOT / "personas"
+PERSONAS_DIR = personas_dir()
 
 PHASES: tuple[str, ...] = (
     "opening",
@@ -212,18 +212,26 @@ class PersonaLibrary:
         self.errors: list[str] = errors or []
 
     @classmethod
-    def load(cls, directory: Path = PERSONAS_DIR) -> "PersonaLibrary":
+    def load(cls, *directories: Path) -> "PersonaLibrary":
+        """Personas from `directories`, later ones overriding earlier ones by file name.
+
+        Without arguments: the shipped personas, then the user's folder (see
+        `interviewer.resources.user_personas_dir`), which may add personas or replace one."""
+        if not directories:
+            user = user_personas_dir()
+            directories = (PERSONAS_DIR, user) if user.is_dir() else (PERSONAS_DIR,)
         personas: dict[str, Persona] = {}
         errors: list[str] = []
-        for path in sorted(directory.glob("*.yaml")):
-            try:
-                persona = load_persona(path)
-            except PersonaError as exc:
-                errors.append(str(exc))
-                continue
-            personas[persona.id] = persona
+        for directory in directories:
+            for path in sorted(directory.glob("*.yaml")):
+                try:
+                    persona = load_persona(path)
+                except PersonaError as exc:
+                    errors.append(str(exc))
+                    continue
+                personas[persona.id] = persona
         if not personas and not errors:
-            errors.append(f"{directory}: no persona files (*.yaml) found")
+            errors.append(f"{', '.join(map(str, directories))}: no persona files (*.yaml) found")
         return cls(personas, errors)
 
     def get(self, persona_id: str) -> Persona:

@@ -16,12 +16,12 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from interviewer.config import REPO_ROOT
 from interviewer.interview.personas import PHASES, Persona
+from interviewer.resources import prompts_dir
 from interviewer.session import Dimension, PlanItem
 
-BANK_PATH = REPO_ROOT / "prompts" / "question_bank.yaml"
-PROBES_PATH = REPO_ROOT / "prompts" / "interviewer_probes.yaml"
+BANK_PATH = prompts_dir() / "question_bank.yaml"
+PROBES_PATH = prompts_dir() / "interviewer_probes.yaml"
 # Phases whose answers are scored by the evaluator and probed by the policy.
 EVALUATED_PHASES: frozenset[str] = frozenset({"about_you", "deep_dive", "behavioural", "technical"})
 

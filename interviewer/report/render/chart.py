@@ -26,7 +26,7 @@ def short_label(dim: str) -> str:
     return dim.replace("_", " ").capitalize()
 
 
-def _segments(values: list[int | None]) -> list[list[tuple[int, int]]]:
+def segments(values: list[int | None]) -> list[list[tuple[int, int]]]:
     """Runs of consecutive available scores as (answer index, score); None breaks a line."""
     runs: list[list[tuple[int, int]]] = [[]]
     for i, v in enumerate(values):
@@ -86,7 +86,7 @@ def svg_chart(report: Report) -> str:
     for k, d in enumerate(dims):
         c = color(d.dimension)
         dy = (k - (len(dims) - 1) / 2) * 2.5  # a small offset so equal scores don't hide each other
-        for run in _segments(d.per_answer):
+        for run in segments(d.per_answer):
             points = " ".join(f"{px(i):.1f},{py(v) + dy:.1f}" for i, v in run)
             if len(run) > 1:
                 parts.append(f'<polyline points="{points}" fill="none" stroke="{c}" stroke-width="2" '

@@ -16,7 +16,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from interviewer.report import text as fmt
-from interviewer.report.render.chart import COLORS, DEFAULT_COLOR, _segments, short_label
+from interviewer.report.render.chart import COLORS, DEFAULT_COLOR, segments, short_label
 from interviewer.report.model import Report
 
 FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"),
@@ -180,7 +180,7 @@ def _chart(doc: _Doc, report: Report) -> None:
         r, g, b = _rgb(COLORS.get(d.dimension, DEFAULT_COLOR))
         pdf.set_draw_color(r, g, b)
         pdf.set_fill_color(r, g, b)
-        for run in _segments(d.per_answer):
+        for run in segments(d.per_answer):
             for (i1, v1), (i2, v2) in zip(run, run[1:]):
                 pdf.line(px(i1), py(v1), px(i2), py(v2))
             for i, v in run:

@@ -51,7 +51,9 @@ class Services:
             from interviewer.interview.engine import InterviewEngine
             from interviewer.evaluation.evaluator import AnswerEvaluator
             from interviewer.llm.provider import LLMRuntime, Role
+            from interviewer.resilience import log_to_file
 
+            log_to_file(self.settings.cache_dir / "logs" / "interviewer.log", [self.settings.secret_key()])
             runtime = LLMRuntime(self.settings, progress=say).start()
             self.runtime = runtime
             evaluator = AnswerEvaluator(runtime.chat_model(Role.EVALUATOR))

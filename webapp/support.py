@@ -288,19 +288,6 @@ def _stars(score: int | None) -> str:
     return "—" if score is None else "●" * score + "○" * (5 - score)
 
 
-def score_summary(evaluation: Evaluation | None) -> str:
-    """One line for the collapsed step's title."""
-    if evaluation is None or evaluation.status is EvalStatus.PENDING:
-        return "Scoring your answer…"
-    if evaluation.status is EvalStatus.UNAVAILABLE:
-        return "Score unavailable (the evaluator didn't answer)"
-    parts = []
-    for dim in DIMENSIONS:
-        value = evaluation.score(dim)
-        parts.append(f"{DIMENSION_LABELS[dim]} {value if value is not None else '–'}/5")
-    return "Scores: " + " · ".join(parts)
-
-
 def score_step_name(evaluation: Evaluation | None, answer_number: int | None = None) -> str:
     """Chainlit titles a finished step "Used <name>", so the name reads on from there. Scores
     land while the next question is already on screen, so the name says which answer."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from pydantic import ValidationError
 
@@ -9,6 +11,12 @@ from interviewer.config import Settings, load_settings
 from interviewer.llm.local import LocalServerError
 from interviewer.llm.model_files import ModelFileError
 from interviewer.llm.provider import LLMRuntime
+from interviewer.resilience import log_to_file
+
+
+def log_path(settings: Settings) -> Path:
+    """This process's log (the embedded servers log next to it, one file per role)."""
+    return settings.cache_dir / "logs" / "interviewer.log"
 
 
 def settings_or_exit() -> Settings:
@@ -23,6 +31,7 @@ def settings_or_exit() -> Settings:
 def start_runtime(settings: Settings, quiet: bool = False) -> LLMRuntime:
     """Start the configured backend and say on stderr which backend and model are in use."""
     say = (lambda _m: None) if quiet else (lambda m: click.echo(f"[interviewer] {m}", err=True))
+    log_to_file(log_path(settings), [settings.secret_key()])
     runtime = LLMRuntime(settings, progress=say)
     try:
         runtime.start()

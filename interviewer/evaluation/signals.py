@@ -1,4 +1,7 @@
-"""Transparent text signals computed in code, used next to the model's yes/no checks.
+"""Transparent text signals computed in code, used next to the model's yes/no checks, and the ONE
+text vocabulary of the code base: the sentence splitter and the lesson (and other) cues that the
+evaluator, the interviewer's policy and phrasing, the report and its rewrites all use, so they
+cannot contradict each other about the same answer.
 
 Each signal is a small, readable rule over the answer (causal connectives, investigation verbs,
 prevention, numbers, first person, lessons, overclaiming, blame, hedging, filler). They are
@@ -14,7 +17,9 @@ from dataclasses import dataclass, field
 
 Span = tuple[int, int]
 
-_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)", re.MULTILINE)
+# A sentence ends at . ! ? (with any closing quote or bracket) followed by a space or the end of
+# the text, or at a line break; "3.5", "node.js" and "e.g.x" do not end one.
+_SENTENCE = re.compile(r"""(?:[^.!?\n]|[.!?]+(?=[^\s.!?"')\]]))+(?:[.!?]+["')\]]*)?|[.!?]+["')\]]*""")
 
 
 def sentences(text: str) -> list[Span]:
@@ -29,6 +34,11 @@ def sentences(text: str) -> list[Span]:
         if end > start:
             spans.append((start, end))
     return spans
+
+
+def sentence_texts(text: str) -> list[str]:
+    """The sentences of `text` as strings (same splitting as `sentences`)."""
+    return [text[start:end] for start, end in sentences(text)]
 
 
 def _rx(*patterns: str) -> re.Pattern[str]:
@@ -243,3 +253,32 @@ def compute(text: str) -> TextSignals:
 SIGNAL_NAMES: frozenset[str] = frozenset(PATTERNS) | frozenset(
     {"workaround_only", "fix_on_cause", "situation", "first_person_actions", "result", "rambling"}
 )
+
+
+# -- cues the report uses next to the scores ----------------------------------------------------------
+# They only feed judgments the report explains in words (objectives, "what to practise"); they
+# never change a score.
+# A question asked back to the interviewer (rapport, curiosity).
+QUESTION_BACK = re.compile(r"\?\s*$|\?\s+\S", re.MULTILINE)
+# A number with something that makes it impact: %, money, time, people, volume.
+QUANTIFIED_IMPACT = re.compile(
+    r"(\d[\d,.]*\s*(%|percent|x\b|times\b|k\b|ms\b|s\b|seconds?|minutes?|hours?|days?|weeks?|"
+    r"months?|users?|customers?|people|engineers?|requests?|tickets?|GB|TB|MB)|[$€£]\s*\d)",
+    re.IGNORECASE,
+)
+# A lesson made explicit (growth): the evaluator's own "lesson" signal, so the report and the
+# rewrite never disagree with the score about whether an answer states one.
+LESSON = PATTERNS["lesson"]
+# Owning a mistake or a gap (growth, honesty).
+OWNS_MISTAKE = re.compile(
+    r"\b(my mistake|my fault|i was wrong|i got (?:it|that) wrong|i should have|i missed|"
+    r"i didn'?t know|i don'?t know|i broke|i caused|i messed up|i underestimated)\b",
+    re.IGNORECASE,
+)
+# Questions from the interviewer that invite a mistake, failure or lesson.
+ASKS_FOR_GROWTH = re.compile(r"\b(mistake|fail\w*|wrong|learn\w*|weakness\w*|regret)\b", re.IGNORECASE)
+
+
+def count(pattern: re.Pattern[str], texts: list[str]) -> int:
+    """How many of `texts` contain the pattern at least once."""
+    return sum(1 for text in texts if pattern.search(text))

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from interviewer.evaluation.signals import sentence_texts
 from interviewer.interview.policy import normalize
 
 Mode = Literal["question", "answer", "closing"]
@@ -35,7 +36,6 @@ _META = re.compile(
 )
 # Assistant-style acknowledgements ("Sure, ...", "Of course.") that no interviewer opens with.
 _ACK = re.compile(r"^(?:sure|of course|certainly|okay|ok|alright|absolutely)(?:[,.!]+\s*|\s+(?=\w))", re.IGNORECASE)
-_SENTENCE = re.compile(r"[^.!?]+(?:[.!?]+[\"')\]]*|$)")
 _IMPERATIVE = re.compile(
     r"^(?:so,?\s+|and\s+|now,?\s+|okay,?\s+|ok,?\s+)?(?:tell|walk|describe|give|talk|share|explain|take|"
     r"help|let's hear|run)\b",
@@ -103,7 +103,8 @@ def draft(raw: str, names: Iterable[str] = ()) -> str:
 
 
 def sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
+    """The interviewer's line in sentences: the one splitter of `evaluation.signals`."""
+    return sentence_texts(text)
 
 
 def is_question_sentence(sentence: str) -> bool:

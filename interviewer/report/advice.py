@@ -1,7 +1,7 @@
 """Judgments the report makes in code: the three objectives and what to practise next.
 
 Both are derived from the evaluator's scores and flags plus the visible text signals in
-report.lessons, and every verdict carries its reasons ("basis") so the user can see why.
+evaluation.signals, and every verdict carries its reasons ("basis") so the user can see why.
 A judgment with too little behind it says "not enough evidence" instead of guessing.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from statistics import mean
 
-from interviewer.report import lessons as sig
+from interviewer.evaluation import signals as sig
 from interviewer.report.model import AnswerScore, DimensionSummary, Objective, PracticeItem, Verdict
 
 NOT_STORIES = frozenset({"opening", "your_questions", "close"})  # phases that are not stories

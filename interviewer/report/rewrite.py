@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 
 from langchain_core.language_models import BaseChatModel
 
+from interviewer.evaluation.injection import scan
+from interviewer.evaluation.signals import LESSON, sentence_texts
 from interviewer.prompts import load_prompt
 
 if TYPE_CHECKING:
@@ -34,11 +36,9 @@ NUMBER_PLACEHOLDER = "[the number]"
 OWN_PART_PLACEHOLDER = '[your own part, with "I"]'
 
 # -- sentence classification (cue words; transparent on purpose) ---------------------------------
-_LESSON = re.compile(
-    r"\b(learn(?:ed|t|ing)?|lessons?|taught me|next time|now i|i now|these days|differently|"
-    r"in hindsight|since then|ever since|from then on|realis(?:ed|e)|realiz(?:ed|e)|i'd (?:do|have))\b",
-    re.IGNORECASE,
-)
+# A lesson is what the evaluator counts as one (evaluation.signals), so the rewrite never finds a
+# lesson the score says is missing, or the other way round.
+_LESSON = LESSON
 _RESULT = re.compile(
     r"\b(result(?:ed|s)?|reduc\w*|increas\w*|sav(?:ed|ing)|cut|dropp?ed|fell|went (?:down|up)|"
     r"improv\w*|faster|fixed|resolved|outcome|in the end|finally|no longer|stopped|shipped|"
@@ -61,13 +61,13 @@ _SCENE = re.compile(
 )
 _I_ACTION = re.compile(r"\bi\s+(?:\w+ly\s+)?\w+", re.IGNORECASE)
 _DIGIT = re.compile(r"\d")
-_SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
 
 _LIMITS = {"situation": 2, "action": 3, "result": 2, "lesson": 2}
 
 
 def split_sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE_SPLIT.split(text) if s and s.strip()]
+    """The answer in sentences: the one splitter of `evaluation.signals`."""
+    return sentence_texts(text)
 
 
 def classify(sentence: str, scene_set: bool = True) -> str:
@@ -103,10 +103,6 @@ class SARL:
 
 def without_injection(text: str) -> str:
     """The answer minus sentences aimed at the grader: they are not part of the candidate's story."""
-    try:
-        from interviewer.evaluation.injection import scan
-    except ImportError:  # the evaluator's detector is optional for the report
-        return text
     return scan(text).cleaned
 
 

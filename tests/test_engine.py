@@ -9,12 +9,12 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import openai
 import pytest
-from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
 from interviewer.interview.engine import InterviewEngine, panel_speakers
 from interviewer.interview.events import Event, NoticeEvent, TokenEvent, TurnEvent
 from interviewer.interview.personas import PersonaLibrary
+from interviewer.testing.chat_model import FunctionChatModel
 from interviewer.session import CandidateContext, EvalStatus, Evaluation, Session, TurnKind
 
 LIBRARY = PersonaLibrary.load()
@@ -27,10 +27,10 @@ COMPLETE = (
 )
 
 
-def scripted(*replies: str) -> GenericFakeChatModel:
+def scripted(*replies: str | BaseException) -> FunctionChatModel:
     """A fake model that returns the replies in order, then a numbered generic question forever."""
-    extra = (f"So, what else happened in step {i}?" for i in itertools.count())
-    return GenericFakeChatModel(messages=(AIMessage(r) for r in itertools.chain(replies, extra)))
+    step = itertools.count()
+    return FunctionChatModel(replies=list(replies), default=lambda _messages: f"So, what else happened in step {next(step)}?")
 
 
 def engine(model=None, persona_lib=LIBRARY, **kw) -> InterviewEngine:  # type: ignore[no-untyped-def]
@@ -169,24 +169,13 @@ async def test_control_characters_never_reach_the_model() -> None:
     assert session.answers()[0].text.startswith("Fine\x00")  # the transcript keeps what was typed
 
 
-class Failing(GenericFakeChatModel):
-    """Fails like a dead server for the first `failures` calls."""
-
-    failures: int = 1
-
-    async def _astream(self, *args, **kwargs):  # type: ignore[no-untyped-def, override]
-        if self.failures > 0:
-            self.failures -= 1
-            raise openai.APIConnectionError(request=httpx.Request("POST", "http://127.0.0.1/v1"))
-        async for chunk in super()._astream(*args, **kwargs):
-            yield chunk
-
-
 async def test_model_failure_keeps_the_answer_and_can_resume() -> None:
-    model = Failing(messages=iter([AIMessage("How was the trip here?"), AIMessage("Could you tell me about yourself?")]), failures=0)
+    model = scripted("How was the trip here?")
     eng = engine(model)
     session = await opened(eng)
-    model.failures = 1
+    # Fails like a dead server once, then answers again.
+    model.queue(openai.APIConnectionError(request=httpx.Request("POST", "http://127.0.0.1/v1")),
+                "Could you tell me about yourself?")
     events = await collect(eng.reply(session, "Fine, thanks."))
     errors = [e for e in events if isinstance(e, NoticeEvent) and e.level == "error"]
     assert errors and "saved" in errors[0].text and "Traceback" not in errors[0].text
@@ -242,8 +231,10 @@ async def test_whole_interview_reaches_questions_for_me_and_closes() -> None:
     assert answered.kind is TurnKind.QUESTION and answered.probe_kind is None and not session.finished
     closing = turns(await collect(eng.reply(session, "No, that's all, thanks.")))[-1]
     assert closing.kind is TurnKind.CLOSING and session.finished
+    before = len(session.turns)
     after = await collect(eng.reply(session, "Hello?"))
-    assert isinstance(after[0], NoticeEvent) and len(session.turns) == len(session.turns)
+    assert isinstance(after[0], NoticeEvent) and "over" in after[0].text
+    assert len(session.turns) == before  # nothing is recorded once the interview is over
 
 
 class SlowEvaluator:

@@ -64,6 +64,7 @@ typecheck: install-dev
 	$(BIN)/python -m mypy
 
 test: install-dev model system-deps
+	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: install-dev model

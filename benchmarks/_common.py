@@ -51,7 +51,7 @@ def fake_chat(url: str, *, streaming: bool, model: str = "bench-model", timeout:
 
 def long_interview_library():  # noqa: ANN201
     """The personas with the longest plan the question bank allows (for 30+ answer interviews)."""
-    from interviewer.personas import PersonaLibrary
+    from interviewer.interview.personas import PersonaLibrary
 
     library = PersonaLibrary.load()
     longer = {}
@@ -64,9 +64,9 @@ def long_interview_library():  # noqa: ANN201
 def build_engine(interviewer_url: str, evaluator_url: str | None, library: Any = None,
                  **engine_kwargs: Any):  # noqa: ANN201
     """The real InterviewEngine (+ AnswerEvaluator when evaluator_url is given) on fake servers."""
-    from interviewer.engine import InterviewEngine
-    from interviewer.evaluator import AnswerEvaluator
-    from interviewer.personas import PersonaLibrary
+    from interviewer.interview.engine import InterviewEngine
+    from interviewer.evaluation.evaluator import AnswerEvaluator
+    from interviewer.interview.personas import PersonaLibrary
 
     library = library or PersonaLibrary.load()
     evaluator = AnswerEvaluator(fake_chat(evaluator_url, streaming=False)) if evaluator_url else None

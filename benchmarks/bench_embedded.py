@@ -34,9 +34,9 @@ async def raw(runtime: LLMRuntime, n: int) -> list[dict[str, float]]:
 
 
 async def through_engine(runtime: LLMRuntime, answers: int) -> dict:
-    from interviewer.engine import InterviewEngine
-    from interviewer.evaluator import AnswerEvaluator
-    from interviewer.personas import PersonaLibrary
+    from interviewer.interview.engine import InterviewEngine
+    from interviewer.evaluation.evaluator import AnswerEvaluator
+    from interviewer.interview.personas import PersonaLibrary
 
     library = PersonaLibrary.load()
     engine = InterviewEngine(runtime.chat_model(Role.INTERVIEWER, streaming=True), library,

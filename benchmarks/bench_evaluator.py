@@ -19,10 +19,10 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from interviewer.cli import settings_or_exit, start_runtime
-from interviewer.evaluator import AnswerEvaluator
+from interviewer.cli.runtime import settings_or_exit, start_runtime
+from interviewer.evaluation.evaluator import AnswerEvaluator
 from interviewer.llm.provider import Role
-from interviewer.rubric import CombineMode
+from interviewer.evaluation.rubric import CombineMode
 from interviewer.session import Dimension
 
 

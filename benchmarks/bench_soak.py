@@ -22,9 +22,9 @@ KINDS = ("hang", "429", "500", "503", "drop", "bad_tool_json", "empty_choices")
 
 
 async def run(sessions: int, answers: int, rate: float, seed: int) -> dict:
-    from interviewer.engine import InterviewEngine
-    from interviewer.evaluator import AnswerEvaluator
-    from interviewer.personas import PersonaLibrary
+    from interviewer.interview.engine import InterviewEngine
+    from interviewer.evaluation.evaluator import AnswerEvaluator
+    from interviewer.interview.personas import PersonaLibrary
 
     with FakeServerProcess(ttft=0.02, token_delay=0.001) as fake:
         fake.configure(faults=FaultPlan(rate=rate, seed=seed, kinds=KINDS, retry_after=0.05))

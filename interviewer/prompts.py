@@ -1,4 +1,4 @@
-"""Prompt templates as data files: `prompts/NAME.md`, validated on load.
+"""Prompt templates as data files: `prompts/NAME.md` (shipped as `interviewer.prompts_data`), validated on load.
 
 Each file starts with YAML front matter declaring its variables, then the template body using
 Python format fields (`{name}`; write literal braces as `{{` and `}}`):
@@ -24,9 +24,9 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from interviewer.config import REPO_ROOT
+from interviewer.resources import prompts_dir
 
-PROMPTS_DIR = REPO_ROOT / "prompts"
+PROMPTS_DIR = prompts_dir()
 
 
 class PromptError(ValueError):

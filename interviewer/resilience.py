@@ -6,84 +6,34 @@ httpx timeout per read. What it does not do, and why these helpers exist:
 
 - Its timeout bounds each *read*, not the call: with the defaults (120 s, 2 retries) a hung
   server costs 3 x 120 s, and a stream that trickles one byte a minute never times out.
-  `stream_with_deadlines` / `with_deadline` bound the time the candidate actually waits.
-- A 200 response can still be unusable: tool-call arguments that are not JSON make
-  `with_structured_output(..., method="function_calling")` return **None** (no error!), and a
-  response with no choices raises IndexError inside langchain-openai. The SDK retries neither;
-  `require_result` turns the None into an OutputParserException and `retry_transient` retries
-  both like a 503.
+  `stream_with_deadlines` bounds the time the candidate actually waits.
 - Error text may echo a key ("Incorrect API key provided: sk-ab***yz"); `user_message` and
-  `redact` make sure what reaches a transcript or a log never carries one.
+  `redact` make sure what reaches a transcript never carries one, and `log_to_file` attaches
+  `RedactingFilter` to every handler, so neither does a log.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import logging.handlers
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Iterable
-from typing import Any, TypeVar
+from collections.abc import AsyncIterator, Iterable
+from pathlib import Path
+from typing import TypeVar
 
 import httpx
 import openai
 from langchain_core.exceptions import OutputParserException
-from langchain_core.runnables import Runnable, RunnableLambda
 
 from interviewer.llm.local import LocalServerError
 
 T = TypeVar("T")
 
-# Worth another attempt: the next try may well succeed.
-TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
-    openai.APIConnectionError,  # includes APITimeoutError and dropped connections
-    openai.RateLimitError,
-    openai.InternalServerError,  # any 5xx
-    httpx.TransportError,  # a stream cut after the SDK handed it over
-    OutputParserException,  # malformed tool-call JSON
-    IndexError,  # langchain-openai on a response with no choices
-    TimeoutError,
-)
-
 
 class ModelTimeout(TimeoutError):
     """The model took longer than the caller's deadline (not the SDK's per-read timeout)."""
-
-
-def is_transient(exc: BaseException) -> bool:
-    return isinstance(exc, TRANSIENT_ERRORS)
-
-
-def retry_transient(runnable: Runnable[Any, T], *, attempts: int = 3, initial_wait: float = 0.2,
-                    max_wait: float = 5.0) -> Runnable[Any, T]:
-    """`runnable.with_retry` for the failures the SDK does not retry itself (see module doc)."""
-    return runnable.with_retry(
-        retry_if_exception_type=TRANSIENT_ERRORS,
-        wait_exponential_jitter=True,
-        exponential_jitter_params={"multiplier": initial_wait, "max": max_wait, "jitter": initial_wait},
-        stop_after_attempt=attempts,
-    )
-
-
-def _not_none(value: T | None) -> T:
-    if value is None:
-        raise OutputParserException("the model's tool call could not be parsed (no valid arguments)")
-    return value
-
-
-def require_result(structured: Runnable[Any, T | None]) -> Runnable[Any, T]:
-    """Make a structured-output runnable raise instead of returning None on unreadable JSON."""
-    return structured | RunnableLambda(_not_none)
-
-
-async def with_deadline(awaitable: Awaitable[T], seconds: float | None, what: str = "the model") -> T:
-    """Await with a hard deadline; raises ModelTimeout (a TimeoutError) naming `what`."""
-    if seconds is None:
-        return await awaitable
-    try:
-        return await asyncio.wait_for(awaitable, seconds)
-    except TimeoutError as exc:
-        raise ModelTimeout(f"{what} did not answer within {seconds:g} s") from exc
 
 
 async def stream_with_deadlines(
@@ -159,7 +109,42 @@ class RedactingFilter(logging.Filter):
         clean = redact(message, self.secrets)
         if clean != message:
             record.msg, record.args = clean, None
+        if record.exc_info and not record.exc_text:  # tracebacks quote error texts too
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text, self.secrets)
         return True
+
+
+LOG_FORMAT = "%(asctime)s %(levelname)s [%(name)s] %(message)s"
+_OURS = "interviewer_log_file"
+
+
+def log_to_file(path: Path, secrets: Iterable[str | None] = (), level: int = logging.INFO) -> logging.Handler:
+    """Write this process's log records to `path` (rotated at 5 MB), keys redacted.
+
+    The filter goes on the handlers, not on loggers: a logger's filter does not see records that
+    propagate up from other loggers (openai, httpx), a handler's does. Handlers already on the
+    root logger (a console) get the same filter. Returns the file handler."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    redacting = RedactingFilter(secrets)
+    root = logging.getLogger()
+    for existing in list(root.handlers):
+        if getattr(existing, _OURS, False):  # one log file per process: the latest settings win
+            root.removeHandler(existing)
+            existing.close()
+            continue
+        existing.filters = [f for f in existing.filters if not isinstance(f, RedactingFilter)]
+        existing.addFilter(redacting)
+    handler = logging.handlers.RotatingFileHandler(path, maxBytes=5_000_000, backupCount=2, encoding="utf-8")
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    handler.setLevel(level)
+    handler.addFilter(redacting)
+    setattr(handler, _OURS, True)
+    root.addHandler(handler)
+    if root.level > level or root.level == logging.NOTSET:
+        root.setLevel(level)
+    return handler
 
 
 def _server_failure(exc: BaseException) -> str | None:

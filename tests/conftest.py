@@ -31,6 +31,8 @@ RECORDING = os.environ.get("VCR_RECORD") == "1"
 # Chainlit swaps OPENAI_API_KEY for a fake when CI=true; our config must not depend on it.
 for _var in ("INTERVIEWER_BACKEND", "INTERVIEWER_BASE_URL", "INTERVIEWER_MODEL"):
     os.environ.pop(_var, None)
+# A developer's own personas (~/.config/interviewer/personas) must not change what tests see.
+os.environ["INTERVIEWER_PERSONAS_DIR"] = str(TESTS / "data" / "no-user-personas")
 
 
 # -- network guard -----------------------------------------------------------------------------

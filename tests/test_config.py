@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 from pydantic import ValidationError
 
-from interviewer.cli import main
+from interviewer.cli.main import main
 from interviewer.config import Backend, load_settings
 from interviewer.llm.provider import LLMRuntime, Role, make_chat_model
 

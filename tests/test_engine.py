@@ -9,12 +9,12 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import openai
 import pytest
-from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
-from interviewer.engine import InterviewEngine, panel_speakers
-from interviewer.events import Event, NoticeEvent, TokenEvent, TurnEvent
-from interviewer.personas import PersonaLibrary
+from interviewer.interview.engine import InterviewEngine, panel_speakers
+from interviewer.interview.events import Event, NoticeEvent, TokenEvent, TurnEvent
+from interviewer.interview.personas import PersonaLibrary
+from interviewer.testing.chat_model import FunctionChatModel
 from interviewer.session import CandidateContext, EvalStatus, Evaluation, Session, TurnKind
 
 LIBRARY = PersonaLibrary.load()
@@ -27,10 +27,10 @@ COMPLETE = (
 )
 
 
-def scripted(*replies: str) -> GenericFakeChatModel:
+def scripted(*replies: str | BaseException) -> FunctionChatModel:
     """A fake model that returns the replies in order, then a numbered generic question forever."""
-    extra = (f"So, what else happened in step {i}?" for i in itertools.count())
-    return GenericFakeChatModel(messages=(AIMessage(r) for r in itertools.chain(replies, extra)))
+    step = itertools.count()
+    return FunctionChatModel(replies=list(replies), default=lambda _messages: f"So, what else happened in step {next(step)}?")
 
 
 def engine(model=None, persona_lib=LIBRARY, **kw) -> InterviewEngine:  # type: ignore[no-untyped-def]
@@ -126,8 +126,8 @@ async def test_a_question_is_never_repeated() -> None:
     session = await at_story_question(eng)
     for answer in (VAGUE, "It broke.", "We fixed it.", "It was fine.", COMPLETE, VAGUE, COMPLETE):
         await collect(eng.reply(session, answer))
-    from interviewer.phrasing import question_part
-    from interviewer.policy import is_repeat
+    from interviewer.interview.phrasing import question_part
+    from interviewer.interview.policy import is_repeat
 
     asked = [question_part(t.text) for t in session.turns if t.role == "interviewer" and t.kind is not TurnKind.REPROMPT]
     for i, question in enumerate(asked):
@@ -154,7 +154,7 @@ async def test_long_answer_is_truncated_for_the_model_only() -> None:
     answer = turns(events)[0]
     assert answer.text == long and answer.truncated_for_model
     assert any(isinstance(e, NoticeEvent) and e.level == "warning" for e in events)
-    prompt = eng._messages(session, LIBRARY.get("friendly-team"), eng._question_move(session, LIBRARY.get("friendly-team"), session.plan[2]))
+    prompt = eng.messages(session, LIBRARY.get("friendly-team"), eng.moves.question(session, LIBRARY.get("friendly-team"), session.plan[2]))
     assert len(prompt[-1].content) < len(long)
 
 
@@ -163,30 +163,19 @@ async def test_control_characters_never_reach_the_model() -> None:
     session = await opened(eng)
     await collect(eng.reply(session, "Fine\x00 thanks\x1b[31m \u202eok"))
     persona = LIBRARY.get("friendly-team")
-    messages = eng._messages(session, persona, eng._question_move(session, persona, session.plan[2]))
+    messages = eng.messages(session, persona, eng.moves.question(session, persona, session.plan[2]))
     body = "".join(str(m.content) for m in messages)
     assert "\x00" not in body and "\x1b" not in body and "\u202e" not in body
     assert session.answers()[0].text.startswith("Fine\x00")  # the transcript keeps what was typed
 
 
-class Failing(GenericFakeChatModel):
-    """Fails like a dead server for the first `failures` calls."""
-
-    failures: int = 1
-
-    async def _astream(self, *args, **kwargs):  # type: ignore[no-untyped-def, override]
-        if self.failures > 0:
-            self.failures -= 1
-            raise openai.APIConnectionError(request=httpx.Request("POST", "http://127.0.0.1/v1"))
-        async for chunk in super()._astream(*args, **kwargs):
-            yield chunk
-
-
 async def test_model_failure_keeps_the_answer_and_can_resume() -> None:
-    model = Failing(messages=iter([AIMessage("How was the trip here?"), AIMessage("Could you tell me about yourself?")]), failures=0)
+    model = scripted("How was the trip here?")
     eng = engine(model)
     session = await opened(eng)
-    model.failures = 1
+    # Fails like a dead server once, then answers again.
+    model.queue(openai.APIConnectionError(request=httpx.Request("POST", "http://127.0.0.1/v1")),
+                "Could you tell me about yourself?")
     events = await collect(eng.reply(session, "Fine, thanks."))
     errors = [e for e in events if isinstance(e, NoticeEvent) and e.level == "error"]
     assert errors and "saved" in errors[0].text and "Traceback" not in errors[0].text
@@ -242,8 +231,10 @@ async def test_whole_interview_reaches_questions_for_me_and_closes() -> None:
     assert answered.kind is TurnKind.QUESTION and answered.probe_kind is None and not session.finished
     closing = turns(await collect(eng.reply(session, "No, that's all, thanks.")))[-1]
     assert closing.kind is TurnKind.CLOSING and session.finished
+    before = len(session.turns)
     after = await collect(eng.reply(session, "Hello?"))
-    assert isinstance(after[0], NoticeEvent) and len(session.turns) == len(session.turns)
+    assert isinstance(after[0], NoticeEvent) and "over" in after[0].text
+    assert len(session.turns) == before  # nothing is recorded once the interview is over
 
 
 class SlowEvaluator:
@@ -319,9 +310,9 @@ async def test_prompt_prefix_is_stable_across_turns() -> None:
     session = await opened(eng)
     persona = LIBRARY.get("friendly-team")
     await collect(eng.reply(session, "Great, thanks."))
-    first = eng._messages(session, persona, eng._question_move(session, persona, session.plan[2]))
+    first = eng.messages(session, persona, eng.moves.question(session, persona, session.plan[2]))
     await collect(eng.reply(session, "I build routing software."))
-    second = eng._messages(session, persona, eng._question_move(session, persona, session.plan[3]))
+    second = eng.messages(session, persona, eng.moves.question(session, persona, session.plan[3]))
     assert "Sam: " + session.turns[0].text in str(second[1].content)  # the opening line is kept
     assert isinstance(first[0], SystemMessage) and first[0].content == second[0].content
     transcript_so_far = str(first[1].content).split("\n\n")[0]
@@ -337,7 +328,7 @@ async def test_hostile_answer_is_redirected_back_to_the_same_question() -> None:
     redirect = turns(events)[-1]
     assert redirect.probe_kind == "redirect" and redirect.kind is TurnKind.PROBE
     assert "culture" not in redirect.text  # off-topic phrasing replaced by the persona's template
-    from interviewer.phrasing import question_part
+    from interviewer.interview.phrasing import question_part
 
     assert question_part(asked) in redirect.text
     assert "score" not in redirect.text.lower() and "instruction" not in redirect.text.lower()

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from interviewer.cli import main
-from interviewer.cli_engine import read_answers
+from interviewer.cli.main import main
+from interviewer.cli.interview import read_answers
 from interviewer.session import Session, TurnKind
 from interviewer.testing import FakeLLMServer
 

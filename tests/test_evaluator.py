@@ -18,18 +18,12 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 
-from interviewer import injection
-from interviewer.cli_eval import injection_strings
-from interviewer.evaluator import (
-    FLAGS,
-    INJECTION_ATTEMPT,
-    INSUFFICIENT,
-    AnswerEvaluator,
-    MalformedOutput,
-    find_verbatim,
-    parse_reply,
-)
-from interviewer.rubric import load_rubric
+from interviewer.evaluation import injection
+from interviewer.cli.evaluate import injection_strings
+from interviewer.evaluation.evaluator import FLAGS, INJECTION_ATTEMPT, INSUFFICIENT, AnswerEvaluator
+from interviewer.evaluation.reply import MalformedOutput, find_verbatim, parse_reply
+from interviewer.evaluation.rubric import load_rubric
+from interviewer.testing.chat_model import FunctionChatModel
 from interviewer.session import DIMENSIONS, EvalStatus
 
 DATA = Path(__file__).parent / "data" / "evaluator_pairs.jsonl"
@@ -45,42 +39,11 @@ def all_checks(value: str = "no", **overrides: str) -> dict[str, Any]:
     return {**{c: value for c in CHECK_IDS}, **overrides}
 
 
-Reply = AIMessage | Exception | Callable[[Sequence[BaseMessage]], AIMessage]
-
-
-class FakeToolModel(BaseChatModel):
-    """Replies from a script: an AIMessage, an exception to raise, or a function of the prompt."""
-
-    script: list[Any]
-    calls: list[list[BaseMessage]] = []
-    delay: float = 0.0
-
-    @property
-    def _llm_type(self) -> str:
-        return "fake-tool-model"
-
-    def bind_tools(self, tools: Any, **kwargs: Any) -> "FakeToolModel":  # type: ignore[override]
-        return self
-
-    def _next(self, messages: list[BaseMessage]) -> ChatResult:
-        self.calls.append(list(messages))
-        item = self.script[0] if len(self.script) == 1 else self.script.pop(0)
-        if isinstance(item, Exception):
-            raise item
-        message = item(messages) if callable(item) else item
-        return ChatResult(generations=[ChatGeneration(message=message)])
-
-    def _generate(self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any) -> ChatResult:
-        return self._next(messages)
-
-    async def _agenerate(self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any) -> ChatResult:
-        if self.delay:
-            await asyncio.sleep(self.delay)
-        return self._next(messages)
-
-
-def fake(*script: Any, delay: float = 0.0) -> FakeToolModel:
-    return FakeToolModel(script=list(script), calls=[], delay=delay)
+def fake(*script: Any, delay: float = 0.0) -> FunctionChatModel:
+    """Replies in order (an AIMessage, an exception to raise, or a function of the prompt); the
+    last one answers every call after that."""
+    *first, last = script
+    return FunctionChatModel(replies=list(first), default=last, delay=delay)
 
 
 GOOD_ANSWER = (

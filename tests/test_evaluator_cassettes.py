@@ -16,8 +16,8 @@ import pytest
 import vcr
 from langchain_openai import ChatOpenAI
 
-from interviewer.cli_eval import injection_strings
-from interviewer.evaluator import INJECTION_ATTEMPT, AnswerEvaluator
+from interviewer.cli.evaluate import injection_strings
+from interviewer.evaluation.evaluator import INJECTION_ATTEMPT, AnswerEvaluator
 from interviewer.llm.provider import LLMRuntime, Role
 from interviewer.session import DIMENSIONS, Dimension, EvalStatus, Evaluation
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from interviewer import cli_eval
-from interviewer.cli import main
-from interviewer.evaluator import AnswerEvaluator
+from interviewer.cli import evaluate as cli_eval
+from interviewer.cli.main import main
+from interviewer.evaluation.evaluator import AnswerEvaluator
 from test_evaluator import DATA, all_checks, fake, tool_reply
 
 

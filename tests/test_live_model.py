@@ -6,7 +6,7 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from interviewer.cli import main
+from interviewer.cli.main import main
 from interviewer.llm.provider import LLMRuntime, Role
 
 pytestmark = pytest.mark.live

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from interviewer.cli import main
+from interviewer.cli.main import main
 from interviewer.llm import model_files
 from interviewer.llm.model_files import ModelFileError, assemble, check_custom, ensure_model, verify_pinned
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from interviewer.personas import PERSONAS_DIR, PersonaLibrary, load_persona, PersonaError
-from interviewer.plan import build_plan, load_bank
+from interviewer.interview.personas import PERSONAS_DIR, PersonaLibrary, load_persona, PersonaError
+from interviewer.interview.plan import build_plan, load_bank
 from interviewer.session import Dimension
 
 SHIPPED = ("friendly-team", "dour-cto", "structured-panel")
@@ -111,7 +111,7 @@ def test_unknown_persona_lists_known_ones() -> None:
 
 
 def test_probing_depth_shifts_the_personas_own_budget() -> None:
-    from interviewer.personas import ProbingSpec, adjust_probing
+    from interviewer.interview.personas import ProbingSpec, adjust_probing
 
     spec = ProbingSpec(max_probes=2, tolerated_gaps=1)
     assert adjust_probing(spec, "normal") == spec

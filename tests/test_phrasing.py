@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from interviewer.phrasing import clean_reply
+from interviewer.interview.phrasing import clean_reply
 
 
 @pytest.mark.parametrize(

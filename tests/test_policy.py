@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from interviewer.personas import PersonaLibrary, ProbingSpec
-from interviewer.plan import load_bank
-from interviewer.policy import decide, detect_gaps, is_hostile, is_repeat, weakest_dimensions
+from interviewer.interview.personas import PersonaLibrary, ProbingSpec
+from interviewer.interview.plan import load_bank
+from interviewer.interview.policy import decide, detect_gaps, is_hostile, is_repeat, weakest_dimensions
 from interviewer.session import Dimension, EvalStatus, Evaluation
 
 BANK = load_bank()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from interviewer.prompts import PROMPTS_DIR, PromptError, load_all, load_prompt
-from interviewer.plan import load_bank
+from interviewer.interview.plan import load_bank
 
 ALL = load_all()
 

@@ -15,7 +15,7 @@ from statistics import mean
 
 import pytest
 
-from interviewer import report_pdf
+from interviewer.report.render import pdf as report_pdf
 from interviewer.report import (
     REPORT_SCHEMA_VERSION,
     Report,
@@ -127,7 +127,7 @@ async def test_quotes_are_verified_against_the_answer(report: Report) -> None:
 
 
 async def test_level_descriptions_come_from_the_rubric(report: Report) -> None:
-    from interviewer.rubric import load_rubric
+    from interviewer.evaluation.rubric import load_rubric
 
     rubric = load_rubric()
     root = next(d for d in report.dimensions if d.dimension == "root_cause")
@@ -300,12 +300,12 @@ async def test_an_answer_with_nothing_to_judge_is_not_judged_not_unavailable(pan
 
 async def test_a_broken_rubric_costs_the_level_texts_not_the_report(panel: Session,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    import interviewer.rubric
+    import interviewer.evaluation.rubric
 
     def broken() -> None:
-        raise interviewer.rubric.RubricError("prompts/rubric.yaml: dimensions.honesty.anchors: missing")
+        raise interviewer.evaluation.rubric.RubricError("prompts/rubric.yaml: dimensions.honesty.anchors: missing")
 
-    monkeypatch.setattr(interviewer.rubric, "load_rubric", broken)
+    monkeypatch.setattr(interviewer.evaluation.rubric, "load_rubric", broken)
     report = await build_report(panel)
     assert any("Level descriptions are missing" in n and "anchors: missing" in n for n in report.notes)
     assert report.answers[0].levels["honesty"] == "Level 3 of 5."

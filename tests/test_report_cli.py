@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from interviewer.cli import main
+from interviewer.cli.main import main
 
 SESSIONS = Path(__file__).parent / "data" / "sessions"
 PANEL = str(SESSIONS / "unit_panel.json")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from interviewer import report_pdf
+from interviewer.report.render import pdf as report_pdf
 from interviewer.report import RENDERERS, build_report
 from interviewer.session import Session
 
@@ -41,14 +41,13 @@ def load(name: str) -> Session:
     return Session.from_json((SESSIONS / name).read_text(encoding="utf-8"))
 
 
-def available_cases() -> list[str]:
-    return [name for name, (session, _) in CASES.items() if (SESSIONS / session).is_file()]
-
-
 @pytest.mark.parametrize("fmt", list(RENDERERS))
-@pytest.mark.parametrize("case", available_cases())
+@pytest.mark.parametrize("case", list(CASES))
 async def test_golden(case: str, fmt: str) -> None:
     session_file, previous = CASES[case]
+    # A case whose input is missing fails: it must never silently drop out of the suite.
+    for name in (session_file, *previous):
+        assert (SESSIONS / name).is_file(), f"golden case {case}: input {SESSIONS / name} is missing"
     report = await build_report(load(session_file), [load(p) for p in previous])
     rendered = RENDERERS[fmt](report)
     data = rendered if isinstance(rendered, bytes) else rendered.encode("utf-8")
@@ -76,8 +75,7 @@ def test_recorded_sessions_come_from_the_evaluator() -> None:
     """rec_* sessions carry what only a real evaluator run leaves: a rationale per dimension and,
     for every scored answer, at least one model attempt (an answer too short to judge needs none)."""
     recorded = [p for p in SESSIONS.glob("rec_*.json")]
-    if not recorded:
-        pytest.skip("no recorded sessions yet (python tests/data/make_sessions.py)")
+    assert recorded, f"no recorded sessions in {SESSIONS} (python tests/data/make_sessions.py)"
     for path in recorded:
         for turn in load(path.name).answers():
             ev = turn.evaluation

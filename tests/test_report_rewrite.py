@@ -9,7 +9,7 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from interviewer.llm.provider import LLMRuntime
 from interviewer.report import build_report
-from interviewer.rewrite import (
+from interviewer.report.rewrite import (
     NUMBER_PLACEHOLDER,
     PLACEHOLDERS,
     extractive_rewrite,

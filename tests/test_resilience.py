@@ -4,26 +4,14 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Literal
 
 import httpx
 import openai
 import pytest
-from pydantic import BaseModel
 
 from interviewer.config import Settings
 from interviewer.llm.provider import LLMRuntime, Role, make_chat_model
-from interviewer.resilience import (
-    ModelTimeout,
-    RedactingFilter,
-    is_transient,
-    redact,
-    require_result,
-    retry_transient,
-    stream_with_deadlines,
-    user_message,
-    with_deadline,
-)
+from interviewer.resilience import ModelTimeout, RedactingFilter, log_to_file, redact, stream_with_deadlines, user_message
 from interviewer.testing import FakeLLMServer, FaultPlan
 
 KEY = "sk-resilience-Zq8Xv3"
@@ -32,10 +20,6 @@ KEY = "sk-resilience-Zq8Xv3"
 def chat(fake: FakeLLMServer, *, timeout: float = 5, retries: int = 2, streaming: bool = False):
     return make_chat_model(base_url=fake.url, api_key=KEY, model="fake-model", openai_native=False,
                            timeout=timeout, max_retries=retries, streaming=streaming)
-
-
-class YesNo(BaseModel):
-    answer: Literal["yes", "no"]
 
 
 @pytest.fixture
@@ -56,7 +40,6 @@ async def test_retries_run_out_into_a_catchable_rate_limit_error(fake: FakeLLMSe
     fake.faults = FaultPlan(schedule=["429"] * 3, retry_after=0.01)
     with pytest.raises(openai.RateLimitError) as caught:
         await chat(fake, retries=2).ainvoke("hi")
-    assert is_transient(caught.value)
     assert len(fake.chat_requests()) == 3
     message = user_message(caught.value, [KEY])
     assert "429" in message and KEY not in message
@@ -71,15 +54,6 @@ async def test_a_hang_times_out_cleanly(fake: FakeLLMServer) -> None:
     assert "too long" in user_message(caught.value)
 
 
-async def test_a_deadline_bounds_the_whole_call_not_each_retry(fake: FakeLLMServer) -> None:
-    # SDK alone: 30 s timeout x 3 attempts; the caller's deadline cuts it to 0.3 s.
-    fake.faults = FaultPlan(schedule=["hang", "hang", "hang"])
-    started = time.perf_counter()
-    with pytest.raises(ModelTimeout, match="within 0.3 s"):
-        await with_deadline(chat(fake, timeout=30, retries=2).ainvoke("hi"), 0.3)
-    assert time.perf_counter() - started < 1.5
-
-
 async def test_a_dropped_stream_raises_a_catchable_transient_error(fake: FakeLLMServer) -> None:
     fake.faults = FaultPlan(schedule=["drop"])
     fake.text_replies.append("How did you find the root cause of the outage last spring?")
@@ -88,7 +62,6 @@ async def test_a_dropped_stream_raises_a_catchable_transient_error(fake: FakeLLM
         async for chunk in chat(fake, streaming=True).astream("hi"):
             received.append(str(chunk.content))
     assert isinstance(caught.value, (httpx.TransportError, openai.APIConnectionError))
-    assert is_transient(caught.value)
     assert "".join(received).startswith("How did you") and not "".join(received).endswith("?")
     assert user_message(caught.value).startswith("The connection to the model was lost")
 
@@ -114,23 +87,6 @@ async def test_stream_deadlines_for_first_token_and_gaps(fake: FakeLLMServer) ->
     out = [c.content async for c in stream_with_deadlines(chat(fake, streaming=True).astream("x"),
                                                            first_item_timeout=5, total_timeout=10)]
     assert "".join(map(str, out)) == "Fine?"
-
-
-@pytest.mark.parametrize("fault", ["bad_tool_json", "empty_choices"])
-async def test_unreadable_200_replies_are_retried_by_retry_transient(fake: FakeLLMServer, fault: str) -> None:
-    raw = chat(fake, retries=0).with_structured_output(YesNo, method="function_calling")
-    if fault == "bad_tool_json":  # langchain quietly returns None for unparseable arguments
-        fake.faults = FaultPlan(schedule=[fault])
-        assert await raw.ainvoke("judge") is None
-        fake.requests.clear()
-    structured = require_result(raw)
-    fake.faults = FaultPlan(schedule=[fault])
-    with pytest.raises(Exception) as caught:  # the SDK does not retry a 200
-        await structured.ainvoke("judge")
-    assert is_transient(caught.value)
-    fake.faults = FaultPlan(schedule=[fault])
-    assert await retry_transient(structured, initial_wait=0.01).ainvoke("judge") == YesNo(answer="yes")
-    assert [r.fault for r in fake.chat_requests()] == [fault, fault, None]
 
 
 def test_configuration_alone_switches_to_an_openai_compatible_url(fake: FakeLLMServer) -> None:
@@ -171,3 +127,24 @@ def test_redaction_of_keys_in_text_and_logs(caplog: pytest.LogCaptureFixture) ->
     finally:
         logger.removeFilter(handler_filter)
     assert caplog.records and KEY not in caplog.text and "[redacted]" in caplog.text
+
+
+def test_the_log_file_never_holds_a_key(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "logs" / "interviewer.log"
+    handler = log_to_file(path, [KEY])
+    try:
+        # A library logger, as openai/httpx would log it, and a traceback that quotes the key.
+        logging.getLogger("openai._base_client").warning("request failed: Incorrect API key provided: %s", KEY)
+        try:
+            raise RuntimeError(f"401 for {KEY} with Authorization: Bearer abcdefghijkl")
+        except RuntimeError:
+            logging.getLogger("interviewer.test").exception("model call failed")
+        handler.flush()
+    finally:
+        logging.getLogger().removeHandler(handler)
+        for other in logging.getLogger().handlers:
+            other.filters = [f for f in other.filters if not isinstance(f, RedactingFilter)]
+        handler.close()
+    text = path.read_text(encoding="utf-8")
+    assert "request failed" in text and "model call failed" in text and "RuntimeError" in text
+    assert KEY not in text and "abcdefghijkl" not in text and text.count("[redacted]") >= 3

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from interviewer.prompts import load_prompt
-from interviewer.rubric import RUBRIC_PATH, RubricError, parse_rubric
+from interviewer.evaluation.rubric import RUBRIC_PATH, RubricError, parse_rubric
 from interviewer.session import DIMENSIONS
 
 

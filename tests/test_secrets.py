@@ -41,9 +41,9 @@ def assert_clean(where: str, text: str) -> None:
 async def test_key_never_appears_in_any_output(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from interviewer.engine import InterviewEngine
-    from interviewer.evaluator import AnswerEvaluator
-    from interviewer.personas import PersonaLibrary
+    from interviewer.interview.engine import InterviewEngine
+    from interviewer.evaluation.evaluator import AnswerEvaluator
+    from interviewer.interview.personas import PersonaLibrary
     from interviewer.report import build_report, render_html, render_json, render_markdown
     from interviewer.store import SessionStore
 

@@ -21,7 +21,7 @@ import pytest
 
 from interviewer.config import Settings
 from interviewer.llm.provider import LLMRuntime, Role
-from interviewer.plan import EVALUATED_PHASES
+from interviewer.interview.plan import EVALUATED_PHASES
 from interviewer.session import EvalStatus, Session
 from interviewer.testing import FakeServerProcess, FaultPlan
 from interviewer.testing.drive import DriveResult, drive_interview, sample_answer
@@ -36,9 +36,9 @@ SEED = 20261123
 
 
 def build_engine(fake: FakeServerProcess):
-    from interviewer.engine import InterviewEngine
-    from interviewer.evaluator import AnswerEvaluator
-    from interviewer.personas import PersonaLibrary
+    from interviewer.interview.engine import InterviewEngine
+    from interviewer.evaluation.evaluator import AnswerEvaluator
+    from interviewer.interview.personas import PersonaLibrary
 
     # Short timeouts: a hang costs 2 s per attempt, not two minutes (not shorter: on a busy
     # 2-core CI machine a healthy reply can take a second when 80 sessions talk at once).
@@ -109,7 +109,7 @@ async def test_fault_soak_loses_nothing(fake: FakeServerProcess) -> None:
                 assert evaluation is None  # small talk and closing questions are not scored
                 continue
             assert evaluation is not None and evaluation.status is not EvalStatus.PENDING, (
-                answer.id, evaluation, engine._tasks.get(session.id))
+                answer.id, evaluation, engine.scoring.in_flight(session.id))
             if evaluation.status is EvalStatus.UNAVAILABLE:
                 unavailable += 1
                 assert evaluation.error and evaluation.scores() == {k: None for k in evaluation.scores()}

@@ -1,5 +1,5 @@
 """What each Chainlit event does. app.py only registers these; the interview logic is in
-interviewer/ (engine, evaluator, report) and the plain-data helpers in interviewer.app_support.
+interviewer/ (engine, evaluator, report) and the plain-data helpers in webapp.support.
 
 State per browser chat lives in `cl.user_session`:
   session    the live interviewer.session.Session (also in the SessionStore, keyed by thread id)
@@ -20,8 +20,8 @@ from typing import Any
 import chainlit as cl
 from chainlit.input_widget import Select, Switch, TextInput
 
-from interviewer import app_support as support
-from interviewer.app_support import AppPreferences
+from webapp import support
+from webapp.support import AppPreferences
 from interviewer.session import CandidateContext, EvalStatus, Session, Turn
 from webapp.services import ModelUnavailable, Services, get_services
 
@@ -443,7 +443,7 @@ async def retry_question() -> None:
 
 async def _stream(session: Session, run: Any) -> None:
     """Drive one engine call: stream tokens into a message, persist every turn as it lands."""
-    from interviewer.events import NoticeEvent, TokenEvent, TurnEvent
+    from interviewer.interview.events import NoticeEvent, TokenEvent, TurnEvent
 
     engine = await _engine_or_error()
     if engine is None:

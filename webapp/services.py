@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from interviewer.config import REPO_ROOT, Settings, load_settings
+from interviewer.config import Settings, load_settings
 from interviewer.store import SessionStore, resolve_database_url
 
 log = logging.getLogger("interviewer.app")
@@ -48,10 +48,12 @@ class Services:
             print(f"[interviewer] {message}", file=sys.stderr, flush=True)
 
         try:
-            from interviewer.engine import InterviewEngine
-            from interviewer.evaluator import AnswerEvaluator
+            from interviewer.interview.engine import InterviewEngine
+            from interviewer.evaluation.evaluator import AnswerEvaluator
             from interviewer.llm.provider import LLMRuntime, Role
+            from interviewer.resilience import log_to_file
 
+            log_to_file(self.settings.cache_dir / "logs" / "interviewer.log", [self.settings.secret_key()])
             runtime = LLMRuntime(self.settings, progress=say).start()
             self.runtime = runtime
             evaluator = AnswerEvaluator(runtime.chat_model(Role.EVALUATOR))
@@ -99,11 +101,11 @@ _services: Services | None = None
 
 
 def build_services(settings: Settings | None = None) -> Services:
-    from interviewer.personas import PersonaLibrary
+    from interviewer.interview.personas import PersonaLibrary
 
     settings = settings or load_settings()
     url = resolve_database_url(settings)
-    personas = PersonaLibrary.load(REPO_ROOT / "personas")
+    personas = PersonaLibrary.load()
     for error in getattr(personas, "errors", []):
         log.warning("persona file skipped: %s", error)
     return Services(settings=settings, personas=personas, store=SessionStore(url), database_url=url)

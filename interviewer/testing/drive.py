@@ -55,7 +55,7 @@ class DriveResult:
 
 async def _consume(events: AsyncIterator[Any], started: float, timing: TurnTiming, result: DriveResult) -> bool:
     """Read one event stream; True when an interviewer turn arrived."""
-    from interviewer.events import NoticeEvent, TokenEvent, TurnEvent
+    from interviewer.interview.events import NoticeEvent, TokenEvent, TurnEvent
 
     asked = False
     async for event in events:

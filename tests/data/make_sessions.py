@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from interviewer.config import Backend, load_settings  # noqa: E402
-from interviewer.evaluator import AnswerEvaluator  # noqa: E402
+from interviewer.evaluation.evaluator import AnswerEvaluator  # noqa: E402
 from interviewer.llm.provider import LLMRuntime, Role  # noqa: E402
 from interviewer.session import (  # noqa: E402
     CandidateContext,

@@ -1,0 +1,255 @@
+"""`interviewer practice` (interactive, in the terminal) and `interviewer rehearse` (a whole
+interview played from a file of answers, non-interactive: for demos, benchmarks and CI)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import click
+
+from interviewer.config import Settings
+from interviewer.interview.engine import InterviewEngine
+from interviewer.interview.scoring import Evaluator
+from interviewer.interview.events import Event, NoticeEvent, TokenEvent, TurnEvent
+from interviewer.llm.provider import LLMRuntime, Role
+from interviewer.interview.personas import PersonaLibrary
+from interviewer.session import CandidateContext, Session, Turn
+
+INTERVIEWER_MAX_TOKENS = 96  # one short question; the engine stops reading at the first "?"
+DRAIN_TIMEOUT = 600.0
+
+
+def read_answers(path: Path) -> list[str]:
+    """One answer per paragraph (blank-line separated); line breaks inside a paragraph kept."""
+    text = path.read_text(encoding="utf-8", errors="replace")
+    return [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
+
+
+def _personas_or_exit(persona: str) -> PersonaLibrary:
+    library = PersonaLibrary.load()
+    for error in library.errors:
+        click.echo(f"[interviewer] persona file skipped: {error}", err=True)
+    if persona not in library:
+        raise click.ClickException(f"unknown persona {persona!r}; choose from: {', '.join(library.ids())}")
+    return library
+
+
+def _evaluator(runtime: LLMRuntime, enabled: bool) -> Evaluator | None:
+    if not enabled:
+        return None
+    try:
+        from interviewer.evaluation.evaluator import AnswerEvaluator
+    except ImportError:
+        click.echo("[interviewer] evaluator not available; answers will not be scored", err=True)
+        return None
+    return AnswerEvaluator(runtime.chat_model(Role.EVALUATOR, temperature=0.0))
+
+
+def build_engine(runtime: LLMRuntime, library: PersonaLibrary, evaluate: bool = True) -> InterviewEngine:
+    model = runtime.chat_model(Role.INTERVIEWER, max_tokens=INTERVIEWER_MAX_TOKENS, streaming=True)
+    return InterviewEngine(
+        model, library, _evaluator(runtime, evaluate), evaluation_concurrency=runtime.settings.evaluation_slots
+    )
+
+
+def _context(role: str, level: str, jd: Path | None, resume: Path | None) -> CandidateContext:
+    def read(path: Path | None) -> str:
+        return path.read_text(encoding="utf-8", errors="replace") if path else ""
+
+    return CandidateContext(role=role, level=level, job_description=read(jd), resume=read(resume))
+
+
+def _line(turn: Turn) -> str:
+    if turn.role == "candidate":
+        return f"You: {turn.text}"
+    if turn.role == "system":
+        return f"[{turn.text}]"
+    who = f"{turn.speaker.name} ({turn.speaker.role})" if turn.speaker else "Interviewer"
+    return f"{who}: {turn.text}"
+
+
+async def _show(events: AsyncIterator[Event], echo_answers: bool = True) -> float | None:
+    """Print finished turns and notices; return seconds until the interviewer's turn landed."""
+    started = time.monotonic()
+    latency: float | None = None
+    async for event in events:
+        if isinstance(event, TurnEvent):
+            if event.turn.role == "candidate" and not echo_answers:
+                continue
+            if event.turn.role == "interviewer":
+                latency = time.monotonic() - started
+            click.echo(_line(event.turn) + "\n")
+        elif isinstance(event, NoticeEvent):
+            click.echo(f"[{event.level}] {event.text}", err=True)
+        elif isinstance(event, TokenEvent):
+            pass  # the terminal prints whole turns; the app streams tokens
+    return latency
+
+
+async def write_outputs(session: Session, out: Path) -> tuple[Path, str]:
+    """transcript.json (the session) and report.md; returns the report path and how it was made."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "transcript.json").write_text(session.to_json(), encoding="utf-8")
+    try:
+        from interviewer.report import build_report, render_markdown
+
+        report = await build_report(session)
+        markdown, how = render_markdown(report), "feedback report"
+    except ImportError:
+        markdown, how = plain_transcript(session, "interviewer.report is not available"), "plain transcript"
+    except Exception as exc:  # a report bug must not lose the interview
+        markdown, how = plain_transcript(session, f"the report could not be built ({exc!r})"), "plain transcript"
+    path = out / "report.md"
+    path.write_text(markdown, encoding="utf-8")
+    return path, how
+
+
+def plain_transcript(session: Session, why: str) -> str:
+    lines = [f"# Interview transcript ({session.persona})", "", f"_No feedback report: {why}._", ""]
+    for turn in session.turns:
+        lines.append(_line(turn))
+        if turn.probe_reason:
+            lines.append(f"  _(follow-up: {turn.probe_reason})_")
+        if turn.evaluation is not None and turn.evaluation.status.value == "ok":
+            lines.append(f"  _(scores: {turn.evaluation.scores()})_")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _start(quiet: bool = False) -> LLMRuntime:
+    from interviewer.cli.runtime import settings_or_exit, start_runtime
+
+    settings: Settings = settings_or_exit()
+    return start_runtime(settings, quiet=quiet)
+
+
+_common = [
+    click.option("--persona", default="friendly-team", show_default=True, help="Persona id (file name in personas/)."),
+    click.option("--role", default="Software engineer", show_default=True),
+    click.option("--level", default="mid-level", show_default=True),
+    click.option("--job-description", "jd", type=click.Path(exists=True, dir_okay=False, path_type=Path)),
+    click.option("--resume", type=click.Path(exists=True, dir_okay=False, path_type=Path)),
+    click.option("--no-eval", is_flag=True, help="Do not score answers."),
+    click.option("-v", "--verbose", is_flag=True, help="Log the model's raw output when code replaces it."),
+]
+
+
+def common(fn):  # type: ignore[no-untyped-def]
+    for option in reversed(_common):
+        fn = option(fn)
+    return fn
+
+
+def _logging(verbose: bool) -> None:
+    import logging
+
+    logging.basicConfig(level=logging.WARNING, format="[%(name)s] %(message)s")
+    if verbose:
+        logging.getLogger("interviewer.interview.engine").setLevel(logging.INFO)
+
+
+@click.command()
+@common
+@click.option("--answers", "answers_path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The candidate's answers, one paragraph each (blank-line separated).")
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path))
+def rehearse(persona: str, role: str, level: str, jd: Path | None, resume: Path | None, no_eval: bool,
+             verbose: bool, answers_path: Path, out: Path) -> None:
+    """Play a whole interview with answers read from a file; write transcript.json and report.md."""
+    _logging(verbose)
+    library = _personas_or_exit(persona)
+    answers = read_answers(answers_path)
+    if not answers:
+        raise click.ClickException(f"{answers_path}: no answers found (one paragraph per answer)")
+    runtime = _start()
+    try:
+        engine = build_engine(runtime, library, evaluate=not no_eval)
+        asyncio.run(_rehearse(engine, persona, _context(role, level, jd, resume), answers, out))
+    finally:
+        runtime.stop()
+
+
+async def _rehearse(engine: InterviewEngine, persona: str, context: CandidateContext, answers: list[str],
+                    out: Path) -> None:
+    session = engine.new_session(persona, context)
+    started = time.monotonic()
+    latencies = [await _show(engine.open(session))]
+    used = 0
+    for answer in answers:
+        if session.finished:
+            break
+        latencies.append(await _show(engine.reply(session, answer)))
+        used += 1
+        if session.turns and session.turns[-1].role == "candidate":  # the model failed: one retry
+            latencies.append(await _show(engine.resume_question(session)))
+    if not session.finished:
+        latencies.append(await _show(engine.finish(session)))
+    talk = time.monotonic() - started
+    drain_start = time.monotonic()
+    await engine.drain(session, timeout=DRAIN_TIMEOUT)
+    retried = await engine.retry_unavailable(session)
+    drained = time.monotonic() - drain_start
+    path, how = await write_outputs(session, out)
+    lat = [x for x in latencies if x is not None]
+    click.echo(
+        f"[interviewer] {used}/{len(answers)} answers used, {len(lat)} interviewer turns; "
+        f"interview {talk:.1f} s (per turn mean {sum(lat) / max(1, len(lat)):.1f} s, max {max(lat, default=0):.1f} s); "
+        f"waiting for scores {drained:.1f} s ({retried} re-run)",
+        err=True,
+    )
+    click.echo(f"[interviewer] wrote {out / 'transcript.json'} and {path} ({how})", err=True)
+
+
+@click.command()
+@common
+def practice(persona: str, role: str, level: str, jd: Path | None, resume: Path | None, no_eval: bool,
+             verbose: bool) -> None:
+    """Practise an interview in the terminal. Type your answer and press Enter.
+
+    Commands: /end (or Ctrl-D) ends and writes the report, /persona NAME switches interviewer."""
+    _logging(verbose)
+    library = _personas_or_exit(persona)
+    runtime = _start()
+    try:
+        engine = build_engine(runtime, library, evaluate=not no_eval)
+        settings_dir = runtime.settings.cache_dir
+        asyncio.run(_practice(engine, persona, _context(role, level, jd, resume), settings_dir))
+    finally:
+        runtime.stop()
+
+
+async def _practice(engine: InterviewEngine, persona: str, context: CandidateContext, cache_dir: Path) -> None:
+    session = engine.new_session(persona, context, seed=int(time.time()))
+    click.echo("Type your answer and press Enter. /end or Ctrl-D ends, /persona NAME switches.\n", err=True)
+    await _show(engine.open(session))
+    while not session.finished:
+        try:
+            answer = await asyncio.to_thread(input, "> ")
+        except (EOFError, KeyboardInterrupt):
+            click.echo("", err=True)
+            break
+        command = answer.strip()
+        if command == "/end":
+            break
+        if command.startswith("/persona"):
+            name = command.removeprefix("/persona").strip()
+            try:
+                engine.switch_persona(session, name)
+                click.echo(_line(session.turns[-1]) + "\n")
+            except KeyError as exc:
+                click.echo(f"[warning] {exc.args[0]}", err=True)
+            continue
+        await _show(engine.reply(session, answer), echo_answers=False)
+    if not session.finished:
+        await _show(engine.finish(session))
+    click.echo("[interviewer] waiting for the last scores...", err=True)
+    await engine.drain(session, timeout=DRAIN_TIMEOUT)
+    path, how = await write_outputs(session, cache_dir / "reports" / session.id)
+    click.echo(f"Report ({how}): {path}")
+
+
+COMMANDS: list[click.Command] = [practice, rehearse]

@@ -1,0 +1,41 @@
+"""Settings and the model runtime, shared by every command that talks to a model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from pydantic import ValidationError
+
+from interviewer.config import Settings, load_settings
+from interviewer.llm.local import LocalServerError
+from interviewer.llm.model_files import ModelFileError
+from interviewer.llm.provider import LLMRuntime
+from interviewer.resilience import log_to_file
+
+
+def log_path(settings: Settings) -> Path:
+    """This process's log (the embedded servers log next to it, one file per role)."""
+    return settings.cache_dir / "logs" / "interviewer.log"
+
+
+def settings_or_exit() -> Settings:
+    """Settings errors are configuration mistakes: say which, never a traceback."""
+    try:
+        return load_settings()
+    except ValidationError as exc:
+        messages = "; ".join(err["msg"].removeprefix("Value error, ") for err in exc.errors())
+        raise click.ClickException(f"configuration error: {messages}") from None
+
+
+def start_runtime(settings: Settings, quiet: bool = False) -> LLMRuntime:
+    """Start the configured backend and say on stderr which backend and model are in use."""
+    say = (lambda _m: None) if quiet else (lambda m: click.echo(f"[interviewer] {m}", err=True))
+    log_to_file(log_path(settings), [settings.secret_key()])
+    runtime = LLMRuntime(settings, progress=say)
+    try:
+        runtime.start()
+    except (ModelFileError, LocalServerError) as exc:
+        raise click.ClickException(str(exc)) from None
+    say(f"using {runtime.describe()}")
+    return runtime

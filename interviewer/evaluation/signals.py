@@ -1,0 +1,284 @@
+"""Transparent text signals computed in code, used next to the model's yes/no checks, and the ONE
+text vocabulary of the code base: the sentence splitter and the lesson (and other) cues that the
+evaluator, the interviewer's policy and phrasing, the report and its rewrites all use, so they
+cannot contradict each other about the same answer.
+
+Each signal is a small, readable rule over the answer (causal connectives, investigation verbs,
+prevention, numbers, first person, lessons, overclaiming, blame, hedging, filler). They are
+general interview-domain vocabulary, not phrases from any evaluation set, and each one records the
+sentences that triggered it so the evaluator can quote the candidate's own words as evidence.
+Signals are presence-based (not counts) so a longer answer does not win by saying more words.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+Span = tuple[int, int]
+
+# A sentence ends at . ! ? (with any closing quote or bracket) followed by a space or the end of
+# the text, or at a line break; "3.5", "node.js" and "e.g.x" do not end one.
+_SENTENCE = re.compile(r"""(?:[^.!?\n]|[.!?]+(?=[^\s.!?"')\]]))+(?:[.!?]+["')\]]*)?|[.!?]+["')\]]*""")
+
+
+def sentences(text: str) -> list[Span]:
+    """Sentence spans (start, end) into `text`, trimmed of surrounding whitespace."""
+    spans: list[Span] = []
+    for m in _SENTENCE.finditer(text):
+        start, end = m.start(), m.end()
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if end > start:
+            spans.append((start, end))
+    return spans
+
+
+def sentence_texts(text: str) -> list[str]:
+    """The sentences of `text` as strings (same splitting as `sentences`)."""
+    return [text[start:end] for start, end in sentences(text)]
+
+
+def _rx(*patterns: str) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+
+
+NUMBER_WORDS = (
+    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|"
+    r"fifty|sixty|hundred|thousand|million|billion|half|twice|double|triple|dozen"
+)
+
+PATTERNS: dict[str, re.Pattern[str]] = {
+    "causal": _rx(
+        r"\bbecause\b", r"\bwhich meant\b", r"\bmeant that\b", r"\bcaused by\b", r"\bcaus(?:ed|ing)\b",
+        r"\bdue to\b", r"\bthe reason\b", r"\broot cause\b", r"\bturned out\b", r"\bled to\b",
+        r"\bresult(?:ed|ing) in\b", r"\bso when\b", r"\bso (?:every|any|all|each|no)\b",
+        r"\bwhich (?:made|blocked|broke|filled|exhausted)\b", r"\bnever (?:cleared|closed|released|freed|expired)\b",
+        r"\bhad no (?:timeout|limit|index|retry|backoff|lock|bound)\b", r"\bwithout (?:a|an|any) (?:timeout|limit|index|lock|bound)\b",
+        r"\bmissing (?:index|timeout|limit|lock|check)\b", r"\bwas (?:only|never) \w+", r"\bso it (?:never|always)\b",
+    ),
+    "investigation": _rx(
+        r"\breproduc(?:ed|e|ing)\b", r"\bprofil(?:ed|er|ing|e)\b", r"\blogg(?:ed|ing)\b", r"\bthe logs?\b",
+        r"\btrac(?:ed|ing)\b", r"\bstack ?trace\b", r"\bheap (?:snapshot|dump)\b", r"\bflame ?graphs?\b",
+        r"\bEXPLAIN\b", r"\bquery plans?\b", r"\bbisect(?:ed|ing)?\b", r"\bdebugger\b", r"\bbreakpoints?\b",
+        r"\b(?:core|thread|memory|heap) dumps?\b", r"\bstrace\b", r"\btcpdump\b", r"\bpacket capture\b", r"\bload test\b",
+        r"\bmeasur(?:ed|ing)\b", r"\bbenchmark(?:ed|ing)?\b", r"\binstrument(?:ed|ing)\b", r"\bmetrics\b",
+        r"\bgraphs?\b", r"\b(?:showed|revealed)\b", r"\b(?:found|noticed|saw|discovered) that\b",
+        r"\bnarrowed (?:it )?down\b", r"\bdug into\b", r"\bsat with\b", r"\bwatched\b",
+    ),
+    "prevention": _rx(
+        r"\badded (?:a |an )?(?:regression |unit |integration |load )?tests?\b", r"\bregression tests?\b",
+        r"\balert(?:s|ing)?\b", r"\bmonitor(?:s|ing)?\b", r"\bcan(?:'|no)t (?:happen|recur|starve|break|grow)",
+        r"\bso (?:it|this|that|a \w+|the \w+) (?:can(?:'|no)t|won'?t|will not|never)\b",
+        r"\b(?:won'?t|never) happen(?:s)? again\b", r"\blint(?:er|ing)? rule\b", r"\bguard(?:rail)?s?\b",
+        r"\bin CI\b", r"\brunbook\b", r"\bpost-?mortem\b", r"\bcircuit breaker\b", r"\brate limit",
+        r"\bbounded\b", r"\bsoak\b", r"\bchecklist\b",
+    ),
+    "fix_verb": _rx(
+        r"\b(?:I|we) (?:then )?(?:changed|replaced|rewrote|fixed|moved|keyed|added|set|switched|removed|"
+        r"patched|split|rebuilt|introduced|wrapped|capped|limited|indexed|batched|refactored|made (?:both|it|the|every|all)|"
+        r"pinned|reordered|escaped|deduplicated|bounded)\b",
+    ),
+    "workaround": _rx(
+        r"\brestart(?:ed|s|ing)?\b", r"\breboot(?:ed|ing)?\b", r"\bbump(?:ed)? (?:up )?(?:the )?(?:instance|memory|size|limits?)",
+        r"\b(?:bigger|larger|faster|more) (?:machines?|instances?|servers?|boxes|hardware|nodes|memory|RAM)\b",
+        r"\bscaled (?:it )?up\b", r"\bcleared the cache\b", r"\bwaited\b", r"\bwent away\b",
+        r"\b(?:everything|it) came back\b", r"\bstopped happening\b", r"\bthrew (?:more )?hardware\b",
+        r"\b(?:reduced|lowered|increased|raised) the (?:ttl|timeout|retries|limit)\b",
+    ),
+    "filler": _rx(
+        r"\bas everyone knows\b", r"\bnotoriously\b", r"\balways a challenge\b", r"\bbest practices?\b",
+        r"\bsynerg", r"\bleverag(?:e|ed|ing)\b", r"\bcutting[- ]edge\b", r"\bworld[- ]class\b",
+        r"\bpragmatic approach\b", r"\bmature teams\b", r"\bat the end of the day\b", r"\bpassionate\b",
+        r"\bis (?:very |really )?important to me\b", r"\bpart of the job\b", r"\bindustry[- ]standard\b",
+        r"\bgame[- ]?changer\b", r"\bmove the needle\b", r"\bseamless(?:ly)?\b", r"\bholistic\b",
+        r"\bparadigm\b", r"\bvalue[- ]add\b", r"\bthink outside the box\b", r"\bwe are a (?:very )?\w+[- ]\w+ company\b",
+        r"\bin today's\b", r"\bfast[- ]paced\b", r"\bdata[- ]driven\b", r"\bend[- ]to[- ]end\b",
+    ),
+    "admits_limit": _rx(
+        r"\bI (?:don'?t|do not) know\b", r"\bI(?:'ve| have) never\b", r"\bI haven'?t\b", r"\bI(?:'m| am) not sure\b",
+        r"\bnot an expert\b", r"\bI(?:'d| would) (?:need|have) to (?:learn|read|look|check|ask)\b",
+        r"\bI was wrong\b", r"\bmy mistake\b", r"\bI made a mistake\b", r"\bI messed up\b", r"\bI broke\b",
+        r"\bmy fault\b", r"\bI should have\b", r"\bI missed\b", r"\bI underestimated\b", r"\bI got \w+ wrong\b",
+        r"\bstung\b", r"\b(?:she|he|they) (?:was|were) right\b", r"\bI struggle", r"\bI(?:'m| am) still (?:learning|working on)\b",
+        r"\bupfront\b", r"\bto be honest\b", r"\bburn(?:t|ed) out\b", r"\bmy weakness\b", r"\bthe hard way\b",
+        r"\bat the level of\b", r"\bI only (?:know|read|used)\b", r"\bI(?:'d| would) want someone\b",
+        r"\bI didn'?t (?:know|realise|realize|check|test|ask)\b", r"\bI was (?:afraid|nervous|scared)\b",
+        r"\bnot (?:something )?I(?:'ve| have) done\b", r"\bI avoid\b", r"\bnot much\b", r"\bI(?:'m| am) (?:weak|slow|bad) at\b",
+    ),
+    "own_part": _rx(
+        r"\bmy (?:part|role|piece)\b", r"\bI (?:personally|myself)\b", r"\bI was responsible\b", r"\bI owned\b",
+        r"\bwhile (?:the team|they|my (?:colleague|teammate|manager|lead))\b", r"\bthe rest of the team\b",
+        r"\bI (?:wrote|built|reproduced|profiled|found|paired|laid out|asked|added|replaced|keyed|fixed)\b",
+    ),
+    "overclaim": _rx(
+        r"\b(?:extremely|incredibly|exceptionally|really) (?:strong|good|skilled|talented)\b",
+        r"\binside out\b", r"\bI(?:'m| am) (?:an |a true |the )?(?:expert|master|guru|ninja|rockstar)\b",
+        r"\bexpert (?:in|at)\b", r"\bI led everything\b", r"\bsingle-?handedly\b", r"\ball by myself\b",
+        r"\bbest (?:engineer|developer|programmer|on the team)\b", r"\bnever (?:make|made) (?:a )?mistakes?\b",
+        r"\b(?:always|consistently) (?:been )?outstanding\b", r"\bflawless(?:ly)?\b", r"\bperfectionist\b",
+        r"\bdon'?t (?:really )?get (?:any )?(?:critical )?feedback\b", r"\b(?:nothing|not much) to (?:work on|improve)\b",
+        r"\bno (?:real )?weaknesses\b", r"\bknow everything\b", r"\b10x\b", r"\bbetter than (?:anyone|everyone|most)\b",
+        r"\bI(?:'ve| have) solved\b", r"\bwell-known flaws\b", r"\bnobody else could\b",
+    ),
+    "blame": _rx(
+        r"\b(?:their|his|her|the other team'?s|management'?s|QA'?s|the client'?s) fault\b",
+        r"\bnot my (?:fault|problem|responsibility|job)\b", r"\bblam(?:e|ed)\b", r"\bit wasn'?t me\b",
+        r"\bbecause (?:they|the other team|management|QA|the client|the PM|my manager) (?:didn'?t|did not|never|wouldn'?t)\b",
+        r"\b(?:they|management|QA|the other team|my manager) (?:didn'?t|did not|never) (?:tell|give|test|listen|document)",
+        r"\b(?:the|our) (?:vendor|provider|other team|ops team|QA team|contractors?) (?:had|caused|broke|messed)\b",
+        r"\bincompetent\b",
+    ),
+    "evasion": _rx(
+        r"\bcan'?t (?:really )?(?:go into|talk about|share|discuss|say much)\b", r"\bconfidential\b",
+        r"\bI'?d rather not\b", r"\bnot at liberty\b", r"\bit'?s complicated\b", r"\bno comment\b",
+        r"\bI don'?t (?:really )?remember\b", r"\bunder (?:an )?NDA\b",
+    ),
+    "hedge": _rx(
+        r"\bI think\b", r"\bor maybe\b", r"\bmore or less\b", r"\bkind of\b", r"\bsort of\b", r"\bsome people\b",
+        r"\bsomehow\b", r"\bwhatever\b", r"\band so on\b", r"\bor something\b", r"\bI guess\b", r"\bstuff\b",
+        r"\b\w+ thing\b(?! that)", r"\b(?:a|some) decision (?:was made|happened)\b", r"\bthere were (?:a lot of|some|a few) \w+",
+        r"\beventually\b", r"\bit worked out\b",
+    ),
+    "lesson": _rx(
+        r"\bI learn(?:ed|t)\b", r"\btaught me\b", r"\blessons?\b", r"\bnow (?:I|every|we)\b", r"\bsince then\b",
+        r"\bnext time\b", r"\bfrom then on\b", r"\bI reali[sz]ed\b", r"\bI(?:'d| would) (?:do|handle) \w+ differently\b",
+        r"\bin hindsight\b", r"\blooking back\b", r"\btakeaway\b", r"\bI now\b", r"\bthese days I\b", r"\bever since\b",
+        r"\bI(?:'ve| have) started\b", r"\bI always \w+ now\b",
+    ),
+    "result_change": _rx(
+        r"\bwent from\b", r"\bfrom [\w.$%]+ (?:\w+ )?to [\w.$%]+", r"\bdropped\b", r"\bfell\b", r"\brose\b",
+        r"\bcut (?:\w+ )?(?:by|from|to)\b", r"\bsaved\b", r"\bstopped\b", r"\bshipped\b", r"\bon time\b",
+        r"\bwas never needed\b", r"\bby \d+ ?%", r"\d+ ?%", r"\bstayed flat\b", r"\bwithout me\b",
+        r"\b(?:reduced|increased|improved) (?:\w+ )?(?:by|to|from)\b", r"\bhalved\b", r"\bdoubled\b",
+    ),
+    "number": _rx(r"\b\d[\d,.]*\b", rf"\b(?:{NUMBER_WORDS})\b"),
+    "generic": _rx(
+        r"\bI (?:always|usually|generally|typically|tend to)\b", r"\bis (?:very |really )?important\b",
+        r"\bI (?:stay|am|'m) (?:professional|patient|calm|a team player)\b", r"\bpart of the job\b",
+        r"\bI mentor people\b", r"\bin general\b",
+    ),
+}
+
+_IRREGULAR_PAST = (
+    r"was|were|had|took|found|made|went|saw|told|ran|sat|asked|laid|set|put|led|gave|got|chose|spent|"
+    r"taught|thought|kept|brought|caught|drove|began|paid|met|read|sent|spoke|wrote|built|did|came|"
+    r"became|fell|rose|shut|broke|held|knew|left|lost|won|sold|bought|hit|cut"
+)
+_PAST = re.compile(rf"\b(?:\w{{3,}}ed|{_IRREGULAR_PAST})\b", re.IGNORECASE)
+_I_ACTION = re.compile(rf"\bI (?:\w+ly |then |also |first )?(?:\w{{2,}}ed|{_IRREGULAR_PAST})\b")
+_I = re.compile(r"\b(?:I|my|me|myself)\b|\bI'")
+_WE = re.compile(r"\b(?:we|our|us)\b|\bwe'", re.IGNORECASE)
+
+
+@dataclass
+class SignalHit:
+    name: str
+    hit: bool
+    spans: list[Span] = field(default_factory=list)  # the matched spans, for evidence
+
+
+@dataclass
+class TextSignals:
+    text: str
+    hits: dict[str, SignalHit]
+    words: int
+    i_count: int
+    we_count: int
+
+    def __getitem__(self, name: str) -> SignalHit:
+        return self.hits[name]
+
+    def hit(self, name: str) -> bool:
+        return self.hits[name].hit
+
+    def sentence_of(self, span: Span) -> Span:
+        """The sentence containing a span (quotes are whole sentences, so they read well)."""
+        for start, end in sentences(self.text):
+            if start <= span[0] < end:
+                return start, end
+        return span
+
+
+def _matches(name: str, text: str) -> list[Span]:
+    return [m.span() for m in PATTERNS[name].finditer(text)]
+
+
+def _derived(text: str, raw: dict[str, list[Span]]) -> dict[str, SignalHit]:
+    """Signals built from several raw patterns (the combinations are documented inline)."""
+    sents = sentences(text)
+    out: dict[str, SignalHit] = {}
+    has = {k: bool(v) for k, v in raw.items()}
+    understood = has["causal"] or has["investigation"]
+    # A workaround counts against the answer only when nothing shows the cause was understood.
+    out["workaround_only"] = SignalHit("workaround_only", has["workaround"] and not understood, raw["workaround"])
+    # A fix on the cause: a concrete change verb, with the cause understood, and no workaround.
+    fix_ok = has["fix_verb"] and understood and not has["workaround"]
+    out["fix_on_cause"] = SignalHit("fix_on_cause", fix_ok, raw["fix_verb"] if fix_ok else [])
+    past = [s for s in sents if _PAST.search(text[s[0] : s[1]])]
+    generic = raw["generic"]
+    # A specific situation: several sentences narrate past events and none is a generic habit.
+    situation = len(past) >= 3 and not generic
+    out["situation"] = SignalHit("situation", situation, past[:1] if situation else [])
+    i_actions = [m.span() for m in _I_ACTION.finditer(text)]
+    out["first_person_actions"] = SignalHit("first_person_actions", len(i_actions) >= 2, i_actions)
+    # A result: an explicit change, or a number in the last third of the answer (outcomes come last).
+    tail_start = int(len(text) * 0.6)
+    tail_numbers = [s for s in raw["number"] if s[0] >= tail_start]
+    result_spans = raw["result_change"] or tail_numbers
+    out["result"] = SignalHit("result", bool(result_spans), result_spans)
+    # Rambling: two or more hedges, or a run-on sentence strung together with "and".
+    runon = [s for s in sents if len(re.findall(r"\band\b", text[s[0] : s[1]])) >= 4]
+    hedges = raw["hedge"]
+    out["rambling"] = SignalHit("rambling", len(hedges) >= 2 or bool(runon), hedges + runon)
+    return out
+
+
+def compute(text: str) -> TextSignals:
+    raw = {name: _matches(name, text) for name in PATTERNS}
+    hits = {name: SignalHit(name, bool(spans), spans) for name, spans in raw.items()}
+    hits.update(_derived(text, raw))
+    return TextSignals(
+        text=text,
+        hits=hits,
+        words=len(re.findall(r"\w+", text)),
+        i_count=len(_I.findall(text)),
+        we_count=len(_WE.findall(text)),
+    )
+
+
+# Every name a rubric criterion may reference (validated by interviewer/rubric.py).
+SIGNAL_NAMES: frozenset[str] = frozenset(PATTERNS) | frozenset(
+    {"workaround_only", "fix_on_cause", "situation", "first_person_actions", "result", "rambling"}
+)
+
+
+# -- cues the report uses next to the scores ----------------------------------------------------------
+# They only feed judgments the report explains in words (objectives, "what to practise"); they
+# never change a score.
+# A question asked back to the interviewer (rapport, curiosity).
+QUESTION_BACK = re.compile(r"\?\s*$|\?\s+\S", re.MULTILINE)
+# A number with something that makes it impact: %, money, time, people, volume.
+QUANTIFIED_IMPACT = re.compile(
+    r"(\d[\d,.]*\s*(%|percent|x\b|times\b|k\b|ms\b|s\b|seconds?|minutes?|hours?|days?|weeks?|"
+    r"months?|users?|customers?|people|engineers?|requests?|tickets?|GB|TB|MB)|[$€£]\s*\d)",
+    re.IGNORECASE,
+)
+# A lesson made explicit (growth): the evaluator's own "lesson" signal, so the report and the
+# rewrite never disagree with the score about whether an answer states one.
+LESSON = PATTERNS["lesson"]
+# Owning a mistake or a gap (growth, honesty).
+OWNS_MISTAKE = re.compile(
+    r"\b(my mistake|my fault|i was wrong|i got (?:it|that) wrong|i should have|i missed|"
+    r"i didn'?t know|i don'?t know|i broke|i caused|i messed up|i underestimated)\b",
+    re.IGNORECASE,
+)
+# Questions from the interviewer that invite a mistake, failure or lesson.
+ASKS_FOR_GROWTH = re.compile(r"\b(mistake|fail\w*|wrong|learn\w*|weakness\w*|regret)\b", re.IGNORECASE)
+
+
+def count(pattern: re.Pattern[str], texts: list[str]) -> int:
+    """How many of `texts` contain the pattern at least once."""
+    return sum(1 for text in texts if pattern.search(text))

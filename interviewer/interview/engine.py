@@ -1,0 +1,355 @@
+"""The interview engine: the turn loop. Code decides every move, the model phrases it.
+
+One turn: the answer is recorded (and yielded) first; its evaluation starts in the background
+(`scoring`) and never blocks the next question; `moves` decides in code whether to probe (which
+kind, aimed at which dimension, who on the panel asks) or move on; the model phrases that one move
+from a prefix-stable prompt (`prompt`); code keeps one clean question, or falls back to the
+persona's template phrasing when the output is unusable, leaks its instructions or repeats a
+question.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import aclosing
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import BaseMessage
+
+from interviewer.interview import prompt
+from interviewer.interview.events import Event, NoticeEvent, TokenEvent, TurnEvent
+from interviewer.interview.moves import Move, Moves, panel_speakers
+from interviewer.interview.personas import Persona, PersonaLibrary
+from interviewer.interview.phrasing import StreamFilter, clean_reply, leaks, question_part, sanitize, sentences
+from interviewer.interview.plan import EVALUATED_PHASES, QuestionBank, build_plan, load_bank
+from interviewer.interview.policy import is_repeat
+from interviewer.interview.scoring import Evaluator, OnEvaluation, Scoring
+from interviewer.resilience import stream_with_deadlines, user_message
+from interviewer.session import CandidateContext, EvalStatus, Evaluation, Session, Speaker, Turn, TurnKind
+from interviewer.tokens import truncate_to_tokens
+
+__all__ = ["Evaluator", "InterviewEngine", "OnEvaluation", "panel_speakers"]
+
+log = logging.getLogger(__name__)
+
+
+class InterviewEngine:
+    """Runs interviews for any persona; stateless apart from in-flight evaluation tasks."""
+
+    def __init__(
+        self,
+        model: BaseChatModel,
+        personas: PersonaLibrary,
+        evaluator: Evaluator | None = None,
+        *,
+        answer_token_budget: int = 1200,
+        history_token_budget: int = 1800,
+        bank: QuestionBank | None = None,
+        first_token_timeout: float | None = 90.0,
+        total_timeout: float | None = 180.0,
+        evaluation_concurrency: int = 1,
+    ) -> None:
+        self.model = model
+        self.personas = personas
+        self.evaluator = evaluator
+        self.answer_token_budget = answer_token_budget
+        self.history_token_budget = history_token_budget
+        self.bank = bank or load_bank()
+        self.moves = Moves(self.bank)
+        self.scoring = Scoring(evaluator, answer_token_budget, evaluation_concurrency)
+        self.first_token_timeout = first_token_timeout
+        self.total_timeout = total_timeout
+
+    # -- sessions -----------------------------------------------------------------------------
+    def new_session(
+        self,
+        persona_id: str,
+        context: CandidateContext | None = None,
+        user_id: str = "local",
+        seed: int | None = None,
+    ) -> Session:
+        persona = self.personas.get(persona_id)
+        return Session(
+            user_id=user_id,
+            persona=persona.id,
+            context=context or CandidateContext(),
+            plan=build_plan(persona, self.bank, seed),
+        )
+
+    def switch_persona(self, session: Session, persona_id: str) -> None:
+        """Continue with another interviewer; transcript, plan position and scores are kept."""
+        persona = self.personas.get(persona_id)  # KeyError names the known personas
+        if persona.id == session.persona:
+            return
+        session.switch_persona(persona.id)
+        session.add_turn(
+            Turn(
+                role="system",
+                kind=TurnKind.NOTICE,
+                text=f"{persona.name} takes over the interview from here. Everything so far is kept.",
+            )
+        )
+
+    # -- the conversation ---------------------------------------------------------------------
+    async def open(self, session: Session) -> AsyncIterator[Event]:
+        """Greeting and the first question (streamed)."""
+        if any(t.role == "interviewer" for t in session.turns):
+            async for event in self.resume_question(session):
+                yield event
+            return
+        if not session.plan:
+            yield NoticeEvent("This interview has no questions planned.", "error")
+            return
+        persona = self._persona(session)
+        item = session.plan[session.position]
+        move = self.moves.question(session, persona, item, first=True)
+        async for event in self._speak(session, persona, move):
+            yield event
+
+    async def reply(
+        self, session: Session, answer: str, on_evaluation: OnEvaluation | None = None
+    ) -> AsyncIterator[Event]:
+        """Record the answer, score it in the background, and ask the next question."""
+        self.adopt(session)
+        persona = self._persona(session)
+        if session.finished:
+            yield NoticeEvent("The interview is over; your report is ready.", "info")
+            return
+        text = answer if isinstance(answer, str) else str(answer)
+        for_model = sanitize(text)
+        if not for_model:
+            async for event in self._reprompt(session, persona):
+                yield event
+            return
+        item = self.moves.current_item(session)
+        cut, truncated = truncate_to_tokens(for_model, self.answer_token_budget)
+        turn = session.add_turn(
+            Turn(
+                role="candidate",
+                kind=TurnKind.ANSWER,
+                text=text,
+                question_id=item.id if item else None,
+                truncated_for_model=truncated,
+            )
+        )
+        yield TurnEvent(turn)
+        if truncated:
+            yield NoticeEvent(
+                f"Your answer is long: the interviewer reads its first {self.answer_token_budget} tokens. "
+                "The whole answer is kept in the transcript and the report.",
+                "warning",
+            )
+        evaluate = item is not None and item.phase in EVALUATED_PHASES and self.evaluator is not None
+        if evaluate:
+            turn.evaluation = Evaluation(status=EvalStatus.PENDING)
+        try:
+            async for event in self._next(session, persona):
+                yield event
+        finally:
+            # Scored only once the next question has streamed: building the evaluator's request
+            # costs CPU on this event loop, and the candidate is reading by now (benchmark 2).
+            if evaluate:
+                self.scoring.start(session, turn, on_evaluation)
+
+    async def resume_question(self, session: Session) -> AsyncIterator[Event]:
+        """After a failed model call: ask the question that is owed (the answer is already kept)."""
+        self.adopt(session)
+        if session.finished:
+            return
+        spoken = [t for t in session.turns if t.role != "system"]
+        if not spoken:
+            async for event in self.open(session):
+                yield event
+            return
+        if spoken[-1].role == "candidate":
+            async for event in self._next(session, self._persona(session)):
+                yield event
+
+    async def finish(self, session: Session) -> AsyncIterator[Event]:
+        """End the interview now (the candidate asked to stop, or a rehearsal ran out of answers)."""
+        if session.finished:
+            return
+        persona = self._persona(session)
+        close = next((i for i in session.plan if i.phase == "close"), None)
+        async for event in self._speak(session, persona, self.moves.closing(session, persona, close)):
+            yield event
+
+
+    # -- evaluations (delegated to the background scorer) ---------------------------------------
+    def adopt(self, session: Session) -> None:
+        """The caller now holds this object for its interview: evaluations in flight land in it.
+        Called by every public entry point."""
+        self.scoring.adopt(session)
+
+    async def drain(self, session: Session, timeout: float | None = None) -> None:
+        """Wait (at most `timeout` seconds) for this session's pending evaluations."""
+        await self.scoring.drain(session, timeout)
+
+    async def retry_unavailable(self, session: Session) -> int:
+        """Re-run evaluations that failed or never ran; returns how many were re-run."""
+        return await self.scoring.retry_unavailable(session)
+
+    # -- deciding the next move -----------------------------------------------------------------
+    async def _next(self, session: Session, persona: Persona) -> AsyncIterator[Event]:
+        item = self.moves.current_item(session)
+        if item is None:
+            async for event in self.finish(session):
+                yield event
+            return
+        move: Move | None = None
+        if item.phase == "your_questions":
+            move = self.moves.candidate_question(session, persona, item)
+        elif item.phase in EVALUATED_PHASES:
+            move = self.moves.probe(session, persona, item)
+        if move is None:
+            move = self.moves.advance(session, persona)
+        async for event in self._speak(session, persona, move):
+            yield event
+
+    async def _reprompt(self, session: Session, persona: Persona) -> AsyncIterator[Event]:
+        """An empty answer: a gentle nudge in the persona's words; no question is consumed."""
+        yield NoticeEvent("Your answer was empty; take your time and answer when you're ready.", "info")
+        count = sum(1 for t in session.turns if t.kind is TurnKind.REPROMPT)
+        text = persona.phrases.reprompt[count % len(persona.phrases.reprompt)]
+        item = self.moves.current_item(session)
+        member = self.moves.speaker(persona, item, None)
+        speaker = self.moves.last_speaker(session) or Speaker(name=member.name, role=member.role)
+        turn = session.add_turn(
+            Turn(
+                role="interviewer",
+                kind=TurnKind.REPROMPT,
+                text=text,
+                speaker=speaker,
+                question_id=item.id if item else None,
+            )
+        )
+        yield TurnEvent(turn)
+
+    # -- speaking -----------------------------------------------------------------------------
+    async def _speak(self, session: Session, persona: Persona, move: Move) -> AsyncIterator[Event]:
+        """Phrase `move` with the model (streamed), post-process it, record the turn."""
+        prefix = self._prefix(session, persona, move)
+        if prefix:
+            yield TokenEvent(prefix + " ")
+        messages = self.messages(session, persona, move)
+        names = [m.name for m in persona.interviewers]
+        private = list(move.private)
+        flt = StreamFilter(move.mode, names, private)
+        try:
+            stream = stream_with_deadlines(
+                self.model.astream(messages),
+                first_item_timeout=self.first_token_timeout,
+                total_timeout=self.total_timeout,
+                what="the interviewer model",
+            )
+            # aclosing: leaving early (one question is enough) closes the HTTP stream here, in
+            # this task, instead of in a garbage-collector finaliser somewhere else.
+            async with aclosing(stream):
+                async for chunk in stream:
+                    piece = chunk.content if isinstance(chunk.content, str) else ""
+                    shown = flt.feed(piece)
+                    if shown:
+                        yield TokenEvent(shown)
+                    if flt.done:
+                        break
+        except Exception as exc:  # timeouts, refused connections, 429/500 after retries, ...
+            log.warning("interviewer model call failed: %r", exc)
+            yield NoticeEvent(
+                f"The interviewer could not reply. {user_message(exc)}", "error"
+            )
+            return
+        text = self._final_text(session, move, flt, names, private)
+        if text is None:  # every phrasing repeats an earlier question: skip this probe
+            async for event in self._skip_probe(session, persona, move):
+                yield event
+            return
+        move.apply()
+        decision = move.decision
+        turn = session.add_turn(
+            Turn(
+                role="interviewer",
+                kind=move.kind,
+                text=f"{prefix} {text}".strip(),
+                speaker=Speaker(name=move.speaker.name, role=move.speaker.role),
+                question_id=move.item.id if move.item else None,
+                probe_reason=decision.reason if decision else None,
+                probe_kind=decision.kind if decision else None,
+                target_dimension=decision.dimension if decision else None,
+            )
+        )
+        yield TurnEvent(turn)
+
+    def _final_text(
+        self, session: Session, move: Move, flt: StreamFilter, names: list[str], private: list[str]
+    ) -> str | None:
+        earlier = [question_part(t.text) for t in session.turns if t.role == "interviewer"]
+        text = None if flt.leaked else clean_reply(flt.raw, move.mode, names)
+        if text is not None and not move.lead:
+            text = question_part(text) if move.mode == "question" else text
+        if text is not None and move.mode == "closing":
+            said = [s for t in session.turns if t.role == "interviewer" for s in sentences(t.text)]
+            if len(text.split()) < 5 or any(is_repeat(s, said) for s in sentences(text)):
+                text = None  # too thin, or parroting an earlier line
+        if text is not None and leaks(text, private):
+            text = None
+        if text is not None and move.mode == "question" and not move.on_target(question_part(text)):
+            text = None  # the model drifted (e.g. re-asked the previous question): use the template
+        if text is not None and move.mode == "question" and not move.allow_repeat:
+            if is_repeat(question_part(text), earlier):
+                text = None
+        if text is not None:
+            return text
+        log.info("model phrasing not used (%s move): %r", move.kind.value, flt.raw)
+        for fallback in move.fallbacks:
+            if move.allow_repeat or move.mode != "question" or not is_repeat(question_part(fallback), earlier):
+                return fallback
+        # Every template was already asked. A main question is still asked (it is new content);
+        # a probe is dropped so the interviewer never asks the same follow-up twice.
+        return None if move.kind is TurnKind.PROBE else move.fallbacks[0]
+
+    async def _skip_probe(self, session: Session, persona: Persona, move: Move) -> AsyncIterator[Event]:
+        """Record the probe kind as spent (no turn) and decide again without it."""
+        if move.item is None or move.decision is None:
+            return
+        move.item.probes += 1
+        # A spent probe kind is remembered through a system note so the policy skips it next time.
+        session.add_turn(
+            Turn(
+                role="system",
+                kind=TurnKind.NOTICE,
+                text="(follow-up skipped: it would repeat an earlier question)",
+                question_id=move.item.id,
+                probe_kind=move.decision.kind,
+            )
+        )
+        async for event in self._next(session, persona):
+            yield event
+
+    def _prefix(self, session: Session, persona: Persona, move: Move) -> str:
+        """Greeting (first turn) and the panellist's self-introduction the first time they speak."""
+        parts = [move.prefix] if move.prefix else []
+        spoken = any(
+            t.speaker is not None and t.speaker.name == move.speaker.name and t.persona == persona.id
+            for t in session.turns
+        )
+        if not spoken:
+            parts.append(move.speaker.intro)
+        return " ".join(parts)
+
+
+    def messages(self, session: Session, persona: Persona, move: Move) -> list[BaseMessage]:
+        """The request for one move (see `interviewer.interview.prompt`)."""
+        return prompt.messages(
+            session,
+            persona,
+            move,
+            answer_token_budget=self.answer_token_budget,
+            history_token_budget=self.history_token_budget,
+        )
+
+    def system_prompt(self, session: Session, persona: Persona) -> str:
+        return prompt.system_prompt(session, persona)
+
+    def _persona(self, session: Session) -> Persona:
+        return self.personas.get(session.persona)

@@ -1,0 +1,261 @@
+"""Building the next move: probe or move on, who on the panel asks, and the task for the model.
+
+Code decides every move (a 1.5B model never chose to move on by itself); the model only phrases
+it. A Move carries what to tell the model, what to say verbatim around it, the template phrasings
+to fall back on, and the state change to apply once the line exists.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from interviewer.interview.personas import Member, Persona, adjust_probing
+from interviewer.interview.phrasing import Mode, question_part, sanitize, sentences
+from interviewer.interview.plan import BankQuestion, QuestionBank
+from interviewer.interview.policy import Decision, decide
+from interviewer.prompts import load_prompt
+from interviewer.session import EvalStatus, PlanItem, Session, Speaker, Turn, TurnKind
+from interviewer.tokens import count_tokens
+
+MAX_CANDIDATE_QUESTIONS = 2  # answered in the "do you have questions for me?" phase
+ASKS_QUESTION = re.compile(
+    r"\?|^\s*(?:what|how|why|who|when|where|which|is|are|do|does|can|could|would|will|should)\b", re.I
+)
+
+
+
+@dataclass
+class Move:
+    """One interviewer line to produce: what to tell the model and what to record afterwards."""
+
+    kind: TurnKind
+    mode: Mode
+    task: str
+    speaker: Member
+    item: PlanItem | None
+    fallbacks: list[str]
+    prefix: str = ""  # said verbatim before the model's words (greeting, panellist intro)
+    private: list[str] = field(default_factory=list)  # text that must never be echoed
+    decision: Decision | None = None
+    apply: Callable[[], None] = lambda: None  # state changes, run only once the line exists
+    allow_repeat: bool = False
+    lead: bool = True  # keep a short lead-in sentence before the question (not on the first turn)
+    on_target: Callable[[str], bool] = lambda _text: True  # does the phrasing ask what was decided?
+
+
+
+class Moves:
+    """Builds moves for one question bank; holds no session state."""
+
+    def __init__(self, bank: QuestionBank) -> None:
+        self.bank = bank
+
+    def thread(self, session: Session, item: PlanItem) -> list[Turn]:
+        return [t for t in session.turns if t.question_id == item.id]
+
+    def probe(self, session: Session, persona: Persona, item: PlanItem) -> Move | None:
+        thread = self.thread(session, item)
+        answers = [t for t in thread if t.role == "candidate"]
+        if not answers:
+            return None
+        # Probe kinds already used (or skipped as repeats) on this question are never used again.
+        done = [t.probe_kind for t in thread if t.probe_kind and t.role != "candidate"]
+        question = self.bank_question(item)
+        # Only evaluations that have already landed; the policy never waits for the evaluator.
+        landed = [t.evaluation for t in session.answers() if t.evaluation and t.evaluation.status is EvalStatus.OK]
+        thread_text = "\n".join(sanitize(t.text) for t in answers)
+        latest = sanitize(answers[-1].text)
+        decision = decide(
+            thread_text=thread_text,
+            latest=latest,
+            question=question,
+            probing=adjust_probing(persona.probing, session.probing_depth),
+            probes_done=done,
+            bank=self.bank,
+            evaluations=landed,
+        )
+        if not decision.probe or decision.kind is None:
+            return None
+        speaker = self.speaker(persona, item, decision)
+        kind = decision.kind
+        spec = self.bank.probes[kind]
+        about = " ".join(latest.split()[:30]).replace('"', "'")
+        fallbacks = self.probe_fallbacks(session, persona, item, kind)
+        example = fallbacks[0] if fallbacks else ""
+        task = load_prompt("interviewer_task_probe").render(
+            instruction=spec.instruction, example=example, about=about
+        )
+
+        def apply() -> None:
+            item.probes += 1
+
+        return Move(
+            kind=TurnKind.PROBE,
+            mode="question",
+            task=task,
+            speaker=speaker,
+            item=item,
+            fallbacks=fallbacks,
+            private=[spec.instruction, decision.reason],
+            decision=decision,
+            apply=apply,
+            allow_repeat=kind == "redirect",
+            # A redirect must re-ask the dodged question, not wander off to a new topic.
+            on_target=(lambda text: on_topic(text, question)) if kind == "redirect" else spec.accepts,
+        )
+
+    def probe_fallbacks(self, session: Session, persona: Persona, item: PlanItem, kind: str) -> list[str]:
+        if kind == "redirect":
+            asked = next(
+                (t.text for t in session.turns if t.question_id == item.id and t.kind is TurnKind.QUESTION),
+                self.bank_question(item).question,
+            )
+            question = question_part(asked)
+            return [p.replace("{question}", question) for p in persona.phrases.redirect]
+        return list(persona.phrases.probes.get(kind, []))
+
+    def candidate_question(self, session: Session, persona: Persona, item: PlanItem) -> Move | None:
+        thread = self.thread(session, item)
+        answers = [t for t in thread if t.role == "candidate"]
+        replies = [t for t in thread if t.role == "interviewer" and t.kind is TurnKind.QUESTION][1:]
+        latest = sanitize(answers[-1].text) if answers else ""
+        if not latest or not ASKS_QUESTION.search(latest) or len(replies) >= MAX_CANDIDATE_QUESTIONS:
+            return None  # no (more) questions from the candidate: close the interview
+        asked = " ".join(latest.split()[:60]).replace('"', "'")
+        return Move(
+            kind=TurnKind.QUESTION,
+            mode="answer",
+            task=load_prompt("interviewer_task_answer").render(question=asked),
+            speaker=self.speaker(persona, item, None),
+            item=item,
+            fallbacks=list(persona.phrases.answer_fallback),
+            allow_repeat=True,
+        )
+
+    def advance(self, session: Session, persona: Persona) -> Move:
+        index = session.position + 1
+        if index >= len(session.plan) or session.plan[index].phase == "close":
+            close = session.plan[index] if index < len(session.plan) else None
+            return self.closing(session, persona, close)
+        return self.question(session, persona, session.plan[index])
+
+    def question(self, session: Session, persona: Persona, item: PlanItem, first: bool = False) -> Move:
+        question = self.bank_question(item)
+        hint = ""
+        if question.uses_story:
+            story = self.earlier_story(session)
+            if story:
+                hint += f' Ask about one specific thing they told you earlier: "{story}".'
+        if session.context.job_description.strip() or session.context.resume.strip():
+            hint += " If it fits naturally, connect the question to their resume or the job description."
+        prefix = persona.phrases.greeting[0] if first else ""
+        index = session.plan.index(item)
+
+        def apply() -> None:
+            session.position = index
+            item.asked = True
+
+        return Move(
+            kind=TurnKind.QUESTION,
+            mode="question",
+            task=load_prompt("interviewer_task_question").render(
+                question=question.question, topic=question.topic, hint=hint
+            ),
+            on_target=lambda text: on_topic(text, question),
+            speaker=self.speaker(persona, item, None),
+            item=item,
+            fallbacks=[question.question],
+            prefix=prefix,
+            apply=apply,
+            lead=not first,
+        )
+
+    def closing(self, session: Session, persona: Persona, close: PlanItem | None) -> Move:
+        def apply() -> None:
+            if close is not None:
+                session.position = session.plan.index(close)
+                close.asked = True
+            session.finished = True
+
+        speaker = self.speaker(persona, close, None) if close else persona.interviewers[0]
+        return Move(
+            kind=TurnKind.CLOSING,
+            mode="closing",
+            task=load_prompt("interviewer_task_close").render(),
+            speaker=speaker,
+            item=close,
+            fallbacks=list(persona.phrases.closing),
+            apply=apply,
+            allow_repeat=True,
+        )
+
+    def current_item(self, session: Session) -> PlanItem | None:
+        if 0 <= session.position < len(session.plan):
+            return session.plan[session.position]
+        return None
+
+    def bank_question(self, item: PlanItem) -> BankQuestion:
+        try:
+            return self.bank.question(item.id)
+        except KeyError:  # a plan from an older bank: ask its topic as is
+            return BankQuestion(id=item.id, topic=item.topic, question=item.topic.rstrip(".") + "?")
+
+    def speaker(self, persona: Persona, item: PlanItem | None, decision: Decision | None) -> Member:
+        """Who speaks: the dimension's owner for a probe on a panel, else the question's owner."""
+        if decision is not None and persona.is_panel and decision.kind != "redirect":
+            owner = persona.owner_of(decision.dimension)
+            if owner is not None:
+                return owner
+        if item is not None:
+            member = persona.member(item.owner)
+            if member is not None:
+                return member
+            members = persona.members_for_phase(item.phase)
+            return members[0]
+        return persona.interviewers[0]
+
+    def last_speaker(self, session: Session) -> Speaker | None:
+        for turn in reversed(session.turns):
+            if turn.role == "interviewer" and turn.speaker is not None and turn.persona == session.persona:
+                return turn.speaker
+        return None
+
+    def earlier_story(self, session: Session) -> str:
+        """The opening of the longest earlier answer: technical questions dig into their own stories."""
+        phases = {i.id: i.phase for i in session.plan}
+        answers = [
+            sanitize(t.text)
+            for t in session.answers()
+            if phases.get(t.question_id or "") in {"deep_dive", "behavioural"}
+        ]
+        if not answers:
+            return ""
+        longest = max(answers, key=lambda a: count_tokens(a))
+        first = sentences(longest)[:2]
+        return " ".join(" ".join(first).split()[:30]).replace('"', "'")
+
+
+GENERIC_WORDS = frozenset(
+    "about would there their think thing things where which while tell are you your was were the and "
+    "for how what why did does can could with that this one time some any".split()
+)
+
+
+def stems(text: str) -> set[str]:
+    return {w[:5] for w in re.findall(r"[a-z]{3,}", text.lower()) if w not in GENERIC_WORDS}
+
+
+def on_topic(text: str, question: BankQuestion) -> bool:
+    """A rephrased main question must share a content word (stem) with the planned one."""
+    return bool(stems(text) & stems(f"{question.question} {question.topic}"))
+
+
+def panel_speakers(turns: Sequence[Turn]) -> list[str]:
+    """Distinct interviewer names in speaking order (used by tests and the report)."""
+    names: list[str] = []
+    for turn in turns:
+        if turn.role == "interviewer" and turn.speaker and turn.speaker.name not in names:
+            names.append(turn.speaker.name)
+    return names

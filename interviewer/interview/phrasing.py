@@ -1,0 +1,190 @@
+"""Turning the model's raw reply into one clean interviewer line, and cleaning candidate text.
+
+A small model, asked for one question, often adds a name label ("Interviewer:"), quotes, a second
+question, the candidate's imagined reply, or echoes its instructions. Code fixes what it can
+(keep one question, strip labels and quotes) and rejects what it cannot (instruction text,
+scores, "as an AI"): the engine then falls back to the persona's template phrasing.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from interviewer.evaluation.signals import sentence_texts
+from interviewer.interview.policy import normalize
+
+Mode = Literal["question", "answer", "closing"]
+
+MAX_WORDS = 60
+# A lead-in where the model slips into the candidate's voice ("I have experience in Python.").
+_CANDIDATE_VOICE = re.compile(r"^(?:I (?:have|am|was|worked|built|led|did|used)\b|I'(?:ve|m)\b|My (?:experience|background|role)\b)")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\ufffe\uffff]")
+_THINK = re.compile(r"<think>.*?(?:</think>|$)", re.IGNORECASE | re.DOTALL)
+_GENERIC_LABELS = r"interviewer|question|q|assistant|ai|panel|panellist|cto|hiring manager|team|response|reply|next question"
+# Where the model starts writing the candidate's side (or notes), everything after is dropped.
+_OTHER_SIDE = re.compile(
+    r"(?:^|\n|\s)(?:\*\*)?(?:candidate|user|human|you|me|answer|a|note|notes|score|evaluation)\s*(?:\*\*)?\s*:",
+    re.IGNORECASE,
+)
+# "Sure! Here is the question:" and similar meta preambles.
+_META = re.compile(
+    r"^(?:(?:sure|okay|ok|certainly|of course|alright)[!,.]?\s*)?here(?:'s| is)\b[^:?]{0,40}:\s*", re.IGNORECASE
+)
+# Assistant-style acknowledgements ("Sure, ...", "Of course.") that no interviewer opens with.
+_ACK = re.compile(r"^(?:sure|of course|certainly|okay|ok|alright|absolutely)(?:[,.!]+\s*|\s+(?=\w))", re.IGNORECASE)
+_IMPERATIVE = re.compile(
+    r"^(?:so,?\s+|and\s+|now,?\s+|okay,?\s+|ok,?\s+)?(?:tell|walk|describe|give|talk|share|explain|take|"
+    r"help|let's hear|run)\b",
+    re.IGNORECASE,
+)
+# Things an interviewer never says to a candidate: instruction vocabulary, scores, AI talk.
+LEAK = re.compile(
+    r"\bas an ai\b|\blanguage model\b|\bai (?:model|assistant)\b|\binstructions?\b|\bprompts?\b|\brubric\b|"
+    r"\bscor(?:e|es|ed|ing)\b|\bgrad(?:e|es|ed|ing)\b|\bprobe\b|\bprobing\b|\bdimensions?\b|\bprivate note\b|"
+    r"\bnever say\b|\bdo not repeat\b|\bdon't repeat\b|\bone short\b|\bfollow-up question that\b|"
+    r"\bweakest\b|\b\d\s*/\s*(?:5|10)\b|\bout of (?:5|five|10|ten)\b|\bthe candidate\b|\bpolicy\b|"
+    r"\bstorytelling\b|\broot_cause\b|\bhonesty score\b|\bnow \w+(?: \w+)? speaks\b",
+    re.IGNORECASE,
+)
+
+
+def sanitize(text: str) -> str:
+    """Candidate text as the model sees it: printable, NFC, no control or bidi characters."""
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = _CONTROL.sub("", text)
+    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+    return re.sub(r"[ \t]+", " ", text).strip()
+
+
+def _label_pattern(names: Iterable[str]) -> re.Pattern[str]:
+    parts = [_GENERIC_LABELS]
+    for name in names:
+        parts.append(re.escape(name))
+        parts.append(re.escape(name.split()[0]))
+    alternatives = "|".join(parts)
+    return re.compile(
+        rf"^\s*[\*\"'“”_#>\-\s]*(?:{alternatives})(?:\s*\([^)]*\))?\s*[\*_]*\s*[:\-–—]\s*[\*_]*\s*",
+        re.IGNORECASE,
+    )
+
+
+def strip_labels(text: str, names: Iterable[str] = ()) -> str:
+    pattern = _label_pattern(list(names))
+    previous = None
+    while previous != text:
+        previous = text
+        text = pattern.sub("", text, count=1)
+    return text
+
+
+def _tidy(text: str) -> str:
+    text = re.sub(r"\s+", " ", text).strip()
+    text = text.strip("*_").strip()
+    if len(text) >= 2 and text[0] in "\"'“‘" and text[-1] in "\"'”’":
+        text = text[1:-1].strip()
+    text = text.strip("\"“”").strip()
+    return text[:1].upper() + text[1:]
+
+
+def draft(raw: str, names: Iterable[str] = ()) -> str:
+    """The readable part of a (possibly partial) reply: no reasoning, labels or candidate side."""
+    text = _THINK.sub("", raw)
+    text = strip_labels(text.lstrip(), names)
+    text = strip_labels(_META.sub("", text), names)
+    text = _ACK.sub("", text)
+    cut = _OTHER_SIDE.search(text)
+    if cut:
+        text = text[: cut.start()]
+    return _tidy(text)
+
+
+def sentences(text: str) -> list[str]:
+    """The interviewer's line in sentences: the one splitter of `evaluation.signals`."""
+    return sentence_texts(text)
+
+
+def is_question_sentence(sentence: str) -> bool:
+    return sentence.rstrip("\"')] ").endswith("?") or bool(_IMPERATIVE.match(sentence))
+
+
+def question_part(text: str) -> str:
+    """The question in an interviewer line, without greeting, intro or lead-in (for repeat checks):
+    everything from its first question sentence on."""
+    parts = sentences(text)
+    index = next((i for i, s in enumerate(parts) if is_question_sentence(s)), None)
+    return " ".join(parts[index:]) if index is not None else text
+
+
+def clean_reply(raw: str, mode: Mode, names: Iterable[str] = ()) -> str | None:
+    """One usable interviewer line, or None when nothing usable is left."""
+    text = draft(raw, names)
+    parts = sentences(text)
+    if not parts:
+        return None
+    if mode == "question":
+        index = next((i for i, s in enumerate(parts) if is_question_sentence(s)), None)
+        if index is None:
+            return None
+        kept = parts[max(0, index - 1) : index + 1]  # at most one short lead-in, then the question
+        if len(kept) == 2 and (len(kept[0].split()) > 20 or _CANDIDATE_VOICE.match(kept[0])):
+            kept = kept[1:]
+    elif mode == "answer":
+        kept = parts[:3]
+    else:  # closing: statements only
+        kept = [s for s in parts if not s.rstrip().endswith("?")][:2]
+    result = " ".join(kept).strip()
+    if not result or len(result.split()) > MAX_WORDS:
+        return None
+    return result
+
+
+def _shingles(text: str, size: int = 5) -> set[str]:
+    words = normalize(text).split()
+    return {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}
+
+
+def leaks(text: str, private: Sequence[str] = ()) -> bool:
+    """Whether a line reveals instructions, scores or its AI nature (or echoes private text)."""
+    if LEAK.search(text):
+        return True
+    said = _shingles(text)
+    return any(said & _shingles(p) for p in private if p)
+
+
+@dataclass
+class StreamFilter:
+    """Turns raw streamed chunks into a safe live draft; tells the caller when to stop reading.
+
+    Text is held back until the start is unambiguous (a label may still be forming), and nothing
+    more is shown once the draft leaks or the first question is complete."""
+
+    mode: Mode
+    names: Sequence[str] = ()
+    private: Sequence[str] = ()
+    raw: str = ""
+    shown: str = ""
+    leaked: bool = False
+    done: bool = False
+    _pending: list[str] = field(default_factory=list)
+
+    def feed(self, chunk: str) -> str:
+        self.raw += chunk
+        current = draft(self.raw, self.names)
+        if self.mode == "question" and "?" in current:
+            current = current[: current.index("?") + 1]
+            self.done = True
+        if len(self.raw) < 24 and not self.done:
+            return ""  # a name label may still be forming
+        if self.leaked or leaks(current, self.private):
+            self.leaked = True
+            self.done = True
+            return ""
+        if not current.startswith(self.shown):
+            return ""  # the cleaned text changed shape; the final turn will correct the draft
+        new = current[len(self.shown) :]
+        self.shown = current
+        return new

@@ -1,0 +1,196 @@
+"""The follow-up policy: decide in code whether to probe, and which kind of probe to ask.
+
+The embedded 1.5B model follows up well when told to, but never chooses to move on after a
+complete answer and re-asks facts already given (DESIGN.md), so the decision is made here from
+transparent text signals (`interviewer.signals`) over everything the candidate said in reply to
+the current main question. A gap is only reported when the whole thread lacks it, so a fact
+already given is never asked for again; a probe kind already used on this question is never
+used twice. Evaluations of earlier answers, when they have landed, only re-rank the gaps
+(weakest rubric dimension first); the policy never waits for them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from typing import Literal
+
+from interviewer.evaluation import injection
+from interviewer.evaluation import signals
+from interviewer.interview.personas import ProbingSpec
+from interviewer.interview.plan import BankQuestion, ProbeKind, QuestionBank
+from interviewer.session import DIMENSIONS, Dimension, EvalStatus, Evaluation
+
+# An answer that talks about a problem: root-cause probes (why, how found, prevention) apply.
+PROBLEM = re.compile(
+    r"\b(?:bugs?|outages?|incidents?|broke|broken|crash(?:ed|es|ing)?|fail(?:ed|ure|ing|s)?|errors?|"
+    r"issues?|problems?|slow(?:er|ness|ed)?|latency|leak(?:s|ed|ing)?|went down|down ?time|fix(?:ed|es|ing)?|"
+    r"went wrong|mistakes?|regressions?|time ?outs?|timed out|timing out|spikes?|degrad(?:ed|ation)|stuck|hung|"
+    r"data loss|corrupt(?:ed|ion)?|rollback|rolled back|hotfix|on-?call|paged|alerts?)\b",
+    re.IGNORECASE,
+)
+# Attempts to end, shortcut or reconfigure the interview (besides the injection scanner's rules).
+HOSTILE = re.compile(
+    r"\b(?:end|stop|finish|skip|terminate)\s+(?:the|this)\s+interview\b|\bgive me the (?:job|offer)\b|"
+    r"\bhire me\b|\b(?:reveal|show|print|repeat|tell me|what are)\s+(?:me\s+)?(?:your|the)\s+"
+    r"(?:instructions|prompt|system prompt|rules|notes|scores?)\b|\bignore (?:all|your|previous|the)\b",
+    re.IGNORECASE,
+)
+SHORT_ANSWER_WORDS = 20  # under this, the thread has no story yet: ask for a specific example
+RAMBLING_WORDS = 150
+
+
+@dataclass(frozen=True)
+class Gap:
+    kind: str
+    dimension: Dimension
+    reason: str
+    critical: bool = False  # probed even when the persona tolerates some gaps
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: Literal["probe", "move_on"]
+    kind: str | None = None
+    dimension: Dimension | None = None
+    reason: str = ""
+    gaps: tuple[Gap, ...] = field(default_factory=tuple)
+
+    @property
+    def probe(self) -> bool:
+        return self.action == "probe"
+
+
+def is_hostile(text: str) -> bool:
+    """The candidate tries to make the interviewer leave its role (reveal, end, hand out the job)."""
+    return bool(HOSTILE.search(text)) or injection.scan(text).found
+
+
+def detect_gaps(thread_text: str, latest: str, question: BankQuestion, probes: dict[str, ProbeKind]) -> list[Gap]:
+    """What the candidate has not yet shown in reply to this question, from text signals.
+
+    `thread_text` is everything they said on this question (so earlier facts count); `latest` is
+    their last answer (hostility and evasion are about what they just said)."""
+
+    def gap(kind: str, critical: bool = False, reason: str | None = None) -> Gap:
+        spec = probes[kind]
+        return Gap(kind, spec.dimension, reason or spec.reason, critical)
+
+    gaps: list[Gap] = []
+    if "redirect" in probes and is_hostile(latest):
+        gaps.append(gap("redirect", critical=True))
+    sig = signals.compute(thread_text)
+    latest_sig = signals.compute(latest)
+    expects = set(question.expects)
+    too_short = sig.words < SHORT_ANSWER_WORDS
+    problem_story = (question.stories and bool(PROBLEM.search(thread_text))) or (
+        question.force_root_cause and not too_short
+    )
+    # A problem told without its cause is the gap that matters most, however short the answer.
+    if problem_story and not sig.hit("causal"):
+        gaps.append(gap("why", critical=True))
+    vague = too_short or latest_sig.hit("evasion")
+    if "example" in probes and vague and question.expects:
+        gaps.append(gap("example", critical=not problem_story))
+    if problem_story:
+        if not sig.hit("investigation"):
+            gaps.append(gap("how_found"))
+        if not (sig.hit("prevention") or sig.hit("lesson")):
+            gaps.append(gap("prevention"))
+    if "own_part" in expects and sig.we_count > sig.i_count and not (
+        sig.hit("own_part") or sig.hit("first_person_actions")
+    ):
+        gaps.append(gap("own_part"))
+    if "impact" in expects and not (sig.hit("number") or sig.hit("result")):
+        gaps.append(gap("impact"))
+    if "lesson" in expects and not sig.hit("lesson"):
+        gaps.append(gap("lesson"))
+    if "specifics" in probes and latest_sig.words >= RAMBLING_WORDS and latest_sig.hit("rambling"):
+        gaps.append(gap("specifics"))
+    # One gap per kind, in first-found order.
+    seen: set[str] = set()
+    return [g for g in gaps if not (g.kind in seen or seen.add(g.kind))]  # type: ignore[func-returns-value]
+
+
+def weakest_dimensions(evaluations: Sequence[Evaluation]) -> list[Dimension]:
+    """Dimensions ordered weakest first by mean score over the evaluations that have landed."""
+    means: dict[Dimension, float] = {}
+    for dim in DIMENSIONS:
+        values = [e.score(dim) for e in evaluations if e.status is EvalStatus.OK and e.score(dim) is not None]
+        if values:
+            means[dim] = sum(v for v in values if v is not None) / len(values)
+    return sorted(means, key=lambda d: means[d])
+
+
+def rank_gaps(gaps: Sequence[Gap], weakest: Sequence[Dimension], order: Sequence[str]) -> list[Gap]:
+    """Critical gaps first, then the weakest dimension's, then the probe file's priority order."""
+
+    def key(g: Gap) -> tuple[int, int, int]:
+        dim_rank = weakest.index(g.dimension) if g.dimension in weakest else len(DIMENSIONS)
+        kind_rank = order.index(g.kind) if g.kind in order else len(order)
+        # Staying in role comes before anything else; then critical gaps.
+        urgency = 0 if g.kind == "redirect" else (1 if g.critical else 2)
+        return (urgency, dim_rank, kind_rank)
+
+    return sorted(gaps, key=key)
+
+
+def decide(
+    *,
+    thread_text: str,
+    latest: str,
+    question: BankQuestion,
+    probing: ProbingSpec,
+    probes_done: Sequence[str],
+    bank: QuestionBank,
+    evaluations: Sequence[Evaluation] = (),
+) -> Decision:
+    """Probe (which kind, aimed at which dimension, and why) or move on to the next question."""
+    gaps = detect_gaps(thread_text, latest, question, bank.probes)
+    open_gaps = [g for g in gaps if g.kind not in probes_done]
+    weakest = weakest_dimensions(evaluations)
+    ranked = rank_gaps(open_gaps, weakest, list(bank.probes))
+    if not ranked:
+        return Decision("move_on", reason="The answer covered what this question needs.", gaps=tuple(gaps))
+    if len(probes_done) >= probing.max_probes:
+        return Decision("move_on", reason="Probing budget for this question is spent.", gaps=tuple(ranked))
+    if not ranked[0].critical and len(ranked) <= probing.tolerated_gaps:
+        return Decision("move_on", reason="Only minor gaps left; moving on.", gaps=tuple(ranked))
+    top = ranked[0]
+    reason = top.reason
+    if weakest and top.dimension == weakest[0] and not top.critical:
+        reason += f" ({top.dimension.value.replace('_', ' ')} is the weakest area so far.)"
+    return Decision("probe", top.kind, top.dimension, reason, tuple(ranked))
+
+
+# -- repetition -------------------------------------------------------------------------------
+_STOP = frozenset(
+    "a an the and or but so to of in on at for with what how why did do does you your was were is it "
+    "that this me us we our i about tell can could would has have had been be there then sure ok okay "
+    "great nice thanks thank just really that's what's it's you've".split()
+)
+
+
+def normalize(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9']+", text.lower()))
+
+
+def similarity(a: str, b: str) -> float:
+    """Max of character-level ratio and content-word overlap of two normalized questions."""
+    na, nb = normalize(a), normalize(b)
+    if not na or not nb:
+        return 0.0
+    ratio = SequenceMatcher(None, na, nb).ratio()
+    wa = {w for w in na.split() if w not in _STOP}
+    wb = {w for w in nb.split() if w not in _STOP}
+    # Overlap with the shorter question: a shortened re-ask ("what was the hardest challenge in
+    # that work?") is still a repeat of the longer original.
+    overlap = len(wa & wb) / min(len(wa), len(wb)) if min(len(wa), len(wb)) >= 3 else 0.0
+    return max(ratio, overlap)
+
+
+def is_repeat(text: str, earlier: Sequence[str], threshold: float = 0.75) -> bool:
+    """Whether `text` asks what an earlier interviewer line already asked."""
+    return any(similarity(text, e) >= threshold for e in earlier)

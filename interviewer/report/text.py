@@ -1,0 +1,75 @@
+"""Wording shared by every renderer, so Markdown, HTML and PDF say the same thing the same way."""
+
+from __future__ import annotations
+
+from interviewer.report.model import NOT_JUDGED, UNAVAILABLE, AnswerScore, DimensionSummary, Report, Rewrite
+
+PART_LABELS = {"situation": "Situation", "action": "Action", "result": "Result", "lesson": "Lesson"}
+
+
+def score(value: float | int | None) -> str:
+    """A score as shown to people: one decimal for means, the word "unavailable" when missing."""
+    if value is None:
+        return UNAVAILABLE
+    if isinstance(value, int):
+        return str(value)
+    return f"{value:.1f}"
+
+
+def trend(dim: DimensionSummary) -> str:
+    if dim.trend_delta is None:
+        return dim.trend
+    return f"{dim.trend} ({dim.trend_delta:+.1f})"
+
+
+def cell(answer: AnswerScore, dim: str) -> str:
+    """One answer's score on one dimension: a number, "unavailable" or "not judged"."""
+    if answer.status != "ok":
+        return UNAVAILABLE
+    value = answer.scores.get(dim)
+    return NOT_JUDGED if value is None else str(value)
+
+
+def answer_details(report: Report, answer: AnswerScore) -> list[tuple[str, str, str]]:
+    """(dimension title, score cell, explanation) for one answer: the level text and the reason."""
+    rows: list[tuple[str, str, str]] = []
+    for dim in report.dimensions:
+        value = cell(answer, dim.dimension)
+        reason = answer.rationale.get(dim.dimension, "")
+        reason = reason.split(": ", 1)[1] if reason[:1].isdigit() and ": " in reason else reason
+        level = answer.levels.get(dim.dimension, "")
+        text = " ".join(x for x in (level, f"Why: {reason}" if reason and level else reason) if x)
+        rows.append((dim.title, value, text))
+    return rows
+
+
+def per_answer(report: Report, dim: DimensionSummary) -> str:
+    return ", ".join(cell(a, dim.dimension) for a in report.answers) or "none"
+
+
+def subtitle(report: Report) -> str:
+    scored = len(report.scored_answers)
+    date = report.session_date.strftime("%Y-%m-%d %H:%M UTC")
+    personas = ", ".join(report.personas)
+    return (f"{date} · {personas} · {report.role} ({report.level}) · "
+            f"{len(report.answers)} answers, {scored} scored")
+
+
+def rewrite_intro(rw: Rewrite) -> str:
+    where = ""
+    if len(rw.material) > 1:
+        where = f" in answers {', '.join(map(str, rw.material[:-1]))} and {rw.material[-1]}"
+    base = (f"Restructured by the model from your own words{where} (checked: no number or name "
+            "you didn't say)." if rw.source == "model" else
+            f"Restructured from your own sentences{where}.")
+    if rw.placeholders:
+        base += " Fill in the brackets with your real facts."
+    return base
+
+
+def sarl(rw: Rewrite) -> list[tuple[str, str]]:
+    return [(PART_LABELS[p], getattr(rw, p)) for p in PART_LABELS]
+
+
+def probe_where(after: int | None) -> str:
+    return f"after answer {after}" if after else "before any answer"

@@ -1,0 +1,95 @@
+"""A plain (non-editable) `pip install .` works from any directory: prompts, personas, the question
+bank and the rubric ship inside the wheel and load through importlib.resources, and a user's
+persona folder adds personas to the installed package.
+
+The wheel goes into a throw-away venv made with --system-site-packages; the dependencies come from
+this test environment through a path entry (not its .pth files, so the editable install of the
+checkout stays out of the way). Nothing is downloaded (--no-deps --no-build-isolation).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import pytest
+
+from interviewer.testing import FakeLLMServer
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).parent / "data"
+SHIPPED = ("pyproject.toml", "README.md", "interviewer", "prompts", "personas")
+
+
+def run(cmd: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=300, **kwargs)  # type: ignore[call-overload]
+    assert result.returncode == 0, f"{cmd}\n{result.stdout}\n{result.stderr}"
+    return result  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A venv with the package installed from a copy of the source (the checkout stays clean)."""
+    base = tmp_path_factory.mktemp("wheel")
+    source = base / "source"
+    for name in SHIPPED:
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, source / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        else:
+            source.mkdir(exist_ok=True)
+            shutil.copy2(src, source / name)
+    venv = base / "venv"
+    run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(venv)])
+    python = venv / "bin" / "python"
+    site = Path(run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]).stdout.strip())
+    (site / "test-deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-deps",
+         "--no-build-isolation", "--no-index", str(source)], cwd=base)
+    return venv
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("INTERVIEWER_", "PYTHON"))}
+    env.update(extra)
+    return env
+
+
+def test_the_installed_package_reads_its_data_from_site_packages(installed: Path, tmp_path: Path) -> None:
+    python = installed / "bin" / "python"
+    probe = (
+        "import interviewer, interviewer.resources as r;"
+        "print(interviewer.__file__); print(r.prompts_dir()); print(r.personas_dir())"
+    )
+    lines = run([str(python), "-c", probe], cwd=tmp_path, env=clean_env()).stdout.split()
+    assert all(str(installed) in line for line in lines), lines
+    assert not any(str(ROOT) in line for line in lines), lines
+
+
+def test_rehearse_from_another_directory_with_a_user_persona(installed: Path, tmp_path: Path) -> None:
+    user_personas = tmp_path / "my-personas"
+    user_personas.mkdir()
+    text = (ROOT / "personas" / "friendly-team.yaml").read_text().replace("name: Friendly team", "name: Night shift")
+    (user_personas / "night-shift.yaml").write_text(text)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    with FakeLLMServer() as fake:
+        env = clean_env(
+            INTERVIEWER_BACKEND="openai-compatible",
+            INTERVIEWER_BASE_URL=fake.url,
+            INTERVIEWER_PERSONAS_DIR=str(user_personas),
+            XDG_CACHE_HOME=str(tmp_path / "cache"),
+        )
+        result = run(
+            [str(installed / "bin" / "interviewer"), "rehearse", "--persona", "night-shift",
+             "--answers", str(DATA / "answers_normal.txt"), "--out", "out", "--no-eval"],
+            cwd=elsewhere, env=env,
+        )
+    assert "backend=openai-compatible" in result.stderr + result.stdout
+    report = (elsewhere / "out" / "report.md").read_text()
+    assert "Night shift" in report
+    assert (elsewhere / "out" / "transcript.json").is_file()

@@ -19,7 +19,7 @@ import logging
 import logging.handlers
 import re
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable
 from pathlib import Path
 from typing import TypeVar
 
@@ -43,7 +43,7 @@ async def stream_with_deadlines(
     idle_timeout: float | None = None,
     total_timeout: float | None = None,
     what: str = "the model",
-) -> AsyncIterator[T]:
+) -> AsyncGenerator[T, None]:
     """Re-yield `stream`, raising ModelTimeout when the first item, any gap between items, or the
     whole stream takes too long. The underlying stream is closed on timeout, which cancels the
     HTTP request instead of leaving it to finish in the background."""

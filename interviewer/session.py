@@ -55,7 +55,8 @@ class Evaluation(BaseModel):
     attempts: int = 0
 
     def score(self, dim: Dimension | str) -> int | None:
-        return getattr(self, Dimension(dim).value)
+        value: int | None = getattr(self, Dimension(dim).value)
+        return value
 
     def scores(self) -> dict[str, int | None]:
         return {d.value: self.score(d) for d in DIMENSIONS}

@@ -143,7 +143,8 @@ async def run_pairs(
                 model_time.append(time.perf_counter() - t0)
             if evaluation.status is not EvalStatus.OK:
                 unavailable += 1
-            return evaluation.score(dim)
+            score: int | None = evaluation.score(dim)
+            return score
 
         better = await one(pair["better"])
         worse = await one(pair["worse"])

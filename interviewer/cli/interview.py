@@ -6,8 +6,9 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
@@ -127,6 +128,8 @@ def _start(quiet: bool = False) -> LLMRuntime:
     return start_runtime(settings, quiet=quiet)
 
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
 _common = [
     click.option("--persona", default="friendly-team", show_default=True, help="Persona id (file name in personas/)."),
     click.option("--role", default="Software engineer", show_default=True),
@@ -138,7 +141,7 @@ _common = [
 ]
 
 
-def common(fn):  # type: ignore[no-untyped-def]
+def common(fn: _F) -> _F:
     for option in reversed(_common):
         fn = option(fn)
     return fn

@@ -30,7 +30,10 @@ def settings_or_exit() -> Settings:
 
 def start_runtime(settings: Settings, quiet: bool = False) -> LLMRuntime:
     """Start the configured backend and say on stderr which backend and model are in use."""
-    say = (lambda _m: None) if quiet else (lambda m: click.echo(f"[interviewer] {m}", err=True))
+    def say(message: str) -> None:
+        if not quiet:
+            click.echo(f"[interviewer] {message}", err=True)
+
     log_to_file(log_path(settings), [settings.secret_key()])
     runtime = LLMRuntime(settings, progress=say)
     try:

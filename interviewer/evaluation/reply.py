@@ -36,7 +36,7 @@ def checks_schema(rubric: Rubric, ask_quotes: bool = True) -> type[BaseModel]:
                 str,
                 Field(default="", description=f"Exact words from the answer that best show its {dim.value}"),
             )
-    model = create_model(  # type: ignore[call-overload]
+    model = create_model(
         TOOL_NAME, __config__=ConfigDict(extra="ignore"), __doc__="Record the yes/no checks.", **fields
     )
     return model  # type: ignore[no-any-return]

@@ -93,7 +93,7 @@ class DimensionRubric(_Strict):
     def level_description(self, score: int) -> str:
         """The anchor text for a score; 2 and 4 sit between two anchors."""
         if score in self.anchors:
-            return self.anchors[score]  # type: ignore[index]
+            return self.anchors[score]
         low, high = score - 1, score + 1
         return f"Between {low} and {high}: {self.anchors[high]}"  # type: ignore[index]
 

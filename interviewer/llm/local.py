@@ -217,11 +217,14 @@ class LocalServer:
             self._failure = f"{what}, and could not be restarted: {exc}"
             self._ready.set()
             return
-        if self._stopping:  # stop() ran while the new process was loading: it may have missed it
+        if self.stop_requested():  # stop() ran while the new process loaded: it may have missed it
             self.stop()
             return
         with self._lock:
             self._notices.append(f"{what}; it was restarted and your interview goes on.")
+
+    def stop_requested(self) -> bool:
+        return self._stopping
 
     def ensure_running(self, timeout: float | None = None) -> None:
         """Block while a restart is under way; raise LocalServerError once it has been given up."""

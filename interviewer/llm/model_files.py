@@ -121,9 +121,11 @@ def _stamp_matches(model: Path) -> bool:
         st = model.stat()
     except (OSError, ValueError):
         return False
-    return stamp.get("sha256") == MODEL_SHA256 and stamp.get("size") == st.st_size and stamp.get(
-        "mtime"
-    ) == st.st_mtime
+    return bool(
+        stamp.get("sha256") == MODEL_SHA256
+        and stamp.get("size") == st.st_size
+        and stamp.get("mtime") == st.st_mtime
+    )
 
 
 def verify_pinned(model: Path, *, full: bool = False) -> str:

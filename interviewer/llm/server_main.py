@@ -90,9 +90,9 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     # The server builds its cache as `llama_cpp.LlamaRAMCache(capacity_bytes=...)` when it loads
     # the model; pointing that name at the honest class is the one seam it offers.
-    llama_cpp.LlamaRAMCache = honest_cache_class()  # type: ignore[misc]
+    setattr(llama_cpp, "LlamaRAMCache", honest_cache_class())  # noqa: B010
     sys.argv = [sys.argv[0], *rest]
-    server_main()
+    server_main()  # type: ignore[no-untyped-call]  # llama_cpp ships no types
 
 
 if __name__ == "__main__":

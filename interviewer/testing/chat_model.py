@@ -61,7 +61,7 @@ class FunctionChatModel(BaseChatModel):
     def bind_tools(self, tools: Sequence[Any], *, tool_choice: Any = None, **kwargs: Any) -> Runnable[LanguageModelInput, AIMessage]:
         # The same object, not a copy: the test reads `calls` on the model it made.
         self.bound_tools = list(tools)
-        return self  # type: ignore[return-value]  # a BaseChatModel's output is an AIMessage
+        return self
 
     # -- the reply ---------------------------------------------------------------------------
     def reply_to(self, messages: list[BaseMessage]) -> AIMessage:

@@ -8,6 +8,7 @@ model failures into NoticeEvent(level="error") instead, so the soak asserts ther
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -113,8 +114,8 @@ async def drive_interview(
             await asyncio.sleep(think())
         result.sent_answers.append(answer)
         result.timings.append(
-            await _step(lambda a=answer: engine.reply(session, a, on_evaluation), engine, session, result,
-                        max_resumes)
+            await _step(functools.partial(engine.reply, session, answer, on_evaluation), engine, session,
+                        result, max_resumes)
         )
     return result
 

@@ -125,8 +125,8 @@ class ChatRequest:
             wanted = (choice.get("function") or {}).get("name")
             for tool in tools:
                 if tool.get("name") == wanted:
-                    return tool
-        return tools[0]
+                    return dict(tool)
+        return dict(tools[0])
 
 
 def content_text(content: Any) -> str:
@@ -235,4 +235,4 @@ def _resolve_ref(ref: str, root: dict[str, Any]) -> dict[str, Any]:
     node: Any = root
     for part in ref.lstrip("#/").split("/"):
         node = node[part]
-    return node
+    return dict(node)

@@ -230,8 +230,8 @@ def render_pdf(report: Report) -> bytes:
         for h in items:
             doc.text(f"Answer {h.number} (average {h.mean:.1f}), to \u201c{h.question}\u201d", "B")
             doc.text(h.why, size=9.5)
-            for q in h.quotes:
-                doc.quote(f"\u201c{q}\u201d")
+            for text in h.quotes:
+                doc.quote(f"\u201c{text}\u201d")
             doc.gap(1)
 
     if report.rewrites:

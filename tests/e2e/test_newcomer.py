@@ -101,6 +101,14 @@ def _wait_new_question(page: Any, count: int, timeout_ms: int = 240_000) -> None
     )
 
 
+def _send(page: Any, text: str) -> None:
+    """Type and send as a person does: once the app is idle (Chainlit shows a stop button instead
+    of the send button while a handler still runs, and drops what is sent then)."""
+    page.wait_for_selector("#chat-submit", timeout=240_000)
+    page.fill("#chat-input", text)
+    page.locator("#chat-submit:not([disabled])").click(timeout=10_000)
+
+
 def test_make_run_serves_an_interview_on_the_embedded_model_and_survives_a_server_kill(
     chromium: Any, made_app: tuple[str, Path]
 ) -> None:
@@ -109,16 +117,17 @@ def test_make_run_serves_an_interview_on_the_embedded_model_and_survives_a_serve
     try:
         page.goto(url)
         page.wait_for_selector("#chat-input", timeout=60_000)
-        page.fill("#chat-input", "Hello, I'm ready to start.")
-        page.keyboard.press("Enter")
+        # Start as a newcomer does: one of the welcome screen's starters.
+        starter = page.locator("#starters button").first
+        starter.wait_for(timeout=60_000)
+        starter.click()
         _wait_new_question(page, 1)
         first = len(_assistant_texts(page))
 
         answer = ("I led the migration of our billing jobs to a queue. The nightly batch took six hours "
                   "because every invoice was a separate transaction; I grouped them per customer, which "
                   "brought it to forty minutes, and added an alert on queue depth.")
-        page.fill("#chat-input", answer)
-        page.keyboard.press("Enter")
+        _send(page, answer)
         _wait_new_question(page, first + 1)
         page.screenshot(path=str(ARTIFACTS / "newcomer-1-turn.png"))
 
@@ -129,8 +138,7 @@ def test_make_run_serves_an_interview_on_the_embedded_model_and_survives_a_serve
             os.kill(pid, signal.SIGKILL)
         count = len(_assistant_texts(page))
         second = "Because the queue gave us retries per customer instead of rerunning the whole night."
-        page.fill("#chat-input", second)
-        page.keyboard.press("Enter")
+        _send(page, second)
         # Two new messages: the one notice about the restart, and the next question.
         _wait_new_question(page, count + 2)
         page.wait_for_selector("text=/was restarted/", timeout=60_000)
@@ -145,5 +153,9 @@ def test_make_run_serves_an_interview_on_the_embedded_model_and_survives_a_serve
         assert len(sessions) == 1
         texts = [t.text for t in sessions[0].answers()]
         assert texts[-2:] == [answer, second]
+    except Exception:
+        page.screenshot(path=str(ARTIFACTS / "newcomer-failed.png"))
+        (ARTIFACTS / "newcomer-failed.txt").write_text(page.inner_text("body"))
+        raise
     finally:
         page.close()

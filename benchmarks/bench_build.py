@@ -7,12 +7,13 @@ Each wheel is unpacked into its own folder and measured in a child process on th
 prompt reading (a ~400-token prompt, cache reset each time) and generation (up to 128 tokens),
 with 1 and 2 threads, median of --repeat runs.
 
-    python benchmarks/bench_build.py [--native-wheel PATH] [--repeat 3]
+    python benchmarks/bench_build.py [--native-wheel PATH] [--repeat 3] [--also NAME=WHEEL]
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import statistics
@@ -67,7 +68,7 @@ def native_wheel(version: str) -> tuple[Path, float | None]:
 
 
 def unpack(wheel: Path, name: str) -> Path:
-    target = OUT / f"site-{name}"
+    target = OUT / f"site-{name}-{hashlib.sha256(str(wheel.resolve()).encode()).hexdigest()[:8]}"
     if not (target / "llama_cpp").exists():
         subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target",
                         str(target), str(wheel)], check=True)
@@ -88,6 +89,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--native-wheel", type=Path)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--also", action="append", default=[], metavar="NAME=WHEEL",
+                        help="measure another wheel too (e.g. the x86-64-v3 one from the cache)")
     args = parser.parse_args()
     version = build.locked_version(ROOT / "requirements" / "lock.txt")
     settings = load_settings()
@@ -98,7 +101,9 @@ def main() -> None:
     results: dict[str, object] = {"level": level.name,
                                   "portable_cmake_args": build.cmake_args(level),
                                   "native_build_seconds": native_build_s}
-    for name, wheel in (("portable", portable), ("native", native)):
+    wheels = [("portable", portable), ("native", native)]
+    wheels += [(item.split("=", 1)[0], Path(item.split("=", 1)[1])) for item in args.also]
+    for name, wheel in wheels:
         site = unpack(wheel, name)
         results[name] = {str(t): measure(site, model, t, args.repeat) for t in (1, 2)}
     emit("bench_build", results)

@@ -9,21 +9,42 @@ import pytest
 
 from interviewer.llm import build
 
-XEON_AMX = "flags : fpu sse4_2 avx avx2 fma f16c bmi2 avx512f avx512bw avx512_vnni amx_tile amx_int8 amx_bf16\n"
-EPYC = "flags : fpu sse4_2 avx avx2 fma f16c bmi2 avx512f avx512_bf16\n"
+BASE = "fpu sse4_2 avx avx2 fma f16c bmi2"
+AVX512 = "avx512f avx512cd avx512bw avx512dq avx512vl"
+XEON_AMX = f"flags : {BASE} {AVX512} avx512vbmi avx512_vnni avx512_bf16 amx_tile amx_int8 amx_bf16\n"
+EPYC = f"flags : {BASE} {AVX512} avx512vbmi avx512_vnni avx512_bf16\n"
+SKYLAKE_X = f"flags : {BASE} {AVX512}\n"
+HASWELL = f"flags : {BASE}\n"
 OLD_AVX = "flags : fpu sse4_2 avx\n"
 SSE_ONLY = "flags : fpu sse4_2\n"
 
 
-def test_amx_and_avx512_machines_get_the_portable_v3_build_with_those_kernels_off() -> None:
-    for cpuinfo in (XEON_AMX, EPYC):
-        level = build.choose_level(build.cpu_flags(cpuinfo), "x86_64")
+def level_of(cpuinfo: str) -> build.Level:
+    return build.choose_level(build.cpu_flags(cpuinfo), "x86_64")
+
+
+def test_amx_is_never_built_even_on_a_cpu_that_lists_it() -> None:
+    args = build.cmake_args(level_of(XEON_AMX))
+    for flag in ("AMX_TILE", "AMX_INT8", "AMX_BF16"):
+        assert f"-DGGML_{flag}=OFF" in args
+    assert not any("AMX" in a and a.endswith("=ON") for a in args)
+    assert "-DGGML_NATIVE=OFF" in args
+
+
+def test_avx512_is_used_only_with_every_flag_it_needs_and_extensions_only_where_listed() -> None:
+    full = level_of(EPYC)
+    assert full.name == "x86-64-v4+vbmi+vnni+bf16"
+    assert {"-DGGML_AVX512=ON", "-DGGML_AVX512_VNNI=ON", "-DGGML_AVX512_BF16=ON"} <= set(build.cmake_args(full))
+    plain = level_of(SKYLAKE_X)
+    assert plain.name == "x86-64-v4"
+    assert "-DGGML_AVX512=ON" in build.cmake_args(plain) and "-DGGML_AVX512_VNNI=OFF" in build.cmake_args(plain)
+    haswell = level_of(HASWELL)
+    assert haswell.name == "x86-64-v3"
+    assert "-DGGML_AVX512=OFF" in build.cmake_args(haswell) and "-DGGML_AVX2=ON" in build.cmake_args(haswell)
+    # Every switch is set explicitly: nothing is left to cmake's (native-leaning) defaults.
+    for level in (full, plain, haswell):
         args = build.cmake_args(level)
-        assert level.name == "x86-64-v3"
-        assert "-DGGML_NATIVE=OFF" in args and "-DGGML_AVX2=ON" in args
-        for flag in ("AMX_TILE", "AMX_INT8", "AMX_BF16", "AVX512"):
-            assert f"-DGGML_{flag}=OFF" in args
-        assert not any(a.endswith("=ON") and ("AMX" in a or "AVX512" in a) for a in args)
+        assert all(any(a.startswith(f"-DGGML_{flag}=") for a in args) for flag in build.ISA_FLAGS)
 
 
 def test_a_cpu_without_avx2_gets_a_lower_level_not_a_crashing_one() -> None:
@@ -35,22 +56,23 @@ def test_a_cpu_without_avx2_gets_a_lower_level_not_a_crashing_one() -> None:
 
 
 def test_multimodal_and_tools_are_not_built() -> None:
-    args = build.cmake_args(build.X86_LEVELS[0])
+    args = build.cmake_args(level_of(EPYC))
     assert "-DLLAVA_BUILD=OFF" in args and "-DLLAMA_BUILD_TOOLS=OFF" in args
 
 
 def test_the_cache_key_changes_with_level_version_and_compiler_but_not_within_a_level() -> None:
-    v3, avx = build.X86_LEVELS[0], build.X86_LEVELS[1]
+    v3, avx = level_of(HASWELL), level_of(OLD_AVX)
     key = build.build_key("0.3.36", v3, "gcc 12", "x86_64")
     assert key.startswith("x86-64-v3-")
     assert key == build.build_key("0.3.36", v3, "gcc 12", "x86_64")
     assert key != build.build_key("0.3.36", avx, "gcc 12", "x86_64")
     assert key != build.build_key("0.3.37", v3, "gcc 12", "x86_64")
     assert key != build.build_key("0.3.36", v3, "gcc 13", "x86_64")
-    # An AMX Xeon and an EPYC share the v3 wheel: it uses nothing either lacks.
-    xeon = build.choose_level(build.cpu_flags(XEON_AMX), "x86_64")
-    epyc = build.choose_level(build.cpu_flags(EPYC), "x86_64")
+    # An AMX Xeon and an EPYC with the same AVX-512 extensions share a wheel (AMX is never used);
+    # a Skylake-X without VNNI gets its own.
+    xeon, epyc, skx = level_of(XEON_AMX), level_of(EPYC), level_of(SKYLAKE_X)
     assert build.build_key("0.3.36", xeon, "gcc", "x86_64") == build.build_key("0.3.36", epyc, "gcc", "x86_64")
+    assert build.build_key("0.3.36", skx, "gcc", "x86_64") != build.build_key("0.3.36", epyc, "gcc", "x86_64")
 
 
 def test_the_built_version_is_the_locked_one(tmp_path: Path) -> None:

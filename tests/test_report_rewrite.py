@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from interviewer.llm.provider import LLMRuntime
 from interviewer.report import build_report
@@ -19,6 +18,7 @@ from interviewer.report.rewrite import (
     rewriter_model,
 )
 from interviewer.session import Session
+from interviewer.testing.chat_model import FunctionChatModel
 
 SESSIONS = Path(__file__).parent / "data" / "sessions"
 
@@ -38,7 +38,7 @@ INVENTED_NAME = HONEST.replace("wrote a load test", "wrote a load test in Kubern
 
 
 async def run(model_reply: str) -> tuple[str, str, str]:
-    fake = FakeListChatModel(responses=[model_reply])
+    fake = FunctionChatModel(replies=[model_reply])
     outcome = await rewrite_answer(QUESTION, [ANSWER], ANSWER, fake)
     return outcome.source, outcome.note, outcome.sarl.text()
 
@@ -86,11 +86,8 @@ async def test_incomplete_or_failing_model_falls_back() -> None:
     source, note, _ = await run("Here is a better answer: be more specific!")
     assert source == "extractive" and "four parts" in note
 
-    class Broken(FakeListChatModel):
-        async def _agenerate(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-            raise ConnectionError("refused")
-
-    outcome = await rewrite_answer(QUESTION, [ANSWER], ANSWER, Broken(responses=["x"]))
+    broken = FunctionChatModel(default=ConnectionError("refused"))
+    outcome = await rewrite_answer(QUESTION, [ANSWER], ANSWER, broken)
     assert outcome.source == "extractive" and "unavailable (ConnectionError)" in outcome.note
 
 
@@ -121,9 +118,9 @@ def test_parse_sarl_reads_labels_with_markdown() -> None:
 
 async def test_report_marks_a_dropped_model_rewrite() -> None:
     session = Session.from_json((SESSIONS / "unit_panel.json").read_text())
-    fake = FakeListChatModel(responses=[
-        "Situation: I work on billing at Stripe.\nAction: I added an index.\nResult: 99% faster.\nLesson: [lesson]",
-    ] * 2)
+    fake = FunctionChatModel(
+        default="Situation: I work on billing at Stripe.\nAction: I added an index.\nResult: 99% faster.\nLesson: [lesson]",
+    )
     report = await build_report(session, rewriter=fake)
     assert {r.source for r in report.rewrites} == {"extractive"}
     assert all("never said" in r.note for r in report.rewrites)
@@ -151,7 +148,7 @@ async def test_a_lesson_the_candidate_never_stated_becomes_a_placeholder() -> No
     assert source == "model" and "no lesson" in note
     assert "production-sized" not in text and PLACEHOLDERS["lesson"] in text
     stated = ANSWER + " I learned to check the query plan first."
-    outcome = await rewrite_answer(QUESTION, [stated], stated, FakeListChatModel(responses=[
+    outcome = await rewrite_answer(QUESTION, [stated], stated, FunctionChatModel(replies=[
         invented_lesson.replace("Always test with production-sized data.", "I learned to check the query plan first.")]))
     assert outcome.source == "model" and outcome.note == "" and "query plan" in outcome.sarl.lesson
 
@@ -159,9 +156,9 @@ async def test_a_lesson_the_candidate_never_stated_becomes_a_placeholder() -> No
 async def test_numbers_inside_an_injection_do_not_count_as_said() -> None:
     session = Session.from_json((SESSIONS / "unit_panel.json").read_text())
     assert "give me 5/5" in session.answers()[3].text  # the only 5 the candidate typed
-    fake = FakeListChatModel(responses=[
-        "Situation: I deployed on a Friday.\nAction: I deployed.\nResult: 5 users noticed.\nLesson: [lesson]",
-    ] * 2)
+    fake = FunctionChatModel(
+        default="Situation: I deployed on a Friday.\nAction: I deployed.\nResult: 5 users noticed.\nLesson: [lesson]",
+    )
     report = await build_report(session, rewriter=fake)
     assert [r.source for r in report.rewrites] == ["extractive", "extractive"]
     assert all('"5"' in r.note for r in report.rewrites)

@@ -3,10 +3,11 @@
 Why this exists: `pip install llama-cpp-python` compiles llama.cpp with `-march=native`, and pip
 caches the wheel by its sdist, whatever the CPU. A wheel built natively on one machine crashed
 with SIGILL on another (AMX `tilezero` on an Intel Xeon), and a native build is never safe to
-copy. So we build with `GGML_NATIVE=OFF` and an explicit, conservative instruction set chosen
-from a short list of levels (x86-64-v3 = AVX2/FMA/F16C/BMI2 for any machine that has them), never
-AVX-512 or AMX, and keep the wheel in our own cache under a key made of everything that decides
-its contents. pip's own wheel cache is bypassed (`--no-cache-dir`).
+copy. So we build with `GGML_NATIVE=OFF` and an explicit instruction set chosen from a short
+list of levels read off /proc/cpuinfo (x86-64-v4 = AVX-512 with the extensions the CPU lists,
+x86-64-v3 = AVX2/FMA/F16C/BMI2, then older ones), never AMX, and keep the wheel in our own cache
+under a key made of everything that decides its contents, the level included: a wheel is reused
+only on CPUs of the same level. pip's own wheel cache is bypassed (`--no-cache-dir`).
 
 Stdlib only: this runs before the model server is installed. `python -m interviewer.llm.build`
 prints the path of a wheel for this machine, building it first if the cache has none.
@@ -38,48 +39,43 @@ COMMON_FLAGS: tuple[str, ...] = (
     "-DLLAMA_BUILD_TOOLS=OFF",
     "-DLLAMA_BUILD_SERVER=OFF",
 )
-# Always off, whatever the CPU says: these are the kernels that crashed, and the wheel must stay
-# valid on every machine of its level.
-NEVER_FLAGS: tuple[str, ...] = (
-    "-DGGML_AVX512=OFF",
-    "-DGGML_AVX512_VBMI=OFF",
-    "-DGGML_AVX512_VNNI=OFF",
-    "-DGGML_AVX512_BF16=OFF",
-    "-DGGML_AVX_VNNI=OFF",
-    "-DGGML_AMX_TILE=OFF",
-    "-DGGML_AMX_INT8=OFF",
-    "-DGGML_AMX_BF16=OFF",
-)
+# Every instruction-set switch we decide on; whatever a level does not turn on is turned off, so
+# nothing depends on cmake's defaults.
+ISA_FLAGS: tuple[str, ...] = (
+    "SSE42", "AVX", "AVX2", "FMA", "F16C", "BMI2", "AVX512", "AVX512_VBMI", "AVX512_VNNI",
+    "AVX512_BF16", "AVX_VNNI",
+)  # fmt: skip
+# Never on, whatever the CPU says: AMX kernels are what crashed (SIGILL in `tilezero` on a Xeon),
+# and the cpuinfo flag alone does not prove the OS lets a process use the tiles.
+NEVER_FLAGS: tuple[str, ...] = ("-DGGML_AMX_TILE=OFF", "-DGGML_AMX_INT8=OFF", "-DGGML_AMX_BF16=OFF")
 
 
 @dataclass(frozen=True)
 class Level:
-    """An instruction-set level: the CPU flags it needs and the cmake switches that use them."""
+    """An instruction-set level: the CPU flags it needs and the ggml switches it turns on."""
 
     name: str
     needs: frozenset[str]
-    cmake: tuple[str, ...]
+    on: tuple[str, ...]
 
 
+V3_NEEDS = frozenset({"sse4_2", "avx", "avx2", "fma", "f16c", "bmi2"})
+V3_ON = ("SSE42", "AVX", "AVX2", "FMA", "F16C", "BMI2")
+V4_NEEDS = V3_NEEDS | {"avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"}
+# Optional AVX-512 extensions: used only where the CPU lists them, and part of the level's name
+# (so of the wheel's cache key): a wheel that uses VNNI is never reused on a CPU without it.
+V4_EXTRAS: tuple[tuple[str, str, str], ...] = (
+    ("avx512vbmi", "AVX512_VBMI", "vbmi"),
+    ("avx512_vnni", "AVX512_VNNI", "vnni"),
+    ("avx512_bf16", "AVX512_BF16", "bf16"),
+)
 # Highest first; the first level whose needs the CPU meets is built.
 X86_LEVELS: tuple[Level, ...] = (
-    Level(
-        "x86-64-v3",
-        frozenset({"avx", "avx2", "fma", "f16c", "bmi2"}),
-        ("-DGGML_AVX=ON", "-DGGML_AVX2=ON", "-DGGML_FMA=ON", "-DGGML_F16C=ON", "-DGGML_BMI2=ON"),
-    ),
-    Level(
-        "x86-64-avx",
-        frozenset({"avx"}),
-        ("-DGGML_AVX=ON", "-DGGML_AVX2=OFF", "-DGGML_FMA=OFF", "-DGGML_F16C=OFF", "-DGGML_BMI2=OFF"),
-    ),
-    Level(
-        "x86-64-v2",
-        frozenset({"sse4_2"}),
-        ("-DGGML_SSE42=ON", "-DGGML_AVX=OFF", "-DGGML_AVX2=OFF", "-DGGML_FMA=OFF", "-DGGML_F16C=OFF",
-         "-DGGML_BMI2=OFF"),
-    ),
-)  # fmt: skip
+    Level("x86-64-v4", V4_NEEDS, (*V3_ON, "AVX512")),
+    Level("x86-64-v3", V3_NEEDS, V3_ON),
+    Level("x86-64-avx", frozenset({"sse4_2", "avx"}), ("SSE42", "AVX")),
+    Level("x86-64-v2", frozenset({"sse4_2"}), ("SSE42",)),
+)
 GENERIC = Level("generic", frozenset(), ())
 
 
@@ -98,12 +94,20 @@ def choose_level(flags: frozenset[str], machine: str | None = None) -> Level:
     machine = (machine or platform.machine()).lower()
     if machine not in {"x86_64", "amd64"}:
         return GENERIC
-    return next((level for level in X86_LEVELS if level.needs <= flags), GENERIC)
+    level = next((lv for lv in X86_LEVELS if lv.needs <= flags), GENERIC)
+    if level.name != "x86-64-v4":
+        return level
+    extras = [(switch, tag) for flag, switch, tag in V4_EXTRAS if flag in flags]
+    name = level.name + "".join(f"+{tag}" for _, tag in extras)
+    return Level(name, level.needs | {f for f, _, _ in V4_EXTRAS if f in flags},
+                 level.on + tuple(switch for switch, _ in extras))
 
 
 def cmake_args(level: Level) -> list[str]:
-    extra = NEVER_FLAGS if level.name.startswith("x86") else ()
-    return [*COMMON_FLAGS, *level.cmake, *extra]
+    if not level.name.startswith("x86"):
+        return list(COMMON_FLAGS)
+    isa = [f"-DGGML_{flag}={'ON' if flag in level.on else 'OFF'}" for flag in ISA_FLAGS]
+    return [*COMMON_FLAGS, *isa, *NEVER_FLAGS]
 
 
 def compiler_id() -> str:

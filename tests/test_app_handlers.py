@@ -346,8 +346,10 @@ async def test_end_before_any_answer_says_so(browser: Browser, services: Service
 async def test_model_error_is_a_message_and_the_interview_continues(
     browser: Browser, services: Services, model: FunctionChatModel
 ) -> None:
+    import httpx
+
     await started(browser)
-    object.__setattr__(model, "fail", True)
+    model.queue(httpx.ConnectError("connection refused"))  # like a model server that is down
     await chat.handle_message(message("We moved the batch jobs to a queue."))
     session = live_session()
     assert session.answers()[-1].text == "We moved the batch jobs to a queue."  # kept
@@ -356,7 +358,6 @@ async def test_model_error_is_a_message_and_the_interview_continues(
     assert chat.RETRY_ACTION in browser.actions()
     stored = services.store.load_by_thread(chat.thread_id())
     assert stored is not None and stored.answers()[-1].text == "We moved the batch jobs to a queue."
-    object.__setattr__(model, "fail", False)
     questions = len(session.questions())
     await chat.retry_question()
     assert len(live_session().questions()) == questions + 1

@@ -17,6 +17,9 @@ from test_evaluator import DATA, all_checks, fake, tool_reply
 class _Runtime:
     stopped = False
 
+    class settings:  # noqa: N801  (stands in for Settings)
+        evaluation_slots = 4
+
     def stop(self) -> None:
         self.stopped = True
 
@@ -64,3 +67,39 @@ def test_eval_rejects_a_bad_pairs_file_clearly(runtime: _Runtime, tmp_path: Path
     result = CliRunner().invoke(main, ["eval", str(bad)])
     assert result.exit_code != 0 and "unknown dim 'charisma'" in result.output
     assert "Traceback" not in result.output
+
+
+def test_score_keeps_one_event_loop_for_50_lines_over_real_http(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A loop per line once left the HTTP client's pooled connections on closed loops: every
+    second line came back unavailable ("Event loop is closed"). Real sockets, a real server
+    process (the loopback fake), 50 lines, 4 at a time: 50 scored results, in input order."""
+    from interviewer.llm.provider import make_chat_model
+    from interviewer.testing.fake_server import FakeServerProcess
+
+    with FakeServerProcess() as server:
+        model = make_chat_model(base_url=server.url, api_key=None, model="fake", openai_native=False,
+                                temperature=0, max_retries=0)
+        rt = _Runtime()
+        monkeypatch.setattr(cli_eval, "_make_evaluator", lambda quiet: (rt, AnswerEvaluator(model)))
+        answers = [f"In incident {i} I read the logs, found the retry loop that caused it and added a test."
+                   for i in range(50)]
+        lines = [json.dumps({"question": "An incident?", "answer": a}) for a in answers]
+        result = CliRunner().invoke(main, ["score", "--quiet"], input="\n".join(lines) + "\n")
+    assert result.exit_code == 0, result.output
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(out) == 50
+    assert not [o for o in out if o.get("status")], [o.get("error") for o in out if o.get("status")]
+    assert all(isinstance(o["honesty"], int) for o in out)
+
+
+def test_a_huge_answer_is_judged_on_a_bounded_part_and_flagged(monkeypatch: pytest.MonkeyPatch) -> None:
+    model = fake(tool_reply(all_checks("yes", overclaims="no", blames_others="no", evades="no")))
+    monkeypatch.setattr(cli_eval, "_make_evaluator", lambda quiet: (_Runtime(), AnswerEvaluator(model)))
+    sentence = "I traced the slow checkout to a missing index by reading the query plan. "
+    huge = sentence * 15_000  # about 1 MB
+    result = CliRunner().invoke(main, ["score", "--quiet"], input=json.dumps({"question": "Q?", "answer": huge}) + "\n")
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert "answer_cut" in out["flags"] and isinstance(out["root_cause"], int)
+    sent = sum(len(str(m.content)) for m in model.calls[-1])
+    assert sent < 12_000, sent  # the model saw a bounded part, not a megabyte

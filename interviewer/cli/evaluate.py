@@ -89,24 +89,39 @@ def _read_record(raw: str, number: int, keys: tuple[str, ...]) -> dict[str, Any]
 @click.option("--quiet", is_flag=True, help="No start-up messages on stderr.")
 def score(input_file: IO[str], quiet: bool) -> None:
     """Score answers: one JSON line per input line (scores, evidence quotes, rationale, flags)."""
+    lines = [(number, raw) for number, raw in enumerate(input_file, start=1) if raw.strip()]
     runtime, evaluator = _make_evaluator(quiet)
-    errors = 0
     try:
-        for number, raw in enumerate(input_file, start=1):
-            if not raw.strip():
-                continue
-            record = _read_record(raw, number, ("question", "answer"))
-            if isinstance(record, str):
-                errors += 1
-                click.echo(json.dumps({"error": record, "line": number}))
-                click.echo(f"[interviewer] {record}", err=True)
-                continue
-            evaluation = evaluator.evaluate_sync(record["question"], record["answer"])
-            click.echo(json.dumps(evaluation_line(evaluation), ensure_ascii=False))
+        # One event loop and one HTTP client for the whole run (a loop per line left the client's
+        # pooled connections on closed loops: "Event loop is closed" on every second line).
+        errors = asyncio.run(_score_lines(evaluator, lines, runtime.settings.evaluation_slots))
     finally:
         runtime.stop()
     if errors:
         sys.exit(1)
+
+
+async def _score_lines(evaluator: Any, lines: list[tuple[int, str]], slots: int) -> int:
+    """Score up to `slots` lines at once; print results in input order as they become ready."""
+    gate = asyncio.Semaphore(slots)
+
+    async def one(number: int, raw: str) -> tuple[dict[str, Any], str | None]:
+        record = _read_record(raw, number, ("question", "answer"))
+        if isinstance(record, str):
+            return {"error": record, "line": number}, record
+        async with gate:
+            evaluation = await evaluator.evaluate_patiently(record["question"], record["answer"])
+        return evaluation_line(evaluation), None
+
+    tasks = [asyncio.create_task(one(number, raw)) for number, raw in lines]
+    errors = 0
+    for task in tasks:
+        line, error = await task
+        click.echo(json.dumps(line, ensure_ascii=False))
+        if error:
+            errors += 1
+            click.echo(f"[interviewer] {error}", err=True)
+    return errors
 
 
 @dataclass

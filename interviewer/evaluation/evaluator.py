@@ -31,6 +31,21 @@ from interviewer.prompts import load_prompt
 from interviewer.session import DIMENSIONS, Dimension, EvalStatus, Evaluation
 
 MIN_WORDS = 8  # fewer words than this gives nothing to judge on any dimension
+# The judge reads at most this much of an answer (about 1,500 tokens): the system prompt, the
+# question and the reply must fit the embedded model's 4,096-token context. A longer answer is
+# judged on its beginning, cut at a sentence end, and flagged `answer_cut`; before this, a 1 MB
+# answer went out as 201,510 tokens, got HTTP 400 and came back unavailable.
+MAX_JUDGED_CHARS = 6_000
+CUT_FLAG = "answer_cut"
+
+
+def bounded(text: str, limit: int = MAX_JUDGED_CHARS) -> tuple[str, bool]:
+    """`text` cut to at most `limit` characters, at the last sentence end if there is one."""
+    if len(text) <= limit:
+        return text, False
+    head = text[:limit]
+    end = max(head.rfind(". "), head.rfind("? "), head.rfind("! "), head.rfind("\n"))
+    return (head[: end + 1] if end > limit // 2 else head).rstrip(), True
 MAX_QUOTES = 3
 MAX_QUOTE_WORDS = 25
 INSUFFICIENT = "Insufficient evidence: the answer gives nothing to judge this on."
@@ -224,6 +239,7 @@ class Judgement:
     signals: signals.TextSignals
     scan: injection.InjectionScan
     attempts: int
+    cut: bool = False
 
 
 class AnswerEvaluator:
@@ -285,13 +301,14 @@ class AnswerEvaluator:
     async def judge(self, question: str, answer: str) -> Judgement:
         """Run the model on the cleaned answer (cached by question + cleaned text). Raises on
         failure; `evaluate` turns that into UNAVAILABLE."""
+        answer, cut = bounded(answer)
         scan = injection.scan(answer)
         cleaned = scan.cleaned if scan.found else injection.tidy(answer)
         key = (question.strip(), cleaned)
         cached = self._cache.get(key)
         if cached is not None:
             self._cache.move_to_end(key)
-            return Judgement(question, cleaned, cached.checks, cached.quotes, cached.signals, scan, 0)
+            return Judgement(question, cleaned, cached.checks, cached.quotes, cached.signals, scan, 0, cut)
         sig = signals.compute(cleaned)
         if sig.words < MIN_WORDS:
             checks: dict[str, bool] = {c.id: False for c in self.rubric.checks}
@@ -302,7 +319,7 @@ class AnswerEvaluator:
             checks, quotes, attempts = await (
                 asyncio.wait_for(call, self.timeout) if self.timeout else call
             )
-        judgement = Judgement(question, cleaned, checks, quotes, sig, scan, attempts)
+        judgement = Judgement(question, cleaned, checks, quotes, sig, scan, attempts, cut)
         self._cache[key] = judgement
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
@@ -335,7 +352,7 @@ class AnswerEvaluator:
             storytelling=verdicts[Dimension.STORYTELLING].score,
             evidence=evidence,
             rationale=reasons,
-            flags=compute_flags(verdicts, judgement.signals, injected),
+            flags=compute_flags(verdicts, judgement.signals, injected) + ([CUT_FLAG] if judgement.cut else []),
             attempts=judgement.attempts,
         )
 
@@ -354,6 +371,18 @@ class AnswerEvaluator:
             return Evaluation(
                 status=EvalStatus.UNAVAILABLE, error=f"{type(exc).__name__}: {str(exc)[:200]}", attempts=1
             )
+
+    async def evaluate_patiently(self, question: str, answer: str, attempts: int = 3,
+                                 backoff: float = 2.0) -> Evaluation:
+        """`evaluate`, tried again when the model was unavailable (busy, timed out, cut off):
+        batch commands use this so an answer is reported unavailable only after `attempts`."""
+        evaluation = await self.evaluate(question, answer)
+        for attempt in range(1, attempts):
+            if evaluation.status is EvalStatus.OK:
+                break
+            await asyncio.sleep(backoff * attempt)
+            evaluation = await self.evaluate(question, answer)
+        return evaluation
 
     def evaluate_sync(self, question: str, answer: str) -> Evaluation:
         try:

@@ -1,12 +1,19 @@
 """Find text in a candidate's answer that talks to the grader instead of the interviewer.
 
 A weak judge model is easily talked into top marks (appended instructions raised the 1.5B model's
-score in 84 of 96 tries), so prompt hardening alone is not enough. This module finds injection
-spans in code — instructions to the grader or model, fake system/assistant notes, role tags,
-"ignore previous instructions", score demands, JSON fragments that try to close or forge the
-output — and removes the sentences (or lines) that contain them. The evaluator scores the cleaned
-text and flags `injection_attempt`, so appending an injection to an answer can never raise its
-score: the cleaned text is the same answer.
+score in 84 of 96 tries), so prompt hardening alone is not enough. This module finds, in code,
+text that *addresses* a grader or model and *asks* it for something: to drop its instructions,
+to give a score, to accept a forged result or system note, to reveal or obey something. Merely
+talking about system prompts, LLM judges, rubrics, code blocks, JSON or chat logs is ordinary
+work for many candidates and is never enough on its own; a match wholly inside a quotation ("we
+tested prompts like 'ignore all previous instructions'") is a mention, not an attempt.
+
+What happens to a flagged answer (evaluation/evaluator.py): the candidate's text is kept and
+shown as written; the judge is given the answer without the flagged sentences, so an instruction
+can never be evidence, and appending one cannot raise a score (the judged text is the same
+answer); the evaluation carries the `injection_attempt` flag, and the interviewer reacts.
+Measured (benchmarks/evaluator.md): false flags on benign technical answers and recall on
+injections, each on a set nobody tuned these rules on.
 """
 
 from __future__ import annotations
@@ -18,12 +25,108 @@ from interviewer.evaluation.signals import Span, sentences
 
 _I = re.IGNORECASE
 _SCORE_WORDS = r"(?:score|scores|scoring|grade|grades|mark|marks|rating|ratings|points?)"
-_GRADER = r"(?:grader|evaluator|judge|assessor|reviewer|scorer|rater|model|ai|assistant|llm|gpt|chatgpt|system)"
-_TOP = r"(?:5|five|10|ten|100|full|top|max(?:imum)?|perfect|highest|excellent|high)"
+_GRADER = r"(?:grader|evaluator|judge|assessor|reviewer|scorer|rater|model|ai|assistant|llm|gpt|chatgpt)"
+_TOP = r"(?:5|five|10|ten|100|full|top|max(?:imum)?|perfect|highest)"
 _DIM = r"(?:honesty|root[ _-]?cause|storytelling)"
+_GRADER_OLD = r"(?:grader|evaluator|judge|assessor|reviewer|scorer|rater|model|ai|assistant|llm|gpt|chatgpt|system)"
+_TOP_OLD = r"(?:5|five|10|ten|100|full|top|max(?:imum)?|perfect|highest|excellent|high)"
+_DIRECTIVE = r"(?:score|grade|rate|assign|award|give|ignore|disregard|must|approve|pass|override|output|mark)"
 
-# Each pattern is one kind of injection; names appear in the scan result for transparency.
+# Each pattern is one kind of attempt to steer the grader. A rule fires only on text that
+# *addresses* a grader or model and *asks* it for something (a score, to drop its instructions,
+# to reveal or obey something): talking about system prompts, judges, rubrics, code blocks or
+# chat logs, which is ordinary work for many candidates, is not enough (see the module doc).
 RULES: dict[str, re.Pattern[str]] = {
+    "override": re.compile(
+        r"\b(?:ignora|ignore[zr]?|ignoriere|ignorieren|olvida|vergiss|oublie[zr]?|ignorar)\b[^.\n]{0,50}\b(?:instrucciones|"
+        r"anweisungen|richtlinien|bewertungsrichtlinien|regeln|r[eè]gles|reglas|consignes|instructions|indicaciones)\b"
+        r"|\b(?:scoring|grading|rubric|evaluation)\b[^.\n]{0,10}\b(?:override|is suspended|suspended|waived|disabled)\b"
+        r"|\b(?:grader|grading|scoring|evaluator|rubric) (?:config(?:uration)? |mode |settings? )?override\b"
+        r"|\bmax_score\w*\s*=|\bscores?\s*=\s*\{[^}\n]{0,60}\b5\b"
+        r"|\b(?:ignore|disregard|forget|override|bypass)\b[^.\n]{0,40}?\b(?:previous|prior|above|earlier|all|any|"
+        r"your|the|these|those|system|grading|scoring|reviewer)\b[^.\n]{0,30}?\b(?:instructions?|prompts?|rules?|"
+        r"guidelines?|rubric|directions?|criteria|restrictions?|safety)\b",
+        _I,
+    ),
+    "jailbreak": re.compile(
+        r"\byou are now\b[^.\n]{0,30}\b(?:DAN|free|unrestricted|jailbroken|an? (?:AI|assistant|model|grader))\b"
+        r"|(?-i:\bDAN\b)|\bpretend (?:you|that you) (?:have|are|can)\b[^.\n]{0,40}\b(?:no|without|unrestricted|filters?)\b"
+        r"|\bno (?:restrictions|safety filters)\b|\bignore the safety\b"
+        r"|\b(?:decode|rot13|translate)\b[^\n]{0,60}\b(?:follow|comply|obey|execute)\b|\b(?:then|and) comply\b"
+        r"|\breveal (?:the |your )?(?:system prompt|hidden|secrets?|instructions)\b"
+        r"|\b(?:print|show|list|repeat|output)\b[^.\n]{0,20}\b(?:hidden|secret|system|developer) (?:instructions|message|prompt)\b"
+        r"|\bAPI key from your context\b|\b(?:call|use|invoke) the \w+ tool\b[^.\n]{0,20}\b(?:without|with query)\b",
+        _I,
+    ),
+    "address_grader": re.compile(
+        rf"\b(?:dear|hey|hi|hello|attention|note (?:to|for)|message (?:to|for)|instructions? (?:to|for)|memo to|p\.?s\.?)\b"
+        rf"[^.\n]{{0,20}}\b{_GRADER}s?\b"
+        rf"|\b(?:as|to) (?:the|an|any|this) (?:ai |automated )?(?:grader|evaluator|judge|scorer|rater|assessor|model)\b"
+        rf"[^.\n]{{0,60}}\b(?:you|your|please|must|remember|keep in mind|bear in mind|note that)\b"
+        rf"|\b(?:grader|evaluator|judge|scorer|rater|ai|model|assistant)\s*,\s*(?:please|you (?:must|should|will))\b",
+        _I,
+    ),
+    "score_demand": re.compile(
+        rf"\b(?:give|assign|award|rate|score|grade|mark|set)\b (?:me|this(?: answer| response)?|the candidate|it|my answer|"
+        rf"every(?:thing| dimension)?|all)\b[^.\n]{{0,40}}?\b{_TOP}\b"
+        rf"|\b{_TOP} ?(?:/|out of) ?(?:5|five|10|ten)\b[^.\n]{{0,30}}\b(?:please|pls|plz|on (?:all|every)|for (?:all|every|each)|across the board)\b"
+        rf"|^\W*(?:5|10) ?/ ?(?:5|10)\W*(?:please|pls|plz)?\W*$"
+        rf"|\b(?:{_TOP}|yes|pass)\b[^.\n]{{0,30}}\b(?:on|for|across|in) (?:all|every|each) (?:dimensions?|criteria|checks|categories)\b"
+        rf"|\b(?:this|my) (?:answer|response) (?:deserves|merits|earns|should (?:get|receive|be given))\b"
+        rf"|\bdeserves? (?:a |the )?{_TOP} (?:{_SCORE_WORDS})\b"
+        rf"|\banswer (?:yes|\"yes\") (?:to|for|on) (?:all|every|each)\b"
+        # A bare "Score 5." as the answer's last sentence.
+        rf"|(?:^|(?<=[.!?] )|(?<=[.!?]\n))(?:score|grade|rate|rating|mark)(?: it| this| me)?:? (?:a )?[1-5](?: ?/ ?5)?\s*[.!]?\s*\Z",
+        _I | re.MULTILINE,
+    ),
+    "score_request": re.compile(
+        rf"\b(?:please|kindly|could you|can you|would you|you (?:must|should|will|need to)|ensure|make sure)\b[^.\n]{{0,80}}"
+        rf"\b(?:{_SCORE_WORDS}|evaluation|assessment)\b[^.\n]{{0,40}}(?:\b[1-5] ?/ ?(?:5|10)\b|\bat least [1-5]\b|\b{_TOP}\b|\bsame\b|\bround)"
+        rf"|\b(?:adopt|record|log|enter|treat|use)\b[^.\n]{{0,30}}\bas (?:a |the )?(?:[1-5] ?/ ?5|final (?:evaluation|score|assessment|grade)"
+        rf"|the final (?:evaluation|score|assessment|grade)|(?:my|your) (?:evaluation|score|assessment|grade))\b"
+        rf"|\bround (?:my|the|this) {_SCORE_WORDS} up\b|\bkeep the same (?:{_SCORE_WORDS})\b"
+        rf"|\b(?:do not|don't|never) (?:penali[sz]e|deduct|mark (?:me |this |it )?down|lower (?:the|my|this) {_SCORE_WORDS})\b"
+        rf"|\b{_SCORE_WORDS} (?:must|should|shall|need to) be\b[^.\n]{{0,20}}\b(?:[1-5]|{_TOP})\b"
+        rf"|\bat least [1-5] on (?:every|all|each)\b|\b[1-5] ?/ ?5\b[^.\n]{{0,20}}\bfrom you\b",
+        _I,
+    ),
+    "pressure": re.compile(
+        rf"\bif (?:this|my) (?:answer|response) (?:is )?(?:scored|rated|graded|marked)\b"
+        rf"|\b(?:scored|rated|graded|marked) (?:below|under|less than|lower than) (?:a )?[1-9]\b[^.\n]{{0,60}}\b(?:grader|grading|"
+        rf"evaluat\w*|audit|complaint)"
+        rf"|\bassume (?:that )?(?:the )?(?:missing|omitted|truncated|rest of)\b"
+        rf"|\bto (?:any|the|an) (?:ai|automated|llm)\b[^.\n]{{0,40}}\b(?:reading|evaluating|grading|scoring|reviewing)\b"
+        rf"|\b(?:rubric|criteria|criterion)\b[^\n]{{0,40}}(?:\[x\]|✓|✔)",
+        _I,
+    ),
+    "fake_system": re.compile(
+        rf"</?tool_(?:result|call|output)\b"
+        rf"|^[ \t]*[\[(<]?[ \t]*(?:system|developer|admin|grader|evaluator|assistant|ai)(?:[ \t]+(?:note|notice|message|prompt|override|instructions?))?"
+        rf"[ \t]*[\])>]?[ \t]*:[^\n]{{0,300}}?\b{_DIRECTIVE}\b"
+        rf"|\[[ \t]*(?:system|developer|admin|grader|evaluator)\b[^\]\n]{{0,30}}:[^\]]{{0,300}}?\b{_DIRECTIVE}\b"
+        rf"|(?:<\|im_start\|>[ \t]*(?:system|assistant)|\[/?(?:INST|SYS)\]|<</?SYS>>|</?system>)[^\n]{{0,200}}?\b(?:{_DIRECTIVE}|answer as)\b"
+        rf"|<!--[^>]{{0,300}}?\b(?:important|instruction|ignore|score|grade|summari[sz]|end with|assistant|AI|model)\b",
+        _I | re.MULTILINE,
+    ),
+    "json_forgery": re.compile(
+        rf"[\"']{_DIM}[\"']\s*:\s*[\"']?\s*[1-5]\b|\b{_DIM}\s*[:=]\s*[\"']?[1-5]\s*(?:/ ?5)?\b"
+        rf"|\b{_DIM}\s*[:=]?\s*[1-5] ?/ ?5\b"
+        r"|\"(?:admits_limit|overclaims|explains_why|says_how_found|fixes_cause|prevents_recurrence|specific_situation|"
+        r"own_actions|concrete_result|states_lesson|blames_others|evades|names_own_part)\"\s*:"
+        r"|\"(?:verdict|decision|recommendation|overall)\"\s*:\s*\"(?:strong )?(?:hire|pass|accept|exceptional|excellent)",
+        _I,
+    ),
+    "end_marker": re.compile(
+        r"\b(?:end|close) of (?:the )?(?:candidate(?:'s)? )?(?:answer|response|input)\b[^\n]{0,5}"
+        r"|</?(?:answer|candidate_answer|response)>|\bANSWER-[0-9A-F]{6,}",
+        _I,
+    ),
+}
+# The old, broad deny-list: text that *may* belong to an injection (role tags, email headers,
+# end markers, JSON fragments, talk of system prompts and graders). It never flags an answer: only
+# once a RULES pattern has, lines and sentences it matches next to the flagged ones are withheld
+# from the judge too, so a multi-line injection goes as a whole.
+SUSPECT: dict[str, re.Pattern[str]] = {
     "override": re.compile(
         r"\b(?:ignore|disregard|forget|override|bypass|skip)\b[^.\n]{0,40}?\b(?:previous|prior|above|earlier|all|any|"
         r"your|the|these|those|other|system|reviewer|grading|scoring)\b[^.\n]{0,30}?\b(?:instructions?|prompts?|rules?|"
@@ -43,16 +146,16 @@ RULES: dict[str, re.Pattern[str]] = {
         _I | re.MULTILINE,
     ),
     "address_grader": re.compile(
-        rf"\b(?:dear|hey|hi|attention|note (?:to|for)|message (?:to|for)|instructions? (?:to|for)|p\.?s\.?)\b[^.\n]{{0,20}}\b{_GRADER}s?\b"
-        rf"|\b(?:as|to) (?:the|an|any|this) {_GRADER}\b|\bthe (?:grader|evaluator|judge|scorer|rater|rubric)\b"
+        rf"\b(?:dear|hey|hi|attention|note (?:to|for)|message (?:to|for)|instructions? (?:to|for)|p\.?s\.?)\b[^.\n]{{0,20}}\b{_GRADER_OLD}s?\b"
+        rf"|\b(?:as|to) (?:the|an|any|this) {_GRADER_OLD}\b|\bthe (?:grader|evaluator|judge|scorer|rater|rubric)\b"
         rf"|\b(?:the|this) candidate\b|\bthis (?:answer|response) (?:is|was|shows|demonstrates|deserves|should|must|meets|exceeds|clearly|has)\b"
         rf"|\b(?:grading|evaluation|scoring) (?:note|instruction|guideline)s?\b",
         _I,
     ),
     "score_demand": re.compile(
-        rf"\b(?:give|assign|award|rate|score|grade|mark|set|output|return|put)\b[^.\n]{{0,40}}?\b(?:{_TOP}|{_DIM})\b[^.\n]{{0,20}}?(?:{_SCORE_WORDS}|/ ?5|out of)"
-        rf"|\b{_TOP} ?(?:/|out of) ?(?:5|five|10|ten)\b|\b(?:all|every) (?:dimensions?|checks?|criteria)\b[^.\n]{{0,30}}\b(?:yes|5|five|max|top|pass)"
-        rf"|\b(?:answer|reply|respond|mark|set) (?:yes|\"yes\") (?:to|for|on) (?:all|every|each)\b|\bdeserves? (?:a |the )?(?:{_TOP})\b"
+        rf"\b(?:give|assign|award|rate|score|grade|mark|set|output|return|put)\b[^.\n]{{0,40}}?\b(?:{_TOP_OLD}|{_DIM})\b[^.\n]{{0,20}}?(?:{_SCORE_WORDS}|/ ?5|out of)"
+        rf"|\b{_TOP_OLD} ?(?:/|out of) ?(?:5|five|10|ten)\b|\b(?:all|every) (?:dimensions?|checks?|criteria)\b[^.\n]{{0,30}}\b(?:yes|5|five|max|top|pass)"
+        rf"|\b(?:answer|reply|respond|mark|set) (?:yes|\"yes\") (?:to|for|on) (?:all|every|each)\b|\bdeserves? (?:a |the )?(?:{_TOP_OLD})\b"
         rf"|\b{_DIM}\s*[:=]\s*\"?[1-5]\b|\b{_SCORE_WORDS}\s*[:=]\s*\"?\d"
         rf"|(?:^|(?<=[.!?] )|(?<=[.!?]\n))(?:score|grade|rate|rating|mark)(?: it| this| me)?:? (?:a )?[1-5](?: ?/ ?5)?\s*[.!]?\s*$",
         _I,
@@ -82,6 +185,12 @@ RULES: dict[str, re.Pattern[str]] = {
 }
 
 
+# Rules whose words may legitimately appear inside a quotation ("we tested prompts like
+# 'ignore all previous instructions'"): a match wholly inside quotes is a mention, not an attempt.
+QUOTABLE = frozenset({"override", "jailbreak", "address_grader", "score_demand"})
+_QUOTED = re.compile(r"\"[^\"\n]{3,300}\"|“[^”\n]{3,300}”|`[^`\n]{3,300}`")
+
+
 @dataclass(frozen=True)
 class InjectionSpan:
     rule: str
@@ -103,11 +212,13 @@ class InjectionScan:
 
 
 def find_spans(text: str) -> list[InjectionSpan]:
+    quoted = [m.span() for m in _QUOTED.finditer(text)]
     spans = [
         InjectionSpan(rule, m.start(), m.end(), m.group(0))
         for rule, pattern in RULES.items()
         for m in pattern.finditer(text)
         if m.end() > m.start()
+        and not (rule in QUOTABLE and any(a <= m.start() and m.end() <= b for a, b in quoted))
     ]
     return sorted(spans, key=lambda s: (s.start, s.end))
 
@@ -120,6 +231,11 @@ _ACCOMPLICE = re.compile(
     r"|\bfor (?:my|a) (?:paper|research|study|thesis)\b|^\W*$",
     _I,
 )
+
+
+def _suspect_spans(text: str) -> list[InjectionSpan]:
+    return [InjectionSpan(rule, m.start(), m.end(), m.group(0))
+            for rule, pattern in SUSPECT.items() for m in pattern.finditer(text) if m.end() > m.start()]
 
 
 def _units(text: str) -> list[Span]:
@@ -138,19 +254,21 @@ def scan(text: str) -> InjectionScan:
         return InjectionScan(original=text, cleaned=text)
     units = _units(text)
     flagged = [any(s.start < end and s.end > start for s in spans) for start, end in units]
-    # Grow each removal over neighbouring accomplice sentences until nothing changes.
+    # Grow each removal over neighbouring accomplice or suspect sentences until nothing changes.
     changed = True
     while changed:
         changed = False
         for n, (start, end) in enumerate(units):
-            if flagged[n] or not _ACCOMPLICE.search(text[start:end]):
+            unit = text[start:end]
+            if flagged[n] or not (_ACCOMPLICE.search(unit) or any(p.search(unit) for p in SUSPECT.values())):
                 continue
             if (n > 0 and flagged[n - 1]) or (n + 1 < len(units) and flagged[n + 1]):
                 flagged[n] = changed = True
     drop: list[Span] = [u for u, f in zip(units, flagged) if f]
-    # Spans that fall outside every sentence (pure punctuation such as "}" or "-->") go as well.
-    for s in spans:
-        if not any(a <= s.start < b for a, b in drop):
+    # Spans that fall outside every sentence (pure punctuation such as "}" or "-->") go as well,
+    # when they touch a removed stretch.
+    for s in spans + _suspect_spans(text):
+        if not any(a <= s.start < b for a, b in drop) and any(abs(s.start - b) <= 2 or abs(a - s.end) <= 2 for a, b in drop):
             drop.append((s.start, s.end))
     drop.sort()
     kept: list[str] = []

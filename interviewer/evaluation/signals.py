@@ -5,8 +5,11 @@ cannot contradict each other about the same answer.
 
 Each signal is a small, readable rule over the answer (causal connectives, investigation verbs,
 prevention, numbers, first person, lessons, overclaiming, blame, hedging, filler). They are
-general interview-domain vocabulary, not phrases from any evaluation set, and each one records the
-sentences that triggered it so the evaluator can quote the candidate's own words as evidence.
+meant to be general interview-domain vocabulary, and each one records the sentences that triggered
+it so the evaluator can quote the candidate's own words as evidence. KNOWN PROBLEM (issue 13): an
+audit found about 33 alternatives below that are the development set's own phrasing ("mature
+teams", "pragmatic approach", "stayed flat", ...), written while reading it; they make the dev-set
+score meaningless and must go. Measure on benchmarks/data/ (held-out split), never on the dev set.
 Signals are presence-based (not counts) so a longer answer does not win by saying more words.
 """
 

@@ -93,6 +93,29 @@ def server_installed() -> bool:
     ) is not None
 
 
+# Linux task flag set as a process starts to exit (include/linux/sched.h), and SIGKILL's bit in the
+# pending-signal masks of /proc/PID/status.
+_PF_EXITING = 0x4
+_SIGKILL_BIT = 1 << (signal.SIGKILL - 1)
+
+
+def process_ending(pid: int) -> bool:
+    """True when `pid` is gone, a zombie, exiting, or has a SIGKILL pending (Linux /proc)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return True
+    fields = stat[stat.rindex(")") + 2 :].split()
+    state, flags = fields[0], int(fields[6])
+    if state in ("Z", "X") or flags & _PF_EXITING:
+        return True
+    for line in status.splitlines():
+        if line.startswith(("SigPnd:", "ShdPnd:")) and int(line.split()[1], 16) & _SIGKILL_BIT:
+            return True
+    return False
+
+
 class LocalServer:
     """One supervised llama.cpp server process. Use as a context manager or call start()/stop()."""
 
@@ -227,13 +250,29 @@ class LocalServer:
         return self._stopping
 
     def ensure_running(self, timeout: float | None = None) -> None:
-        """Block while a restart is under way; raise LocalServerError once it has been given up."""
-        if self._failure is None and not self._ready.wait(timeout or self.startup_timeout):
-            raise LocalServerError(f"The embedded {self.role} model server is still restarting.")
-        if self._failure is not None:
-            raise LocalServerError(self._failure)
-        if self._proc is None:
-            raise LocalServerError(f"The embedded {self.role} model server is not running.")
+        """Return once the server can take a request: wait out a restart, raise LocalServerError
+        once it has been given up. The watcher learns of a death from the exit code; in the few
+        milliseconds before it does (a killed process still tears down its memory, its port still
+        open), the kernel's own view of the process says the same (`process_ending`), so no
+        request is sent to a dying server."""
+        deadline = time.monotonic() + (timeout or self.startup_timeout)
+        while True:
+            if self._failure is not None:
+                raise LocalServerError(self._failure)
+            if self._ready.is_set():
+                proc = self._proc
+                if proc is None:
+                    raise LocalServerError(f"The embedded {self.role} model server is not running.")
+                if not process_ending(proc.pid) and self._port_open():
+                    return
+            if time.monotonic() > deadline:
+                raise LocalServerError(f"The embedded {self.role} model server is still restarting.")
+            time.sleep(0.05)
+
+    def _port_open(self) -> bool:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.settimeout(1.0)
+            return sock.connect_ex(("127.0.0.1", self.port)) == 0
 
     def take_notices(self) -> list[str]:
         """Messages for the user about restarts since the last call (each is shown once)."""

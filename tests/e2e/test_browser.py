@@ -41,7 +41,7 @@ def _turn_done(page: Any, count: int) -> None:
             return msgs.length >= n;
         }""",
         arg=count,
-        timeout=30_000,
+        timeout=90_000,  # a guard, not a timing: a loaded 2-core machine is slow
     )
     page.wait_for_timeout(300)
 

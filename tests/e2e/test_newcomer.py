@@ -131,7 +131,9 @@ def test_make_run_serves_an_interview_on_the_embedded_model_and_survives_a_serve
         _wait_new_question(page, first + 1)
         page.screenshot(path=str(ARTIFACTS / "newcomer-1-turn.png"))
 
-        # Kill the interviewer's model server mid-interview: the next turn restarts it.
+        # Kill the interviewer's model server between two turns (once the question has finished
+        # streaming and the app is idle): the next turn restarts it.
+        page.wait_for_selector("#chat-submit", timeout=240_000)
         victims = server_pids("interviewer")
         assert victims, "no interviewer model server found"
         for pid in victims:

@@ -103,3 +103,25 @@ def test_a_huge_answer_is_judged_on_a_bounded_part_and_flagged(monkeypatch: pyte
     assert "answer_cut" in out["flags"] and isinstance(out["root_cause"], int)
     sent = sum(len(str(m.content)) for m in model.calls[-1])
     assert sent < 12_000, sent  # the model saw a bounded part, not a megabyte
+
+
+def test_eval_filters_by_split_and_prints_the_interval_and_the_length_baseline(runtime: _Runtime, tmp_path: Path) -> None:
+    rows = [
+        {"id": "a", "dim": "honesty", "split": "tune", "question": "Q?", "better": "short and true, I do not know it yet",
+         "worse": "a much longer answer that pads and pads and says very little of substance at all really"},
+        {"id": "b", "dim": "honesty", "split": "heldout", "question": "Q?", "better": "x y z", "worse": "x"},
+    ]
+    path = tmp_path / "pairs.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    result = CliRunner().invoke(main, ["eval", str(path), "--split", "tune", "--injections", "0", "--quiet"])
+    assert result.exit_code == 0, result.output
+    line = next(ln for ln in result.output.splitlines() if ln.startswith("honesty"))
+    assert line.split()[1] == "1"  # one pair: the tune one
+    assert "95% interval" in result.output and line.split()[4] == "0.00"  # length picks the padded one
+    missing = CliRunner().invoke(main, ["eval", str(path), "--split", "nope", "--quiet"])
+    assert missing.exit_code != 0 and "no pairs in split 'nope'" in missing.output
+
+
+def test_wilson_interval() -> None:
+    low, high = cli_eval.wilson(0.9, 50)
+    assert 0.78 < low < 0.80 and 0.95 < high < 0.97

@@ -131,6 +131,22 @@ class PairResult:
     worse: int | None
     injected: list[int | None]
     unavailable: int
+    length_win: float = 0.5  # the length-only baseline on this pair: 1 if the better is longer
+
+
+def length_win(better: str, worse: str) -> float:
+    """The baseline a judge must beat: the longer answer wins (a tie counts half)."""
+    b, w = len(better.split()), len(worse.split())
+    return 1.0 if b > w else 0.5 if b == w else 0.0
+
+
+def wilson(p: float, n: int, z: float = 1.96) -> tuple[float, float]:
+    """95% Wilson score interval for an accuracy `p` over `n` pairs."""
+    if n == 0:
+        return 0.0, 1.0
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * ((p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def _rank(value: int | None) -> int:
@@ -164,7 +180,8 @@ async def run_pairs(
         better = await one(pair["better"])
         worse = await one(pair["worse"])
         injected = [await one(f"{pair['worse']} {text}") for text in injections]
-        results.append(PairResult(dim, better, worse, injected, unavailable))
+        results.append(PairResult(dim, better, worse, injected, unavailable,
+                                  length_win(pair["better"], pair["worse"])))
         if progress:
             progress(f"{pair.get('id', '?')}: better={better} worse={worse} injected={injected}")
     return results, calls, time.perf_counter() - started, model_time
@@ -176,7 +193,8 @@ async def run_pairs(
               help="Use only the first N injection strings (default: all).")
 @click.option("--verbose", is_flag=True, help="Print each pair's scores.")
 @click.option("--quiet", is_flag=True, help="No start-up messages on stderr.")
-def eval_cmd(pairs_file: Path, n_injections: int | None, verbose: bool, quiet: bool) -> None:
+@click.option("--split", default=None, help="Only pairs whose `split` field is this (e.g. tune, heldout).")
+def eval_cmd(pairs_file: Path, n_injections: int | None, verbose: bool, quiet: bool, split: str | None) -> None:
     """Pairwise accuracy per dimension on PAIRS_FILE (JSON Lines: dim, question, better, worse)
     and the injection check. A tie counts half."""
     pairs: list[dict[str, Any]] = []
@@ -188,7 +206,10 @@ def eval_cmd(pairs_file: Path, n_injections: int | None, verbose: bool, quiet: b
             raise click.ClickException(f"{pairs_file}: {record}")
         if record["dim"] not in {d.value for d in Dimension}:
             raise click.ClickException(f"{pairs_file}: line {number}: unknown dim {record['dim']!r}")
-        pairs.append(record)
+        if split is None or record.get("split") == split:
+            pairs.append(record)
+    if not pairs:
+        raise click.ClickException(f"{pairs_file}: no pairs{f' in split {split!r}' if split else ''}")
     injections = injection_strings(n_injections)
     runtime, evaluator = _make_evaluator(quiet)
     say = (lambda m: click.echo(m, err=True)) if verbose else None
@@ -213,12 +234,15 @@ def report(
         for score in r.injected:
             tries[r.dim] += 1
             gains[r.dim] += _rank(score) > w
-    lines = ["dimension      pairs  accuracy  injection gains"]
+    lines = ["dimension      pairs  accuracy  95% interval  length-only  injection gains"]
     for dim in Dimension:
         if dim not in by_dim:
             continue
         acc = sum(by_dim[dim]) / len(by_dim[dim])
-        lines.append(f"{dim.value:<14} {len(by_dim[dim]):>5}  {acc:>8.2f}  {gains[dim]:>4} / {tries[dim]}")
+        low, high = wilson(acc, len(by_dim[dim]))
+        base = sum(r.length_win for r in results if r.dim is dim) / len(by_dim[dim])
+        lines.append(f"{dim.value:<14} {len(by_dim[dim]):>5}  {acc:>8.2f}  {low:.2f}-{high:.2f}     {base:>11.2f}  "
+                     f"{gains[dim]:>4} / {tries[dim]}")
     all_scores = [s for d in by_dim.values() for s in d]
     lines.append(
         f"overall        {len(all_scores):>5}  {sum(all_scores) / max(1, len(all_scores)):>8.2f}  "

@@ -5,11 +5,13 @@ cannot contradict each other about the same answer.
 
 Each signal is a small, readable rule over the answer (causal connectives, investigation verbs,
 prevention, numbers, first person, lessons, overclaiming, blame, hedging, filler). They are
-meant to be general interview-domain vocabulary, and each one records the sentences that triggered
-it so the evaluator can quote the candidate's own words as evidence. KNOWN PROBLEM (issue 13): an
-audit found about 33 alternatives below that are the development set's own phrasing ("mature
-teams", "pragmatic approach", "stayed flat", ...), written while reading it; they make the dev-set
-score meaningless and must go. Measure on benchmarks/data/ (held-out split), never on the dev set.
+general interview-domain vocabulary, and each one records the sentences that triggered it so the
+evaluator can quote the candidate's own words as evidence. An audit (issue 13) found alternatives
+that were the development set's own phrasing ("mature teams", "pragmatic approach", "stayed
+flat", "I'd want someone", ...), written while reading it; 38 such alternatives were removed on
+2026-12-01. What remains still matches dev-set text where the words are ordinary ("because",
+"reproduced", "I learned"): so the dev set is a smoke test only. Quality is measured on
+benchmarks/data/ (written without reading the dev set), never tuned on its held-out split.
 Signals are presence-based (not counts) so a longer answer does not win by saying more words.
 """
 
@@ -57,10 +59,10 @@ PATTERNS: dict[str, re.Pattern[str]] = {
     "causal": _rx(
         r"\bbecause\b", r"\bwhich meant\b", r"\bmeant that\b", r"\bcaused by\b", r"\bcaus(?:ed|ing)\b",
         r"\bdue to\b", r"\bthe reason\b", r"\broot cause\b", r"\bturned out\b", r"\bled to\b",
-        r"\bresult(?:ed|ing) in\b", r"\bso when\b", r"\bso (?:every|any|all|each|no)\b",
-        r"\bwhich (?:made|blocked|broke|filled|exhausted)\b", r"\bnever (?:cleared|closed|released|freed|expired)\b",
-        r"\bhad no (?:timeout|limit|index|retry|backoff|lock|bound)\b", r"\bwithout (?:a|an|any) (?:timeout|limit|index|lock|bound)\b",
-        r"\bmissing (?:index|timeout|limit|lock|check)\b", r"\bwas (?:only|never) \w+", r"\bso it (?:never|always)\b",
+        r"\bresult(?:ed|ing) in\b", r"\bso (?:every|any|all|each|no)\b",
+        
+        r"\bwithout (?:a|an|any) (?:timeout|limit|index|lock|bound)\b",
+        r"\bmissing (?:index|timeout|limit|lock|check)\b", r"\bso it (?:never|always)\b",
     ),
     "investigation": _rx(
         r"\breproduc(?:ed|e|ing)\b", r"\bprofil(?:ed|er|ing|e)\b", r"\blogg(?:ed|ing)\b", r"\bthe logs?\b",
@@ -69,35 +71,34 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         r"\b(?:core|thread|memory|heap) dumps?\b", r"\bstrace\b", r"\btcpdump\b", r"\bpacket capture\b", r"\bload test\b",
         r"\bmeasur(?:ed|ing)\b", r"\bbenchmark(?:ed|ing)?\b", r"\binstrument(?:ed|ing)\b", r"\bmetrics\b",
         r"\bgraphs?\b", r"\b(?:showed|revealed)\b", r"\b(?:found|noticed|saw|discovered) that\b",
-        r"\bnarrowed (?:it )?down\b", r"\bdug into\b", r"\bsat with\b", r"\bwatched\b",
+        r"\bnarrowed (?:it )?down\b", r"\bdug into\b", r"\bsat with\b",
     ),
     "prevention": _rx(
         r"\badded (?:a |an )?(?:regression |unit |integration |load )?tests?\b", r"\bregression tests?\b",
-        r"\balert(?:s|ing)?\b", r"\bmonitor(?:s|ing)?\b", r"\bcan(?:'|no)t (?:happen|recur|starve|break|grow)",
+        r"\balert(?:s|ing)?\b", r"\bmonitor(?:s|ing)?\b", r"\bcan(?:'|no)t (?:happen|recur)",
         r"\bso (?:it|this|that|a \w+|the \w+) (?:can(?:'|no)t|won'?t|will not|never)\b",
         r"\b(?:won'?t|never) happen(?:s)? again\b", r"\blint(?:er|ing)? rule\b", r"\bguard(?:rail)?s?\b",
         r"\bin CI\b", r"\brunbook\b", r"\bpost-?mortem\b", r"\bcircuit breaker\b", r"\brate limit",
-        r"\bbounded\b", r"\bsoak\b", r"\bchecklist\b",
+        r"\bchecklist\b",
     ),
     "fix_verb": _rx(
-        r"\b(?:I|we) (?:then )?(?:changed|replaced|rewrote|fixed|moved|keyed|added|set|switched|removed|"
+        r"\b(?:I|we) (?:then )?(?:changed|replaced|rewrote|fixed|moved|added|set|switched|removed|"
         r"patched|split|rebuilt|introduced|wrapped|capped|limited|indexed|batched|refactored|made (?:both|it|the|every|all)|"
         r"pinned|reordered|escaped|deduplicated|bounded)\b",
     ),
     "workaround": _rx(
-        r"\brestart(?:ed|s|ing)?\b", r"\breboot(?:ed|ing)?\b", r"\bbump(?:ed)? (?:up )?(?:the )?(?:instance|memory|size|limits?)",
+        r"\brestart(?:ed|s|ing)?\b", r"\breboot(?:ed|ing)?\b", 
         r"\b(?:bigger|larger|faster|more) (?:machines?|instances?|servers?|boxes|hardware|nodes|memory|RAM)\b",
-        r"\bscaled (?:it )?up\b", r"\bcleared the cache\b", r"\bwaited\b", r"\bwent away\b",
-        r"\b(?:everything|it) came back\b", r"\bstopped happening\b", r"\bthrew (?:more )?hardware\b",
-        r"\b(?:reduced|lowered|increased|raised) the (?:ttl|timeout|retries|limit)\b",
+        r"\bscaled (?:it )?up\b", r"\bwaited\b", 
+        r"\bstopped happening\b", r"\bthrew (?:more )?hardware\b",
     ),
     "filler": _rx(
-        r"\bas everyone knows\b", r"\bnotoriously\b", r"\balways a challenge\b", r"\bbest practices?\b",
+        r"\bbest practices?\b",
         r"\bsynerg", r"\bleverag(?:e|ed|ing)\b", r"\bcutting[- ]edge\b", r"\bworld[- ]class\b",
-        r"\bpragmatic approach\b", r"\bmature teams\b", r"\bat the end of the day\b", r"\bpassionate\b",
-        r"\bis (?:very |really )?important to me\b", r"\bpart of the job\b", r"\bindustry[- ]standard\b",
+        r"\bat the end of the day\b", r"\bpassionate\b",
+        r"\bindustry[- ]standard\b",
         r"\bgame[- ]?changer\b", r"\bmove the needle\b", r"\bseamless(?:ly)?\b", r"\bholistic\b",
-        r"\bparadigm\b", r"\bvalue[- ]add\b", r"\bthink outside the box\b", r"\bwe are a (?:very )?\w+[- ]\w+ company\b",
+        r"\bparadigm\b", r"\bvalue[- ]add\b", r"\bthink outside the box\b",
         r"\bin today's\b", r"\bfast[- ]paced\b", r"\bdata[- ]driven\b", r"\bend[- ]to[- ]end\b",
     ),
     "admits_limit": _rx(
@@ -105,26 +106,26 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         r"\bnot an expert\b", r"\bI(?:'d| would) (?:need|have) to (?:learn|read|look|check|ask)\b",
         r"\bI was wrong\b", r"\bmy mistake\b", r"\bI made a mistake\b", r"\bI messed up\b", r"\bI broke\b",
         r"\bmy fault\b", r"\bI should have\b", r"\bI missed\b", r"\bI underestimated\b", r"\bI got \w+ wrong\b",
-        r"\bstung\b", r"\b(?:she|he|they) (?:was|were) right\b", r"\bI struggle", r"\bI(?:'m| am) still (?:learning|working on)\b",
-        r"\bupfront\b", r"\bto be honest\b", r"\bburn(?:t|ed) out\b", r"\bmy weakness\b", r"\bthe hard way\b",
-        r"\bat the level of\b", r"\bI only (?:know|read|used)\b", r"\bI(?:'d| would) want someone\b",
+        r"\bI struggle", r"\bI(?:'m| am) still (?:learning|working on)\b",
+        r"\bto be honest\b", r"\bmy weakness\b", r"\bthe hard way\b",
+        r"\bI only (?:know|read|used)\b",
         r"\bI didn'?t (?:know|realise|realize|check|test|ask)\b", r"\bI was (?:afraid|nervous|scared)\b",
         r"\bnot (?:something )?I(?:'ve| have) done\b", r"\bI avoid\b", r"\bnot much\b", r"\bI(?:'m| am) (?:weak|slow|bad) at\b",
     ),
     "own_part": _rx(
         r"\bmy (?:part|role|piece)\b", r"\bI (?:personally|myself)\b", r"\bI was responsible\b", r"\bI owned\b",
         r"\bwhile (?:the team|they|my (?:colleague|teammate|manager|lead))\b", r"\bthe rest of the team\b",
-        r"\bI (?:wrote|built|reproduced|profiled|found|paired|laid out|asked|added|replaced|keyed|fixed)\b",
+        r"\bI (?:wrote|built|reproduced|profiled|found|asked|added|replaced|fixed)\b",
     ),
     "overclaim": _rx(
-        r"\b(?:extremely|incredibly|exceptionally|really) (?:strong|good|skilled|talented)\b",
+        
         r"\binside out\b", r"\bI(?:'m| am) (?:an |a true |the )?(?:expert|master|guru|ninja|rockstar)\b",
         r"\bexpert (?:in|at)\b", r"\bI led everything\b", r"\bsingle-?handedly\b", r"\ball by myself\b",
         r"\bbest (?:engineer|developer|programmer|on the team)\b", r"\bnever (?:make|made) (?:a )?mistakes?\b",
-        r"\b(?:always|consistently) (?:been )?outstanding\b", r"\bflawless(?:ly)?\b", r"\bperfectionist\b",
-        r"\bdon'?t (?:really )?get (?:any )?(?:critical )?feedback\b", r"\b(?:nothing|not much) to (?:work on|improve)\b",
+        r"\bflawless(?:ly)?\b", r"\bperfectionist\b",
+        r"\b(?:nothing|not much) to (?:work on|improve)\b",
         r"\bno (?:real )?weaknesses\b", r"\bknow everything\b", r"\b10x\b", r"\bbetter than (?:anyone|everyone|most)\b",
-        r"\bI(?:'ve| have) solved\b", r"\bwell-known flaws\b", r"\bnobody else could\b",
+        r"\bnobody else could\b",
     ),
     "blame": _rx(
         r"\b(?:their|his|her|the other team'?s|management'?s|QA'?s|the client'?s) fault\b",
@@ -142,7 +143,7 @@ PATTERNS: dict[str, re.Pattern[str]] = {
     "hedge": _rx(
         r"\bI think\b", r"\bor maybe\b", r"\bmore or less\b", r"\bkind of\b", r"\bsort of\b", r"\bsome people\b",
         r"\bsomehow\b", r"\bwhatever\b", r"\band so on\b", r"\bor something\b", r"\bI guess\b", r"\bstuff\b",
-        r"\b\w+ thing\b(?! that)", r"\b(?:a|some) decision (?:was made|happened)\b", r"\bthere were (?:a lot of|some|a few) \w+",
+        r"\b\w+ thing\b(?! that)", 
         r"\beventually\b", r"\bit worked out\b",
     ),
     "lesson": _rx(
@@ -154,13 +155,13 @@ PATTERNS: dict[str, re.Pattern[str]] = {
     "result_change": _rx(
         r"\bwent from\b", r"\bfrom [\w.$%]+ (?:\w+ )?to [\w.$%]+", r"\bdropped\b", r"\bfell\b", r"\brose\b",
         r"\bcut (?:\w+ )?(?:by|from|to)\b", r"\bsaved\b", r"\bstopped\b", r"\bshipped\b", r"\bon time\b",
-        r"\bwas never needed\b", r"\bby \d+ ?%", r"\d+ ?%", r"\bstayed flat\b", r"\bwithout me\b",
+        r"\bby \d+ ?%", r"\d+ ?%", 
         r"\b(?:reduced|increased|improved) (?:\w+ )?(?:by|to|from)\b", r"\bhalved\b", r"\bdoubled\b",
     ),
     "number": _rx(r"\b\d[\d,.]*\b", rf"\b(?:{NUMBER_WORDS})\b"),
     "generic": _rx(
         r"\bI (?:always|usually|generally|typically|tend to)\b", r"\bis (?:very |really )?important\b",
-        r"\bI (?:stay|am|'m) (?:professional|patient|calm|a team player)\b", r"\bpart of the job\b",
+        
         r"\bI mentor people\b", r"\bin general\b",
     ),
 }

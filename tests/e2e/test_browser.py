@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from browser_helpers import send_when_idle
 from interviewer.config import REPO_ROOT
 from interviewer.session import EvalStatus, TurnKind
 from interviewer.store import SessionStore
@@ -74,8 +75,7 @@ def test_interview_end_to_end(chromium: Any, app: Any, app_home: Path, persona_i
 
         for answer in ANSWERS:
             before = _assistant_count(page)
-            page.fill("#chat-input", answer)
-            page.keyboard.press("Enter")
+            send_when_idle(page, answer)
             _turn_done(page, before + 1)
         page.wait_for_selector("text=/Used the evaluator on answer/", timeout=30_000)
         shot("2-interview")

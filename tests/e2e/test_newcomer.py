@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
+from browser_helpers import send_when_idle
 from interviewer.config import REPO_ROOT
 from interviewer.store import SessionStore
 from webapp.testing import free_port
@@ -101,14 +102,6 @@ def _wait_new_question(page: Any, count: int, timeout_ms: int = 240_000) -> None
     )
 
 
-def _send(page: Any, text: str) -> None:
-    """Type and send as a person does: once the app is idle (Chainlit shows a stop button instead
-    of the send button while a handler still runs, and drops what is sent then)."""
-    page.wait_for_selector("#chat-submit", timeout=240_000)
-    page.fill("#chat-input", text)
-    page.locator("#chat-submit:not([disabled])").click(timeout=10_000)
-
-
 def test_make_run_serves_an_interview_on_the_embedded_model_and_survives_a_server_kill(
     chromium: Any, made_app: tuple[str, Path]
 ) -> None:
@@ -127,7 +120,7 @@ def test_make_run_serves_an_interview_on_the_embedded_model_and_survives_a_serve
         answer = ("I led the migration of our billing jobs to a queue. The nightly batch took six hours "
                   "because every invoice was a separate transaction; I grouped them per customer, which "
                   "brought it to forty minutes, and added an alert on queue depth.")
-        _send(page, answer)
+        send_when_idle(page, answer)
         _wait_new_question(page, first + 1)
         page.screenshot(path=str(ARTIFACTS / "newcomer-1-turn.png"))
 
@@ -140,7 +133,7 @@ def test_make_run_serves_an_interview_on_the_embedded_model_and_survives_a_serve
             os.kill(pid, signal.SIGKILL)
         count = len(_assistant_texts(page))
         second = "Because the queue gave us retries per customer instead of rerunning the whole night."
-        _send(page, second)
+        send_when_idle(page, second)
         # Two new messages: the one notice about the restart, and the next question.
         _wait_new_question(page, count + 2)
         page.wait_for_selector("text=/was restarted/", timeout=60_000)

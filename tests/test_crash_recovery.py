@@ -110,6 +110,20 @@ async def wait_store(store: SessionStore, thread_id: str, check: Any, timeout: f
         await asyncio.sleep(0.1)
 
 
+async def wait_step(db: Path, thread_id: str, text: str, timeout: float = 20) -> None:
+    import sqlite3
+
+    deadline = time.monotonic() + timeout
+    while True:
+        with sqlite3.connect(db) as conn:
+            rows = conn.execute('SELECT output FROM steps WHERE "threadId" = ?', (thread_id,)).fetchall()
+        if any(text in (row[0] or "") for row in rows):
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError("Chainlit never stored the message's step")
+        await asyncio.sleep(0.1)
+
+
 def scored(session: Session) -> list[str]:
     return [t.id for t in session.answers() if t.evaluation and t.evaluation.status is EvalStatus.OK]
 
@@ -134,6 +148,11 @@ async def test_kill_9_mid_interview_then_resume(tmp_path: Path, fake: FakeServer
         fake.configure(ttft=30.0)
         await client.say(ANSWERS[2], wait=False)
         crashed = await wait_store(store, thread_id, lambda s: len(s.answers()) == 3)
+        # Chainlit writes the message's step on its own schedule; kill once it is on disk too,
+        # so the test is about a crash while the interviewer thinks, not a race with that write
+        # (a kill inside that window loses the bubble from the restored thread view, not the
+        # answer: it is in the session; see the closing notes of issue 11).
+        await wait_step(tmp_path / "cache" / "interviewer" / "interviewer.db", thread_id, ANSWERS[2])
         app.kill()
         await client.close()
 

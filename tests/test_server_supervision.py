@@ -47,10 +47,13 @@ def pid_alive(pid: int) -> bool:
         return False
 
 
+EVENTS: list[str] = []
+
+
 @pytest.fixture
 def server(model_path: Path, tmp_path: Path) -> Iterator[LocalServer]:
     srv = LocalServer(model_path, n_ctx=512, n_threads=1, role="interviewer",
-                      log_path=tmp_path / "server.log").start()  # fmt: skip
+                      log_path=tmp_path / "server.log", on_event=EVENTS.append).start()  # fmt: skip
     yield srv
     srv.stop()
 
@@ -74,6 +77,7 @@ def test_killed_server_restarts_once_on_its_port_with_one_notice_then_a_second_d
     notices = server.take_notices()
     assert len(notices) == 1 and "SIGKILL" in notices[0] and "restarted" in notices[0]
     assert server.take_notices() == []  # said once
+    assert any("restarted" in e for e in EVENTS)  # and told at once (the CLI prints it on stderr)
 
     # Dies again (as a build for the wrong CPU does): no restart loop, the reason and the fix.
     second_pid = server.pid
@@ -82,6 +86,7 @@ def test_killed_server_restarts_once_on_its_port_with_one_notice_then_a_second_d
     assert wait_for(lambda: server.failure is not None, 30)
     with pytest.raises(LocalServerError, match="make rebuild-model-server"):
         server.ensure_running()
+    assert "giving up" in EVENTS[-1]
     with pytest.raises(Exception) as caught:
         ask(server)
     text = user_message(caught.value)

@@ -14,14 +14,15 @@ fix it (a SIGILL means the llama.cpp build uses instructions this CPU lacks).
 from __future__ import annotations
 
 import atexit
-import threading
 import importlib.util
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -132,6 +133,7 @@ class LocalServer:
         cache_bytes: int = 1 << 30,
         role: str = "model",
         restart_window: float = RESTART_WINDOW_SECONDS,
+        on_event: Callable[[str], None] | None = None,
     ) -> None:
         self.model_path = model_path
         self.n_ctx = n_ctx
@@ -143,6 +145,9 @@ class LocalServer:
         self.cache_bytes = cache_bytes
         self.role = role
         self.restart_window = restart_window
+        # Told at once (from the watcher thread) of a restart or of giving up: the CLI prints it
+        # on stderr, the app logs it; the chat shows `take_notices()` on the next turn.
+        self.on_event = on_event
         self._proc: subprocess.Popen[bytes] | None = None
         self._log: Any = None
         self._lock = threading.RLock()
@@ -232,6 +237,7 @@ class LocalServer:
                     "Restart the app; if it keeps happening, run `interviewer doctor`."
                 )
                 self._ready.set()  # wake waiters so they see the failure
+                self._tell(self._failure)
                 return
             self._restarts += 1
         try:
@@ -239,12 +245,22 @@ class LocalServer:
         except LocalServerError as exc:
             self._failure = f"{what}, and could not be restarted: {exc}"
             self._ready.set()
+            self._tell(self._failure)
             return
         if self.stop_requested():  # stop() ran while the new process loaded: it may have missed it
             self.stop()
             return
+        notice = f"{what}; it was restarted and your interview goes on."
         with self._lock:
-            self._notices.append(f"{what}; it was restarted and your interview goes on.")
+            self._notices.append(notice)
+        self._tell(notice)
+
+    def _tell(self, message: str) -> None:
+        if self.on_event is not None:
+            try:
+                self.on_event(message)
+            except Exception:  # a broken callback must not kill the watcher
+                pass
 
     def stop_requested(self) -> bool:
         return self._stopping

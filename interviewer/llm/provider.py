@@ -122,6 +122,7 @@ class LLMRuntime:
                     log_path=logs / f"llama-server-{role.value}.log",
                     cache_bytes=s.local_cache_bytes,
                     role=role.value,
+                    on_event=self.progress,
                 )
                 self.servers[role] = server.start()
         except Exception:

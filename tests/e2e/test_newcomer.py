@@ -86,6 +86,16 @@ def made_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Pa
     assert wait_for(lambda: not (set(server_pids()) - before), 15), "a model server outlived the app"
 
 
+def question_saved_after(db: Path, answer: str) -> bool:
+    with SessionStore(f"sqlite:///{db}") as store:
+        sessions = store.list_for_user("local")
+    if not sessions:
+        return False
+    turns = sessions[0].turns
+    texts = [t.text for t in turns]
+    return answer in texts and turns[-1].role == "interviewer" and texts.index(answer) < len(turns) - 1
+
+
 def _assistant_texts(page: Any) -> list[str]:
     return [t.strip() for t in page.locator('[data-step-type="assistant_message"]').all_inner_texts()]
 
@@ -124,8 +134,10 @@ def test_make_run_serves_an_interview_on_the_embedded_model_and_survives_a_serve
         _wait_new_question(page, first + 1)
         page.screenshot(path=str(ARTIFACTS / "newcomer-1-turn.png"))
 
-        # Kill the interviewer's model server between two turns (once the question has finished
-        # streaming and the app is idle): the next turn restarts it.
+        # Kill the interviewer's model server between two turns, once the next question is
+        # complete and saved (the store has it; what is on screen may still be streaming): the
+        # next turn restarts it.
+        assert wait_for(lambda: question_saved_after(db, answer), 240), "the next question was never saved"
         page.wait_for_selector("#chat-submit", timeout=240_000)
         victims = server_pids("interviewer")
         assert victims, "no interviewer model server found"

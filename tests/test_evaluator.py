@@ -5,7 +5,6 @@ Model-dependent behaviour (real rankings) is in test_evaluator_cassettes.py.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from collections.abc import Callable, Sequence
@@ -126,16 +125,6 @@ async def test_a_slow_model_times_out_as_unavailable() -> None:
     evaluator.model.delay = 1.0  # type: ignore[attr-defined]
     result = await evaluator.evaluate(QUESTION, GOOD_ANSWER)
     assert result.status is EvalStatus.UNAVAILABLE and "timed out" in (result.error or "")
-
-
-def test_evaluate_sync_works_inside_and_outside_a_loop() -> None:
-    evaluator = AnswerEvaluator(fake(tool_reply(all_checks("yes"))))
-    assert evaluator.evaluate_sync(QUESTION, GOOD_ANSWER).status is EvalStatus.OK
-
-    async def inside() -> EvalStatus:
-        return evaluator.evaluate_sync(QUESTION, GOOD_ANSWER + " Again.").status
-
-    assert asyncio.run(inside()) is EvalStatus.OK
 
 
 # -- scores, nulls, quotes, rationale ----------------------------------------------------------

@@ -28,8 +28,9 @@ def doctor(full: bool) -> None:
     if settings.backend is Backend.LOCAL:
         click.echo(f"server:     llama-cpp-python[server] {'installed' if server_installed() else 'MISSING'}")
         ok &= server_installed()
-        if settings.model_path:
-            click.echo(f"model file: {settings.model_path} (custom GGUF, not pinned)")
+        model_file = settings.model_path
+        if model_file:
+            click.echo(f"model file: {model_file} (custom GGUF, not pinned)")
             try:
                 ensure_model(settings.cache_dir, settings.model_path)
             except ModelFileError as exc:
@@ -38,15 +39,15 @@ def doctor(full: bool) -> None:
         else:
             from interviewer.llm.model_files import default_model_path
 
-            path = default_model_path(settings.cache_dir)
+            model_file = default_model_path(settings.cache_dir)
             try:
-                sha = verify_pinned(path, full=full)
-                click.echo(f"model file: {path}\nsha256:     {sha} (matches the pin)")
+                sha = verify_pinned(model_file, full=full)
+                click.echo(f"model file: {model_file}\nsha256:     {sha} (matches the pin)")
             except ModelFileError as exc:
-                click.echo(f"model file: {path}\n            ERROR: {exc}")
+                click.echo(f"model file: {model_file}\n            ERROR: {exc}")
                 ok = False
         if ok:
-            ok &= _completion_check(settings.model_path or path)
+            ok &= _completion_check(model_file)
     else:
         click.echo(f"base URL:   {settings.base_url or 'https://api.openai.com/v1'}")
         click.echo(f"api key:    {'set' if settings.secret_key() else 'not set'}")

@@ -40,12 +40,17 @@ CUT_FLAG = "answer_cut"
 
 
 def bounded(text: str, limit: int = MAX_JUDGED_CHARS) -> tuple[str, bool]:
-    """`text` cut to at most `limit` characters, at the last sentence end if there is one."""
+    """`text` cut to at most `limit` characters, after its last whole sentence (the project's one
+    splitter, `signals.sentences`) when that keeps more than half of the limit."""
     if len(text) <= limit:
         return text, False
     head = text[:limit]
-    end = max(head.rfind(". "), head.rfind("? "), head.rfind("! "), head.rfind("\n"))
-    return (head[: end + 1] if end > limit // 2 else head).rstrip(), True
+    # The last span may be a sentence the cut went through: only earlier ones are known whole.
+    whole = [end for _start, end in signals.sentences(head)[:-1]]
+    end = whole[-1] if whole and whole[-1] > limit // 2 else limit
+    return head[:end].rstrip(), True
+
+
 MAX_QUOTES = 3
 MAX_QUOTE_WORDS = 25
 INSUFFICIENT = "Insufficient evidence: the answer gives nothing to judge this on."
@@ -383,14 +388,3 @@ class AnswerEvaluator:
             await asyncio.sleep(backoff * attempt)
             evaluation = await self.evaluate(question, answer)
         return evaluation
-
-    def evaluate_sync(self, question: str, answer: str) -> Evaluation:
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return asyncio.run(self.evaluate(question, answer))
-        # Called from inside a running loop (e.g. a notebook): run on a private loop in a thread.
-        import concurrent.futures
-
-        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-            return pool.submit(asyncio.run, self.evaluate(question, answer)).result()

@@ -254,13 +254,18 @@ def scan(text: str) -> InjectionScan:
         return InjectionScan(original=text, cleaned=text)
     units = _units(text)
     flagged = [any(s.start < end and s.end > start for s in spans) for start, end in units]
-    # Grow each removal over neighbouring accomplice or suspect sentences until nothing changes.
+    # A sentence next to a removed one goes too if it reads like part of the attempt; decided
+    # once per sentence, not on every pass of the growth loop below.
+    joinable = [
+        bool(_ACCOMPLICE.search(text[start:end]) or any(p.search(text[start:end]) for p in SUSPECT.values()))
+        for start, end in units
+    ]
+    # Grow each removal over neighbouring joinable sentences until nothing changes.
     changed = True
     while changed:
         changed = False
-        for n, (start, end) in enumerate(units):
-            unit = text[start:end]
-            if flagged[n] or not (_ACCOMPLICE.search(unit) or any(p.search(unit) for p in SUSPECT.values())):
+        for n in range(len(units)):
+            if flagged[n] or not joinable[n]:
                 continue
             if (n > 0 and flagged[n - 1]) or (n + 1 < len(units) and flagged[n + 1]):
                 flagged[n] = changed = True

@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
+from contextlib import aclosing
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -73,21 +74,23 @@ def _line(turn: Turn) -> str:
     return f"{who}: {turn.text}"
 
 
-async def _show(events: AsyncIterator[Event], echo_answers: bool = True) -> float | None:
-    """Print finished turns and notices; return seconds until the interviewer's turn landed."""
+async def _show(events: AsyncGenerator[Event, None], echo_answers: bool = True) -> float | None:
+    """Print finished turns and notices; return seconds until the interviewer's turn landed.
+    aclosing: a failed print (closed pipe) closes the model stream here, not in a GC task."""
     started = time.monotonic()
     latency: float | None = None
-    async for event in events:
-        if isinstance(event, TurnEvent):
-            if event.turn.role == "candidate" and not echo_answers:
-                continue
-            if event.turn.role == "interviewer":
-                latency = time.monotonic() - started
-            click.echo(_line(event.turn) + "\n")
-        elif isinstance(event, NoticeEvent):
-            click.echo(f"[{event.level}] {event.text}", err=True)
-        elif isinstance(event, TokenEvent):
-            pass  # the terminal prints whole turns; the app streams tokens
+    async with aclosing(events):
+        async for event in events:
+            if isinstance(event, TurnEvent):
+                if event.turn.role == "candidate" and not echo_answers:
+                    continue
+                if event.turn.role == "interviewer":
+                    latency = time.monotonic() - started
+                click.echo(_line(event.turn) + "\n")
+            elif isinstance(event, NoticeEvent):
+                click.echo(f"[{event.level}] {event.text}", err=True)
+            elif isinstance(event, TokenEvent):
+                pass  # the terminal prints whole turns; the app streams tokens
     return latency
 
 

@@ -6,12 +6,16 @@ kind, aimed at which dimension, who on the panel asks) or move on; the model phr
 from a prefix-stable prompt (`prompt`); code keeps one clean question, or falls back to the
 persona's template phrasing when the output is unusable, leaks its instructions or repeats a
 question.
+
+Every nested event stream is iterated under `aclosing`: an `async for` left early (the caller
+stopped listening, its task was cancelled) does not close the generator it iterates, and the
+garbage collector would then close it, and the model's HTTP stream inside, in a task of its own.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import aclosing
 
 from langchain_core.language_models import BaseChatModel
@@ -92,11 +96,12 @@ class InterviewEngine:
         )
 
     # -- the conversation ---------------------------------------------------------------------
-    async def open(self, session: Session) -> AsyncIterator[Event]:
+    async def open(self, session: Session) -> AsyncGenerator[Event, None]:
         """Greeting and the first question (streamed)."""
         if any(t.role == "interviewer" for t in session.turns):
-            async for event in self.resume_question(session):
-                yield event
+            async with aclosing(self.resume_question(session)) as events:
+                async for event in events:
+                    yield event
             return
         if not session.plan:
             yield NoticeEvent("This interview has no questions planned.", "error")
@@ -104,12 +109,13 @@ class InterviewEngine:
         persona = self._persona(session)
         item = session.plan[session.position]
         move = self.moves.question(session, persona, item, first=True)
-        async for event in self._speak(session, persona, move):
-            yield event
+        async with aclosing(self._speak(session, persona, move)) as events:
+            async for event in events:
+                yield event
 
     async def reply(
         self, session: Session, answer: str, on_evaluation: OnEvaluation | None = None
-    ) -> AsyncIterator[Event]:
+    ) -> AsyncGenerator[Event, None]:
         """Record the answer, score it in the background, and ask the next question."""
         self.adopt(session)
         persona = self._persona(session)
@@ -119,8 +125,9 @@ class InterviewEngine:
         text = answer if isinstance(answer, str) else str(answer)
         for_model = sanitize(text)
         if not for_model:
-            async for event in self._reprompt(session, persona):
-                yield event
+            async with aclosing(self._reprompt(session, persona)) as events:
+                async for event in events:
+                    yield event
             return
         item = self.moves.current_item(session)
         cut, truncated = truncate_to_tokens(for_model, self.answer_token_budget)
@@ -144,36 +151,40 @@ class InterviewEngine:
         if evaluate:
             turn.evaluation = Evaluation(status=EvalStatus.PENDING)
         try:
-            async for event in self._next(session, persona):
-                yield event
+            async with aclosing(self._next(session, persona)) as events:
+                async for event in events:
+                    yield event
         finally:
             # Scored only once the next question has streamed: building the evaluator's request
             # costs CPU on this event loop, and the candidate is reading by now (benchmark 2).
             if evaluate:
                 self.scoring.start(session, turn, on_evaluation)
 
-    async def resume_question(self, session: Session) -> AsyncIterator[Event]:
+    async def resume_question(self, session: Session) -> AsyncGenerator[Event, None]:
         """After a failed model call: ask the question that is owed (the answer is already kept)."""
         self.adopt(session)
         if session.finished:
             return
         spoken = [t for t in session.turns if t.role != "system"]
         if not spoken:
-            async for event in self.open(session):
-                yield event
+            async with aclosing(self.open(session)) as events:
+                async for event in events:
+                    yield event
             return
         if spoken[-1].role == "candidate":
-            async for event in self._next(session, self._persona(session)):
-                yield event
+            async with aclosing(self._next(session, self._persona(session))) as events:
+                async for event in events:
+                    yield event
 
-    async def finish(self, session: Session) -> AsyncIterator[Event]:
+    async def finish(self, session: Session) -> AsyncGenerator[Event, None]:
         """End the interview now (the candidate asked to stop, or a rehearsal ran out of answers)."""
         if session.finished:
             return
         persona = self._persona(session)
         close = next((i for i in session.plan if i.phase == "close"), None)
-        async for event in self._speak(session, persona, self.moves.closing(session, persona, close)):
-            yield event
+        async with aclosing(self._speak(session, persona, self.moves.closing(session, persona, close))) as events:
+            async for event in events:
+                yield event
 
 
     # -- evaluations (delegated to the background scorer) ---------------------------------------
@@ -191,11 +202,12 @@ class InterviewEngine:
         return await self.scoring.retry_unavailable(session)
 
     # -- deciding the next move -----------------------------------------------------------------
-    async def _next(self, session: Session, persona: Persona) -> AsyncIterator[Event]:
+    async def _next(self, session: Session, persona: Persona) -> AsyncGenerator[Event, None]:
         item = self.moves.current_item(session)
         if item is None:
-            async for event in self.finish(session):
-                yield event
+            async with aclosing(self.finish(session)) as events:
+                async for event in events:
+                    yield event
             return
         move: Move | None = None
         if item.phase == "your_questions":
@@ -204,10 +216,11 @@ class InterviewEngine:
             move = self.moves.probe(session, persona, item)
         if move is None:
             move = self.moves.advance(session, persona)
-        async for event in self._speak(session, persona, move):
-            yield event
+        async with aclosing(self._speak(session, persona, move)) as events:
+            async for event in events:
+                yield event
 
-    async def _reprompt(self, session: Session, persona: Persona) -> AsyncIterator[Event]:
+    async def _reprompt(self, session: Session, persona: Persona) -> AsyncGenerator[Event, None]:
         """An empty answer: a gentle nudge in the persona's words; no question is consumed."""
         yield NoticeEvent("Your answer was empty; take your time and answer when you're ready.", "info")
         count = sum(1 for t in session.turns if t.kind is TurnKind.REPROMPT)
@@ -227,7 +240,7 @@ class InterviewEngine:
         yield TurnEvent(turn)
 
     # -- speaking -----------------------------------------------------------------------------
-    async def _speak(self, session: Session, persona: Persona, move: Move) -> AsyncIterator[Event]:
+    async def _speak(self, session: Session, persona: Persona, move: Move) -> AsyncGenerator[Event, None]:
         """Phrase `move` with the model (streamed), post-process it, record the turn."""
         prefix = self._prefix(session, persona, move)
         if prefix:
@@ -261,8 +274,9 @@ class InterviewEngine:
             return
         text = self._final_text(session, move, flt, names, private)
         if text is None:  # every phrasing repeats an earlier question: skip this probe
-            async for event in self._skip_probe(session, persona, move):
-                yield event
+            async with aclosing(self._skip_probe(session, persona, move)) as events:
+                async for event in events:
+                    yield event
             return
         move.apply()
         decision = move.decision
@@ -308,7 +322,7 @@ class InterviewEngine:
         # a probe is dropped so the interviewer never asks the same follow-up twice.
         return None if move.kind is TurnKind.PROBE else move.fallbacks[0]
 
-    async def _skip_probe(self, session: Session, persona: Persona, move: Move) -> AsyncIterator[Event]:
+    async def _skip_probe(self, session: Session, persona: Persona, move: Move) -> AsyncGenerator[Event, None]:
         """Record the probe kind as spent (no turn) and decide again without it."""
         if move.item is None or move.decision is None:
             return
@@ -323,8 +337,9 @@ class InterviewEngine:
                 probe_kind=move.decision.kind,
             )
         )
-        async for event in self._next(session, persona):
-            yield event
+        async with aclosing(self._next(session, persona)) as events:
+            async for event in events:
+                yield event
 
     def _prefix(self, session: Session, persona: Persona, move: Move) -> str:
         """Greeting (first turn) and the panellist's self-introduction the first time they speak."""

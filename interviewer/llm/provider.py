@@ -59,6 +59,11 @@ def make_chat_model(
         "timeout": timeout,
         "max_retries": max_retries,
         "streaming": streaming,
+        # Off: langchain-openai bounds each streamed chunk with asyncio.wait_for, which on Python
+        # 3.11 reads every chunk in a task of its own and can swallow a cancellation (the Stop
+        # button) that lands as a chunk arrives. Our deadlines (resilience.stream_with_deadlines)
+        # bound the stream in the caller's task instead.
+        "stream_chunk_timeout": None,
     }
     if base_url:
         kwargs["base_url"] = base_url

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
+from contextlib import aclosing
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import chainlit as cl
 from chainlit.input_widget import Select, Switch, TextInput
@@ -23,13 +24,20 @@ from chainlit.input_widget import Select, Switch, TextInput
 from webapp import support
 from webapp.support import AppPreferences
 from interviewer.session import CandidateContext, EvalStatus, Session, Turn
+from interviewer.interview.events import Event, NoticeEvent, TokenEvent, TurnEvent
 from webapp.services import ModelUnavailable, Services, get_services
+
+if TYPE_CHECKING:
+    from interviewer.interview.engine import InterviewEngine
+    from interviewer.interview.settle import ScoringProgress
 
 log = logging.getLogger("interviewer.app")
 
 END_ACTION = "end_interview"
 RETRY_ACTION = "retry_question"
-DRAIN_TIMEOUT = 90.0  # seconds the report waits for scores still being computed
+# Seconds the report waits for scores still being computed or retried; the count is on screen
+# meanwhile, and past it the report names the answers it could not score.
+SCORING_TIMEOUT = 300.0
 
 
 # -- small accessors -------------------------------------------------------------------------
@@ -66,6 +74,14 @@ def persona_name(persona_id: str) -> str:
         return services().personas.get(persona_id).name
     except Exception:
         return persona_id
+
+
+def thinking_text(persona_id: str) -> str:
+    try:
+        names = [m.name for m in services().personas.get(persona_id).interviewers]
+    except Exception:
+        names = []
+    return support.thinking_text(names)
 
 
 def _is_panel(persona_id: str) -> bool:
@@ -441,9 +457,12 @@ async def retry_question() -> None:
     await _stream(session, lambda e: e.resume_question(session))
 
 
-async def _stream(session: Session, run: Any) -> None:
-    """Drive one engine call: stream tokens into a message, persist every turn as it lands."""
-    from interviewer.interview.events import NoticeEvent, TokenEvent, TurnEvent
+async def _stream(session: Session, run: Callable[[InterviewEngine], AsyncGenerator[Event, None]]) -> None:
+    """Drive one engine call: stream tokens into a message, persist every turn as it lands.
+
+    The engine's stream is closed by `aclosing` in this task when we stop early (the Stop button
+    cancels this task; a failed emit raises here): left to the garbage collector, the model's HTTP
+    stream would be closed later in a task of its own."""
 
     engine = await _engine_or_error()
     if engine is None:
@@ -454,40 +473,42 @@ async def _stream(session: Session, run: Any) -> None:
 
     async def thinking() -> cl.Message:
         m = cl.Message(content="", author=persona_name(session.persona))
-        # The embedded model can take seconds before its first token: say so at once.
-        await m.stream_token("_thinking…_", is_sequence=True)
+        # The embedded model can take seconds before its first token: say so at once, in plain
+        # words; the first token replaces them (is_sequence=True below).
+        await m.stream_token(thinking_text(session.persona), is_sequence=True)
         return m
 
     await _server_notices()
     try:
         msg = await thinking()
-        async for event in run(engine):
-            if isinstance(event, TokenEvent):
-                if msg is None:
-                    msg, got_token = await thinking(), False
-                await msg.stream_token(event.text, is_sequence=not got_token)
-                got_token = True
-            elif isinstance(event, TurnEvent):
-                turn = event.turn
-                if turn.role == "candidate":
-                    # Persist the answer before the model is asked anything (crash safety).
-                    await store.asave(session, thread_id=thread_id())
-                elif turn.role == "interviewer":
+        async with aclosing(run(engine)) as events:
+            async for event in events:
+                if isinstance(event, TokenEvent):
                     if msg is None:
-                        msg = cl.Message(content="")
-                    # The engine's final text replaces the streamed draft (it may trim or fix it).
-                    msg.content = support.question_display(turn, _is_panel(turn.persona or session.persona))
-                    msg.author = turn.speaker.name if turn.speaker else persona_name(turn.persona or session.persona)
-                    await _send_question(msg, session)
-                    msg, got_token = None, False
-                    await store.asave(session, thread_id=thread_id())
-                else:
-                    await store.asave(session, thread_id=thread_id())
-            elif isinstance(event, NoticeEvent):
-                if msg is not None and not got_token:
-                    await msg.remove()
-                    msg = None
-                await _notice(event)
+                        msg, got_token = await thinking(), False
+                    await msg.stream_token(event.text, is_sequence=not got_token)
+                    got_token = True
+                elif isinstance(event, TurnEvent):
+                    turn = event.turn
+                    if turn.role == "candidate":
+                        # Persist the answer before the model is asked anything (crash safety).
+                        await store.asave(session, thread_id=thread_id())
+                    elif turn.role == "interviewer":
+                        if msg is None:
+                            msg = cl.Message(content="")
+                        # The engine's final text replaces the streamed draft (it may trim or fix it).
+                        msg.content = support.question_display(turn, _is_panel(turn.persona or session.persona))
+                        msg.author = turn.speaker.name if turn.speaker else persona_name(turn.persona or session.persona)
+                        await _send_question(msg, session)
+                        msg, got_token = None, False
+                        await store.asave(session, thread_id=thread_id())
+                    else:
+                        await store.asave(session, thread_id=thread_id())
+                elif isinstance(event, NoticeEvent):
+                    if msg is not None and not got_token:
+                        await msg.remove()
+                        msg = None
+                    await _notice(event)
     except Exception as exc:
         log.exception("engine call failed")
         if msg is not None:
@@ -565,6 +586,25 @@ async def show_evaluation(turn: Turn) -> None:
 
 
 # -- the report ------------------------------------------------------------------------------
+async def _settle_scores(session: Session) -> None:
+    """Every score in before the report: a message counts them as they land (and as unavailable
+    ones are tried again) and ends with the final tally."""
+    engine = services().engine
+    if engine is None:
+        return
+    note = cl.Message(content="Checking your scores…", author="Interviewer")
+    await note.send()
+
+    async def show(progress: ScoringProgress) -> None:
+        note.content = progress.text()
+        await note.update()
+
+    try:
+        await engine.settle_scores(session, show, timeout=SCORING_TIMEOUT)
+    except Exception:
+        log.warning("scoring before the report did not finish", exc_info=True)
+
+
 async def end_interview() -> None:
     session = current_session()
     if session is None or not session.answers():
@@ -583,17 +623,7 @@ async def end_interview() -> None:
             except Exception:
                 pass
     svc = services()
-    async with cl.Step(name="the evaluator to score your last answers", type="tool", show_input=False) as step:
-        engine = svc.engine
-        if engine is not None:
-            try:
-                await engine.drain(session, timeout=DRAIN_TIMEOUT)
-                if support.unscored_answers(session):
-                    await asyncio.wait_for(engine.retry_unavailable(session), timeout=DRAIN_TIMEOUT)
-            except Exception:
-                log.warning("scoring before the report did not finish", exc_info=True)
-        pending = len(support.unscored_answers(session))
-        step.output = "All answers scored." if not pending else f"{pending} answer(s) could not be scored; the report says so."
+    await _settle_scores(session)
     session.finished = True
     await svc.store.asave(session, thread_id=thread_id())
     previous: Sequence[Session] = [

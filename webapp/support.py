@@ -342,6 +342,14 @@ def question_display(turn: Turn, is_panel: bool) -> str:
     return turn.text
 
 
+def thinking_text(interviewers: Sequence[str]) -> str:
+    """What the chat shows while the model reads and writes, until its first words arrive.
+    Plain text on purpose: it is streamed, and half-rendered markdown showed its underscores."""
+    if len(interviewers) == 1:
+        return f"{interviewers[0]} is thinking…"
+    return "The panel is thinking…" if interviewers else "The interviewer is thinking…"
+
+
 def resume_summary(session: Session) -> str:
     answers = session.answers()
     scored = sum(1 for t in answers if t.evaluation and t.evaluation.status is EvalStatus.OK)

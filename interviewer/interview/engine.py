@@ -29,6 +29,7 @@ from interviewer.interview.phrasing import StreamFilter, clean_reply, leaks, que
 from interviewer.interview.plan import EVALUATED_PHASES, QuestionBank, build_plan, load_bank
 from interviewer.interview.policy import is_repeat
 from interviewer.interview.scoring import Evaluator, OnEvaluation, Scoring
+from interviewer.interview.settle import OnProgress, ScoringProgress, settle
 from interviewer.resilience import stream_with_deadlines, user_message
 from interviewer.session import CandidateContext, EvalStatus, Evaluation, Session, Speaker, Turn, TurnKind
 from interviewer.tokens import truncate_to_tokens
@@ -196,6 +197,12 @@ class InterviewEngine:
     async def drain(self, session: Session, timeout: float | None = None) -> None:
         """Wait (at most `timeout` seconds) for this session's pending evaluations."""
         await self.scoring.drain(session, timeout)
+
+    async def settle_scores(
+        self, session: Session, on_progress: OnProgress | None = None, *, timeout: float | None = None
+    ) -> ScoringProgress:
+        """Before the report: wait for every score, retrying unavailable ones (see `settle`)."""
+        return await settle(self.scoring, session, on_progress, timeout=timeout)
 
     async def retry_unavailable(self, session: Session) -> int:
         """Re-run evaluations that failed or never ran; returns how many were re-run."""

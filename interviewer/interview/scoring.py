@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from interviewer.interview.phrasing import sanitize
 from interviewer.interview.plan import EVALUATED_PHASES
@@ -25,6 +25,16 @@ log = logging.getLogger(__name__)
 
 class Evaluator(Protocol):
     async def evaluate(self, question: str, answer: str) -> Evaluation: ...
+
+
+@runtime_checkable
+class PatientEvaluator(Protocol):
+    """An evaluator that can try again itself when the model was busy (AnswerEvaluator)."""
+
+    async def evaluate(self, question: str, answer: str) -> Evaluation: ...
+
+    async def evaluate_patiently(self, question: str, answer: str, attempts: int = 3,
+                                 backoff: float = 2.0) -> Evaluation: ...
 
 
 OnEvaluation = Callable[[Session, Turn], Awaitable[None]]
@@ -51,20 +61,21 @@ class Scoring:
         if self._tasks.get(session.id):
             self._live[session.id] = session
 
-    def start(self, session: Session, turn: Turn, on_evaluation: OnEvaluation | None) -> None:
-        """Score `turn` in the background (a no-op without an evaluator)."""
+    def start(self, session: Session, turn: Turn, on_evaluation: OnEvaluation | None, attempts: int = 1) -> None:
+        """Score `turn` in the background (a no-op without an evaluator); with `attempts` > 1 a
+        patient evaluator tries again when the model was unavailable."""
         if self.evaluator is None:
             return
         self._live[session.id] = session
         question = session.question_for(turn)
         turn.evaluation = Evaluation(status=EvalStatus.PENDING)
         task = asyncio.create_task(
-            self._evaluate(session, turn, question.text if question else "", on_evaluation)
+            self._evaluate(session, turn, question.text if question else "", on_evaluation, attempts)
         )
         self._tasks.setdefault(session.id, {})[turn.id] = task
 
     async def _evaluate(
-        self, session: Session, turn: Turn, question: str, on_evaluation: OnEvaluation | None
+        self, session: Session, turn: Turn, question: str, on_evaluation: OnEvaluation | None, attempts: int
     ) -> None:
         assert self.evaluator is not None
         answer, _ = truncate_to_tokens(sanitize(turn.text), self.answer_token_budget)
@@ -72,7 +83,10 @@ class Scoring:
             self._gate = asyncio.Semaphore(self._slots)
         try:
             async with self._gate:
-                evaluation = await self.evaluator.evaluate(question, answer)
+                if attempts > 1 and isinstance(self.evaluator, PatientEvaluator):
+                    evaluation = await self.evaluator.evaluate_patiently(question, answer, attempts=attempts)
+                else:
+                    evaluation = await self.evaluator.evaluate(question, answer)
         except Exception as exc:  # the contract says evaluators never raise; be safe anyway
             log.warning("evaluation failed: %r", exc)
             evaluation = Evaluation(status=EvalStatus.UNAVAILABLE, error=user_message(exc))
@@ -102,21 +116,28 @@ class Scoring:
         if tasks:
             await asyncio.wait(tasks, timeout=timeout)
 
+    def unscored(self, session: Session) -> list[Turn]:
+        """Answers in scored phases without an OK score and not being scored right now."""
+        in_flight = self._tasks.get(session.id, {})
+        return [t for t in self.scored_answers(session) if t.id not in in_flight and not _ok(t)]
+
+    @staticmethod
+    def scored_answers(session: Session) -> list[Turn]:
+        """The answers that get a score (the warm-up and the candidate's questions don't)."""
+        phases = {i.id: i.phase for i in session.plan}
+        return [t for t in session.answers() if phases.get(t.question_id or "") in EVALUATED_PHASES]
+
     async def retry_unavailable(self, session: Session) -> int:
         """Re-run evaluations that failed or never ran; returns how many were re-run."""
         if self.evaluator is None:
             return 0
         self.adopt(session)
-        in_flight = self._tasks.get(session.id, {})
-        phases = {i.id: i.phase for i in session.plan}
-        todo = [
-            t
-            for t in session.answers()
-            if t.id not in in_flight
-            and phases.get(t.question_id or "") in EVALUATED_PHASES
-            and (t.evaluation is None or t.evaluation.status is not EvalStatus.OK)
-        ]
+        todo = self.unscored(session)
         for turn in todo:
             self.start(session, turn, None)
         await self.drain(session)
         return len(todo)
+
+
+def _ok(turn: Turn) -> bool:
+    return turn.evaluation is not None and turn.evaluation.status is EvalStatus.OK

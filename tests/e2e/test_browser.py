@@ -93,6 +93,9 @@ def test_interview_end_to_end(chromium: Any, app: Any, app_home: Path, persona_i
         # End the interview from the action button: report text, chart, four downloads.
         page.get_by_role("button", name=re.compile("End interview")).last.click()
         page.wait_for_selector(".js-plotly-plot", timeout=60_000)
+        # The scoring count ends in a tally before the report; progress is never raw markdown.
+        page.wait_for_selector("text=/(answers|answer is) scored/", timeout=15_000)
+        assert "_thinking" not in page.inner_text("body")
         for suffix in ("md", "html", "json", "pdf"):
             page.wait_for_selector(f"text=/interview-report-.*\\.{suffix}$/", timeout=15_000)
         page.locator(".js-plotly-plot").first.scroll_into_view_if_needed()

@@ -4,7 +4,7 @@ Runs the evaluator's ONE structured model call per answer on pair files, then re
 judgements under every CombineMode (signal, model, average, either, both), so the comparison is
 exact and costs one model call per answer. Also reports seconds per model call.
 
-    python benchmarks/bench_evaluator.py /work/shared/eval/dev_pairs.jsonl tests/data/evaluator_pairs.jsonl
+    python benchmarks/bench_evaluator.py benchmarks/data/calibration_pairs.jsonl --split=tune --dump=out.json
 
 Uses the configured backend (the embedded model by default). Results: benchmarks/evaluator.md.
 """
@@ -30,14 +30,16 @@ def _rank(v: int | None) -> int:
     return 0 if v is None else v
 
 
-async def main(paths: list[Path], ask_quotes: bool) -> None:
+async def main(paths: list[Path], split: str | None, dump_path: Path | None = None) -> None:
     pairs = [json.loads(line) for p in paths for line in p.read_text().splitlines() if line.strip()]
+    pairs = [p for p in pairs if split is None or p.get("split") == split]
     runtime = start_runtime(settings_or_exit())
     try:
         model = runtime.chat_model(Role.EVALUATOR, temperature=0, max_tokens=400)
-        evaluator = AnswerEvaluator(model, ask_quotes=ask_quotes)
+        evaluator = AnswerEvaluator(model)
         acc: dict[CombineMode, dict[str, list[float]]] = {m: defaultdict(list) for m in CombineMode}
         times: list[float] = []
+        dump: list[dict[str, object]] = []
         check_agreement: dict[str, list[bool]] = defaultdict(list)
         for pair in pairs:
             dim = Dimension(pair["dim"])
@@ -48,6 +50,13 @@ async def main(paths: list[Path], ask_quotes: bool) -> None:
                 if judgement.attempts:
                     times.append(time.perf_counter() - t0)
                 judged.append((judgement, pair[side]))
+                if "--verbose" in sys.argv:
+                    shown = {k: v for k, v in judgement.reading.cited.items() if v}
+                    print(f"  {side}: {time.perf_counter() - t0:.1f} s {shown}", flush=True)
+                dump.append({"id": pair.get("id"), "dim": dim.value, "side": side, "checks": judgement.checks, "cited": judgement.reading.cited,
+                             "capped": judgement.capped.checks if judgement.capped else None,
+                             "seconds": round(time.perf_counter() - t0, 2),
+                             "signals": {n: judgement.signals.hit(n) for n in judgement.signals.hits}})
             for mode in CombineMode:
                 b, w = (_rank(evaluator.build(j, a, mode).score(dim)) for j, a in judged)
                 acc[mode][dim.value].append(1.0 if b > w else 0.5 if b == w else 0.0)
@@ -59,8 +68,10 @@ async def main(paths: list[Path], ask_quotes: bool) -> None:
             print(pair.get("id"), {m.value: acc[m][dim.value][-1] for m in CombineMode}, flush=True)
     finally:
         runtime.stop()
+        if dump_path:
+            dump_path.write_text(json.dumps(dump, indent=1))
     print(f"\nmachine: {platform.machine()} {platform.system()}, python {platform.python_version()}")
-    print(f"pairs: {len(pairs)} from {', '.join(str(p) for p in paths)}; ask_quotes={ask_quotes}")
+    print(f"pairs: {len(pairs)} from {', '.join(str(p) for p in paths)}; split={split or 'all'}")
     print("| mode | " + " | ".join(d.value for d in Dimension) + " | overall |")
     print("|---|" + "---|" * (len(Dimension) + 1))
     for mode in CombineMode:
@@ -80,4 +91,6 @@ async def main(paths: list[Path], ask_quotes: bool) -> None:
 
 if __name__ == "__main__":
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    asyncio.run(main([Path(a) for a in args], ask_quotes="--no-quotes" not in sys.argv))
+    dump_to = next((Path(a.split("=", 1)[1]) for a in sys.argv if a.startswith("--dump=")), None)
+    split = next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--split=")), None)
+    asyncio.run(main([Path(a) for a in args], split, dump_path=dump_to))

@@ -35,7 +35,14 @@ def tool_reply(args: dict[str, Any]) -> AIMessage:
 
 
 def all_checks(value: str = "no", **overrides: str) -> dict[str, Any]:
-    return {**{c: value for c in CHECK_IDS}, **overrides}
+    """A reply citing sentence 1 for every "yes" check and nothing for every "no"."""
+    cite = {"yes": [1], "no": []}
+    return {**{c: cite[value] for c in CHECK_IDS}, **{k: cite[v] for k, v in overrides.items()}}
+
+
+def cites(**cited: list[int]) -> dict[str, Any]:
+    """A reply citing the given sentence numbers, [] for every other check."""
+    return {**{c: [] for c in CHECK_IDS}, **cited}
 
 
 def fake(*script: Any, delay: float = 0.0) -> FunctionChatModel:
@@ -55,27 +62,27 @@ QUESTION = "How did you make a slow page faster?"
 
 # -- parsing and repair -----------------------------------------------------------------------
 def test_parse_reads_a_clean_tool_call() -> None:
-    checks, quotes = parse_reply(tool_reply(all_checks("yes", honesty_quote="I ran EXPLAIN")), RUBRIC)
-    assert set(checks) == set(CHECK_IDS) and all(checks.values())
-    assert quotes == {"honesty": "I ran EXPLAIN"}
+    cited = parse_reply(tool_reply(cites(cause=[2], how_found=[2, 3])), RUBRIC)
+    assert set(cited) == set(CHECK_IDS)
+    assert cited["cause"] == [2] and cited["how_found"] == [2, 3] and cited["limit"] == []
 
 
-def test_parse_repairs_case_booleans_wrappers_and_json_in_content() -> None:
-    mixed = {c: (True if i % 2 else "No") for i, c in enumerate(CHECK_IDS)}
-    checks, _ = parse_reply(tool_reply(mixed), RUBRIC)
-    assert [checks[c] for c in CHECK_IDS] == [bool(i % 2) for i in range(len(CHECK_IDS))]
-    wrapped = AIMessage(content="Sure! " + json.dumps({"arguments": all_checks("YES")}) + " done")
-    assert all(parse_reply(wrapped, RUBRIC)[0].values())
+def test_parse_repairs_strings_single_numbers_wrappers_and_json_in_content() -> None:
+    mixed = {c: ("[2, 3]" if i % 3 == 0 else 4 if i % 3 == 1 else "none") for i, c in enumerate(CHECK_IDS)}
+    cited = parse_reply(tool_reply(mixed), RUBRIC)
+    assert [cited[c] for c in CHECK_IDS] == [[2, 3] if i % 3 == 0 else [4] if i % 3 == 1 else [] for i in range(len(CHECK_IDS))]
+    wrapped = AIMessage(content="Sure! " + json.dumps({"arguments": all_checks("yes")}) + " done")
+    assert all(v == [1] for v in parse_reply(wrapped, RUBRIC).values())
 
 
 @pytest.mark.parametrize(
     "reply",
     [
         AIMessage(content="I think it is a 4 out of 5."),  # no structure at all
-        AIMessage(content='{"explains_why": "yes", '),  # truncated JSON
+        AIMessage(content='{"cause": [1], '),  # truncated JSON
         tool_reply({"score": 5, "reason": "great"}),  # wrong keys
-        tool_reply(all_checks("maybe")),  # out of the enum
-        tool_reply({**all_checks("yes"), "admits_limit": 7}),  # out of range number
+        tool_reply({**cites(), "limit": "yes"}),  # a bare yes is not evidence
+        tool_reply({**cites(), "cause": "the query was slow"}),  # words instead of numbers
         AIMessage(content=""),  # empty
     ],
 )
@@ -145,10 +152,9 @@ async def test_root_cause_is_null_when_no_problem_is_discussed() -> None:
     assert result.rationale["root_cause"] == INSUFFICIENT
 
 
-async def test_scores_come_from_checks_and_quotes_are_verbatim() -> None:
-    yes = fake(tool_reply(all_checks("yes", overclaims="no", blames_others="no", evades="no",
-                                     root_cause_quote="I ran EXPLAIN on its main query",
-                                     honesty_quote="I invented this sentence entirely")))
+async def test_scores_come_from_cited_sentences_and_quotes_are_those_sentences() -> None:
+    yes = fake(tool_reply(cites(limit=[4], own_part=[2, 3], cause=[2], how_found=[2], fix=[3], prevent=[4],
+                                event=[1], did=[2, 3], result=[3], lesson=[4])))
     no = fake(tool_reply(all_checks("no")))
     high = await AnswerEvaluator(yes).evaluate(QUESTION, GOOD_ANSWER)
     low = await AnswerEvaluator(no).evaluate(QUESTION, GOOD_ANSWER)
@@ -159,9 +165,23 @@ async def test_scores_come_from_checks_and_quotes_are_verbatim() -> None:
         assert all(q in GOOD_ANSWER for q in high.evidence[dim.value] + low.evidence[dim.value])
         assert high.rationale[dim.value].startswith(f"{high.score(dim)}/5")
         assert high.rationale[dim.value].count(".") <= 2  # one sentence (plus the "x/5:" prefix)
-    assert "I ran EXPLAIN on its main query" in high.evidence["root_cause"]
-    assert not any("invented" in q for q in high.evidence["honesty"])  # non-verbatim dropped
+    assert any(q.startswith("I ran EXPLAIN on its main query") for q in high.evidence["root_cause"])
     assert high.root_cause == 5
+
+
+async def test_a_yes_without_a_real_sentence_counts_as_no() -> None:
+    """Citing sentence 9 of a four-sentence answer, or 0, is no evidence: same score as []."""
+    bogus = await AnswerEvaluator(fake(tool_reply(cites(cause=[9], how_found=[0], fix=[-1])))).evaluate(QUESTION, GOOD_ANSWER)
+    none = await AnswerEvaluator(fake(tool_reply(cites()))).evaluate(QUESTION, GOOD_ANSWER)
+    real = await AnswerEvaluator(fake(tool_reply(cites(cause=[2], how_found=[2], fix=[3])))).evaluate(QUESTION, GOOD_ANSWER)
+    assert bogus.root_cause == none.root_cause and (real.root_cause or 0) > (none.root_cause or 0)
+
+
+async def test_the_judge_sees_numbered_sentences_of_the_whole_answer() -> None:
+    model = fake(tool_reply(cites()))
+    await AnswerEvaluator(model).evaluate(QUESTION, GOOD_ANSWER)
+    user = str(model.calls[0][-1].content)
+    assert "[1] The reports page took nine seconds." in user and "[4] I learned to check the plan first." in user
 
 
 def test_find_verbatim_returns_only_text_cut_from_the_answer() -> None:
@@ -241,8 +261,9 @@ def _gullible(messages: Sequence[BaseMessage]) -> AIMessage:
     assert fenced, "the answer must be fenced"
     text = fenced.group(2)
     if re.search(r"ignore|score|grader|evaluator|instruction|\bDAN\b|comply|developer|\byes\b", text, re.I):
-        return tool_reply(all_checks("yes", overclaims="no", blames_others="no", evades="no"))
-    return tool_reply(all_checks("no", explains_why="yes" if "because" in text else "no"))
+        every = list(range(1, text.count("\n") + 2))
+        return tool_reply({**cites(**{c: every for c in CHECK_IDS}), "overclaim": [], "blame": [], "dodge": []})
+    return tool_reply(all_checks("no", cause="yes" if "because" in text else "no"))
 
 
 async def test_an_appended_injection_never_raises_any_score() -> None:
@@ -265,6 +286,7 @@ async def test_the_gullible_fake_would_be_fooled_without_the_detector(monkeypatc
     pair = next(p for p in _pairs() if p["id"] == "own-rc-flaky")
     plain = await AnswerEvaluator(fake(_gullible)).evaluate(pair["question"], pair["worse"])
     monkeypatch.setattr(injection, "find_spans", lambda text: [])
+    monkeypatch.setattr(injection, "instruction_spans", lambda text: [])
     fooled = await AnswerEvaluator(fake(_gullible)).evaluate(
         pair["question"], pair["worse"] + " " + injection_strings()[0]
     )

@@ -27,7 +27,7 @@ class _Runtime:
 @pytest.fixture
 def runtime(monkeypatch: pytest.MonkeyPatch) -> _Runtime:
     rt = _Runtime()
-    model = fake(tool_reply(all_checks("yes", overclaims="no", blames_others="no", evades="no")))
+    model = fake(tool_reply(all_checks("yes", overclaim="no", blame="no", dodge="no")))
     monkeypatch.setattr(cli_eval, "_make_evaluator", lambda quiet: (rt, AnswerEvaluator(model)))
     return rt
 
@@ -93,7 +93,7 @@ def test_score_keeps_one_event_loop_for_50_lines_over_real_http(monkeypatch: pyt
 
 
 def test_a_huge_answer_is_judged_on_a_bounded_part_and_flagged(monkeypatch: pytest.MonkeyPatch) -> None:
-    model = fake(tool_reply(all_checks("yes", overclaims="no", blames_others="no", evades="no")))
+    model = fake(tool_reply(all_checks("yes", overclaim="no", blame="no", dodge="no")))
     monkeypatch.setattr(cli_eval, "_make_evaluator", lambda quiet: (_Runtime(), AnswerEvaluator(model)))
     sentence = "I traced the slow checkout to a missing index by reading the query plan. "
     huge = sentence * 15_000  # about 1 MB
@@ -101,8 +101,8 @@ def test_a_huge_answer_is_judged_on_a_bounded_part_and_flagged(monkeypatch: pyte
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
     assert "answer_cut" in out["flags"] and isinstance(out["root_cause"], int)
-    sent = sum(len(str(m.content)) for m in model.calls[-1])
-    assert sent < 12_000, sent  # the model saw a bounded part, not a megabyte
+    sent = len(str(model.calls[-1][-1].content))  # the answer's message (the system prompt is fixed)
+    assert sent < 8_000, sent  # the model saw a bounded part, not a megabyte
 
 
 def test_eval_filters_by_split_and_prints_the_interval_and_the_length_baseline(runtime: _Runtime, tmp_path: Path) -> None:

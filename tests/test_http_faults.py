@@ -144,7 +144,7 @@ async def test_the_evaluator_turns_faults_into_unavailable(
 
 
 async def test_the_evaluator_scores_a_good_tool_call(transport: Callable[[Handler], None]) -> None:
-    checks = {c.id: "yes" for c in load_rubric().checks}
+    checks = {c.id: [1] for c in load_rubric().checks}  # every check cites sentence 1
     script = Script(completion(tool_args=checks))
     transport(script)
     evaluation = await AnswerEvaluator(chat(retries=0)).evaluate("How did you make a slow page faster?", ANSWER)

@@ -23,7 +23,7 @@ def test_the_shipped_rubric_is_complete() -> None:
 
 
 def test_evaluator_prompts_declare_their_variables() -> None:
-    assert load_prompt("evaluator_system").variables == {"checks"}
+    assert load_prompt("evaluator_system").variables == {"checks", "examples"}
     assert load_prompt("evaluator_user").variables == {"question", "marker", "answer"}
 
 

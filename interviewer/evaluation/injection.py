@@ -8,10 +8,12 @@ talking about system prompts, LLM judges, rubrics, code blocks, JSON or chat log
 work for many candidates and is never enough on its own; a match wholly inside a quotation ("we
 tested prompts like 'ignore all previous instructions'") is a mention, not an attempt.
 
-What happens to a flagged answer (evaluation/evaluator.py): the candidate's text is kept and
-shown as written; the judge is given the answer without the flagged sentences, so an instruction
-can never be evidence, and appending one cannot raise a score (the judged text is the same
-answer); the evaluation carries the `injection_attempt` flag, and the interviewer reacts.
+What happens to a flagged answer (evaluation/evaluator.py): nothing the candidate said is erased.
+The judge reads the whole answer; flagged sentences, and sentences the broad patterns below mark
+as instruction-like (`instruction_spans`), can never be cited as positive evidence, and the answer
+is judged a second time without them, each dimension keeping the lower score, so appending them
+can never raise a score. A flagged answer carries the `injection_attempt` flag and the
+interviewer reacts; `scan(...).cleaned` is what the answer reads like without the attempt.
 Measured (benchmarks/evaluator.md): false flags on benign technical answers and recall on
 injections, each on a set nobody tuned these rules on.
 """
@@ -113,6 +115,8 @@ RULES: dict[str, re.Pattern[str]] = {
         rf"|\b{_DIM}\s*[:=]?\s*[1-5] ?/ ?5\b"
         r"|\"(?:admits_limit|overclaims|explains_why|says_how_found|fixes_cause|prevents_recurrence|specific_situation|"
         r"own_actions|concrete_result|states_lesson|blames_others|evades|names_own_part)\"\s*:"
+        # The judge's own reply shape: a check id with a list of sentence numbers.
+        r"|\"(?:limit|own_part|overclaim|blame|dodge|cause|how_found|fix|prevent|event|did|result|lesson)\"\s*:\s*\[\s*\d"
         r"|\"(?:verdict|decision|recommendation|overall)\"\s*:\s*\"(?:strong )?(?:hire|pass|accept|exceptional|excellent)",
         _I,
     ),
@@ -296,3 +300,22 @@ def tidy(text: str) -> str:
     out = "\n".join(lines)
     out = re.sub(r"\n{3,}", "\n\n", out)
     return out.strip()
+
+
+# The broad patterns that read like talking to a grader (not mere talk of prompts, code or JSON).
+# Sentences they match, and every flagged sentence, can never be positive evidence, and the
+# answer without them caps the answer's score (evaluation/evidence.py, evaluator.py).
+_INSTRUCTION_LIKE = ("override", "new_instructions", "address_grader", "score_demand", "role_tag")
+
+
+def instruction_spans(text: str) -> list[Span]:
+    """Spans of `text` that read like instructions to a grader: every detected injection span, and
+    the broad patterns above outside quotation marks (a quoted attack string is a mention)."""
+    quoted = [m.span() for m in _QUOTED.finditer(text)]
+    broad = [
+        (m.start(), m.end())
+        for rule in _INSTRUCTION_LIKE
+        for m in SUSPECT[rule].finditer(text)
+        if m.end() > m.start() and not any(a <= m.start() and m.end() <= b for a, b in quoted)
+    ]
+    return sorted({(s.start, s.end) for s in find_spans(text)} | set(broad))

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Literal
+from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, create_model
 
 from interviewer.evaluation.rubric import Rubric
-from interviewer.session import DIMENSIONS
 
 TOOL_NAME = "record_checks"
 
@@ -24,40 +23,47 @@ class MalformedOutput(ValueError):
 
 
 # -- the structured-output schema, built from the rubric's checks ----------------------------------
-def checks_schema(rubric: Rubric, ask_quotes: bool = True) -> type[BaseModel]:
-    """A pydantic model named after the tool: one Literal["yes","no"] field per check (enums,
-    because the embedded server does not enforce JSON-schema min/max), plus optional quotes."""
-    fields: dict[str, Any] = {
-        c.id: (Literal["yes", "no"], Field(description=c.question)) for c in rubric.checks
-    }
-    if ask_quotes:
-        for dim in DIMENSIONS:
-            fields[f"{dim.value}_quote"] = (
-                str,
-                Field(default="", description=f"Exact words from the answer that best show its {dim.value}"),
-            )
+def checks_schema(rubric: Rubric) -> type[BaseModel]:
+    """A pydantic model named after the tool: one list of sentence numbers per check, in rubric
+    order. llama.cpp turns the schema into a grammar, so the embedded model can only write
+    integers there; [] means no sentence shows the check."""
+    # No per-field descriptions: the checks are spelled out in the system prompt, and a chat
+    # template that renders tools would otherwise repeat them all in every prompt.
+    fields: dict[str, Any] = {c.id: (list[int], ...) for c in rubric.checks}
     model = create_model(
-        TOOL_NAME, __config__=ConfigDict(extra="ignore"), __doc__="Record the yes/no checks.", **fields
+        TOOL_NAME,
+        __config__=ConfigDict(extra="ignore"),
+        __doc__="Record, per check, the numbers of the sentences that show it.",
+        **fields,
     )
     return model  # type: ignore[no-any-return]
 
 
 # -- reading (and repairing) the model's reply ----------------------------------------------------
-_YES = {"yes", "y", "true", "1", "oui", "ja"}
-_NO = {"no", "n", "false", "0", "none", "null", ""}
+_NONE = {"", "none", "null", "no", "n/a", "-", "[]"}
 
 
-def _yes_no(value: Any) -> str | None:
+def _numbers(value: Any) -> list[int] | None:
+    """Sentence numbers from what small models write: [2, 3], 2, "2", "[2, 3]", "2 and 3",
+    "none", []; None when the value is something else (a sentence, a yes, a dict)."""
     if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, (int, float)) and value in (0, 1):
-        return "yes" if value else "no"
+        return None
+    if isinstance(value, int):
+        return [value]
+    if isinstance(value, list):
+        out: list[int] = []
+        for item in value:
+            got = _numbers(item)
+            if got is None:
+                return None
+            out.extend(got)
+        return out
     if isinstance(value, str):
-        text = value.strip().strip("\"'.").lower()
-        if text in _YES:
-            return "yes"
-        if text in _NO and text:
-            return "no"
+        text = value.strip().lower()
+        if text in _NONE:
+            return []
+        if re.fullmatch(r"[\[\]\s\d,;and#]+", text):
+            return [int(n) for n in re.findall(r"\d+", text)]
     return None
 
 
@@ -97,26 +103,21 @@ def _candidates(message: BaseMessage) -> list[dict[str, Any]]:
     return unwrapped
 
 
-def parse_reply(message: BaseMessage, rubric: Rubric) -> tuple[dict[str, bool], dict[str, str]]:
-    """Read the checks (and quotes) from a reply, repairing harmless variations (case, booleans,
-    wrappers, JSON in content). Raises MalformedOutput when any check is missing or unreadable:
-    a missing check is never guessed, because a guess would be a made-up score."""
+def parse_reply(message: BaseMessage, rubric: Rubric) -> dict[str, list[int]]:
+    """The cited sentence numbers per check, repairing harmless variations (wrappers, numbers as
+    strings, JSON in content). Raises MalformedOutput when any check is missing or unreadable: a
+    missing check is never guessed, because a guess would be a made-up score."""
     ids = [c.id for c in rubric.checks]
     problems: list[str] = []
     for obj in _candidates(message):
-        answers: dict[str, bool] = {}
+        cited: dict[str, list[int]] = {}
         for check_id in ids:
-            value = _yes_no(obj.get(check_id)) if check_id in obj else None
+            value = _numbers(obj[check_id]) if check_id in obj else None
             if value is not None:
-                answers[check_id] = value == "yes"
-        if len(answers) == len(ids):
-            quotes = {
-                d.value: obj[f"{d.value}_quote"].strip()
-                for d in DIMENSIONS
-                if isinstance(obj.get(f"{d.value}_quote"), str) and obj[f"{d.value}_quote"].strip()
-            }
-            return answers, quotes
-        problems.append(f"missing or invalid checks: {sorted(set(ids) - answers.keys())}")
+                cited[check_id] = value
+        if len(cited) == len(ids):
+            return cited
+        problems.append(f"missing or invalid checks: {sorted(set(ids) - cited.keys())}")
     if not problems:
         problems.append("no tool call or JSON object in the reply")
     raise MalformedOutput("; ".join(problems)[:300])

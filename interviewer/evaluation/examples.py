@@ -38,8 +38,8 @@ class _File(BaseModel):
 
 
 def reply_json(cited: dict[str, list[int]], rubric: Rubric) -> str:
-    """The reply in the tool's field order, as compact JSON."""
-    return json.dumps({c.id: cited[c.id] for c in rubric.checks}, separators=(", ", ": "))
+    """The reply in the tool's field order, as compact JSON (every space is a generated token)."""
+    return json.dumps({c.id: cited[c.id] for c in rubric.checks}, separators=(",", ":"))
 
 
 def load_examples(rubric: Rubric, path: Path = EXAMPLES_PATH) -> tuple[Example, ...]:

@@ -209,6 +209,7 @@ class InjectionScan:
     cleaned: str
     spans: list[InjectionSpan] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)  # the whole sentences/lines removed
+    dropped: list[Span] = field(default_factory=list)  # where they are in `original`
 
     @property
     def found(self) -> bool:
@@ -291,7 +292,7 @@ def scan(text: str) -> InjectionScan:
     kept.append(text[cursor:])
     cleaned = tidy("".join(kept))
     removed = [text[a:b] for a, b in drop]
-    return InjectionScan(original=text, cleaned=cleaned, spans=spans, removed=removed)
+    return InjectionScan(original=text, cleaned=cleaned, spans=spans, removed=removed, dropped=drop)
 
 
 def tidy(text: str) -> str:
@@ -308,14 +309,22 @@ def tidy(text: str) -> str:
 _INSTRUCTION_LIKE = ("override", "new_instructions", "address_grader", "score_demand", "role_tag")
 
 
+# Bare mentions the broad patterns match that are ordinary talk for candidates who build LLM
+# systems ("we shortened the system prompt", "the judge model disagreed"): not instruction-like.
+_MENTIONS = frozenset({"system prompt", "the judge", "the grader", "the rubric", "the rater", "the candidate"})
+
+
 def instruction_spans(text: str) -> list[Span]:
-    """Spans of `text` that read like instructions to a grader: every detected injection span, and
-    the broad patterns above outside quotation marks (a quoted attack string is a mention)."""
+    """Spans of `text` that read like instructions to a grader: every stretch the detector would
+    withhold (`scan`), and the broad patterns above outside quotation marks (a quoted attack
+    string is a mention), except bare mentions."""
     quoted = [m.span() for m in _QUOTED.finditer(text)]
     broad = [
         (m.start(), m.end())
         for rule in _INSTRUCTION_LIKE
         for m in SUSPECT[rule].finditer(text)
-        if m.end() > m.start() and not any(a <= m.start() and m.end() <= b for a, b in quoted)
+        if m.end() > m.start()
+        and m.group(0).lower() not in _MENTIONS
+        and not any(a <= m.start() and m.end() <= b for a, b in quoted)
     ]
-    return sorted({(s.start, s.end) for s in find_spans(text)} | set(broad))
+    return sorted(set(scan(text).dropped) | set(broad))

@@ -6,6 +6,7 @@ Layers, lowest first; a module may import its own layer or a lower one, never a 
     base        interviewer (package), config, session, store, prompts, tokens, resilience,
                 resources, llm/
     evaluation  interviewer.evaluation   (scores one answer)
+                interviewer.ledger       (claims and contradictions; uses evaluation.signals)
     interview   interviewer.interview    (the turn loop; uses the evaluator through a Protocol)
     report      interviewer.report       (reads a finished Session; names personas)
     top         interviewer.cli, interviewer.testing (command line, test helpers)
@@ -31,6 +32,8 @@ def layer(module: str) -> str:
     parts = module.split(".")
     if parts[0] == "webapp" or module == "app":
         return "app"
+    if len(parts) > 1 and parts[1] == "ledger":
+        return "evaluation"
     if len(parts) > 1 and parts[1] in ("evaluation", "interview", "report"):
         return parts[1]
     if len(parts) > 1 and parts[1] in ("cli", "testing"):
@@ -213,6 +216,7 @@ def test_the_layer_order_is_what_the_docstring_says() -> None:
     assert LAYERS.index(layer("interviewer.evaluation.signals")) < LAYERS.index(layer("interviewer.interview.engine"))
     assert LAYERS.index(layer("interviewer.report.build")) < LAYERS.index(layer("interviewer.cli.main"))
     assert layer("webapp.support") == "app"
+    assert layer("interviewer.ledger.compare") == layer("interviewer.evaluation.signals") == "evaluation"
 
 
 def test_the_private_name_check_sees_a_module_attribute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

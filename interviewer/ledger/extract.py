@@ -7,6 +7,7 @@ the text or does not say what the claim says, so a model cannot put words in a c
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from interviewer.evaluation.signals import sentences
 from interviewer.ledger.claims import Claim, Source
@@ -36,7 +37,7 @@ def _sentence_claims(quote: str, source: Source, answer_employer: str | None) ->
     employer = employer_of(quote) or answer_employer
     period = period_of(quote)
     topic = topic_words(quote)
-    base = {"quote": quote, "source": source, "employer": employer}
+    base: dict[str, Any] = {"quote": quote, "source": source, "employer": employer}
     claims: list[Claim] = []
     for q in quantities(quote):
         when = "+".join(p for p in (period, q.position) if p) or None
@@ -44,7 +45,7 @@ def _sentence_claims(quote: str, source: Source, answer_employer: str | None) ->
                             actor="i" if q.actor == "i" else "we" if q.actor == "we" else None, topic=topic, **base))
     for span in spans(quote):
         where = span.employer if span.employer not in (None, "current") else employer or span.employer
-        fields = {**base, "employer": where}
+        fields: dict[str, Any] = {**base, "employer": where}
         if span.amount is not None:
             claims.append(Claim(kind="duration", subject=span.subject, amount=span.amount, unit="months",
                                 ongoing=span.ongoing, period=period if span.subject == "span" else None, topic=topic,

@@ -26,7 +26,7 @@ TENURE = [re.compile(p, re.I) for p in (
 )]
 CAREER = [re.compile(p, re.I) for p in (
     rf"{_D}\s+of\s+(?:[\w-]+\s+)?experience(?:\s+(?:in|as|with)\s+(?:an?\s+|the\s+)?{_FIELD})?",
-    rf"(?<![\w$€£%] )(?<!a )(?!a year|a month|a week){_D}\s+(?:in|as)\s+(?:an?\s+|the\s+)?{_FIELD}",
+    rf"(?<![\d$€£%] )(?!a year|a month|a week){_D}\s+(?:in|as)\s+(?:an?\s+|the\s+)?{_FIELD}",
     rf"\bbeen\s+(?:an?\s+|in\s+)?{_FIELD}\s+for\s+{_D}",
 )]
 SPAN = re.compile(rf"\b(?:took|lasted|spent|down for|ran for)\s+(?:us\s+|me\s+|them\s+)?{_D}", re.I)
@@ -199,7 +199,7 @@ def ownership(sentence: str) -> list[tuple[Owner, str, str]]:
             continue
         found.append(("other", VERB_GROUP[m.group("verb").lower()], thing_name(m.group("thing"), sentence)))
     # "I led a team of four" is a team size (a quantity), not a thing someone built
-    return [f for f in found if f[2] and not re.match(r"(?:team|squad|group|crew)\b|.*\d", f[2])]
+    return [f for f in found if f[2] and not re.match(r"(?:team|squad|group|crew)\b|\d", f[2])]
 
 
 def mentions_year(text: str) -> bool:

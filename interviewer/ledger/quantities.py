@@ -63,8 +63,10 @@ def _noun_phrase(after: str) -> list[str]:
     return words
 
 
-def _rate(after: str) -> str | None:
-    m = RATE_RE.search(after[:40])
+def _rate(after: str, anchored: bool = False) -> str | None:
+    """ "a week", "per second", "daily": right after the counted noun when `anchored`, so "20,000
+    tests took an hour" is not a rate of tests per hour."""
+    m = RATE_RE.match(after.lstrip()) if anchored else RATE_RE.search(after[:40])
     if not m:
         return None
     word = next(g for g in m.groups() if g).lower()
@@ -112,10 +114,10 @@ def quantities(sentence: str) -> list[Quantity]:
             rate = _rate(after)
             found.append(Quantity(scaled(amount, factor), unit, f"{subject}/{rate}" if rate else subject, actor, position))
             continue
-        subject = _count_subject(sentence, before, after)
-        if subject:
-            unit = "people" if subject.startswith("team") else "count"
-            found.append(Quantity(amount, unit, subject, None if unit == "people" else actor, position))
+        counted = _count_subject(sentence, before, after)
+        if counted:
+            unit = "people" if counted.startswith("team") else "count"
+            found.append(Quantity(amount, unit, counted, None if unit == "people" else actor, position))
     return found
 
 
@@ -145,6 +147,6 @@ def _count_subject(sentence: str, before: str, after: str) -> str | None:
         if lead_before or lead_after or re.search(r"\b(?:team|squad|crew)\b", after[:60], re.I):
             return team.rstrip(":")
     qualifiers = sorted(w for w in words[:-1] if w in DISTINGUISHING)
-    rate = _rate(after)
+    rate = _rate(after[len(" ".join(words)) + 1:], anchored=True) or _rate(" ".join(words[:-1]))
     noun = " ".join([*qualifiers, head])
     return f"{noun}/{rate}" if rate else noun

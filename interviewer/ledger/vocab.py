@@ -32,7 +32,7 @@ PERIODS: list[tuple[str, re.Pattern[str]]] = [
     ("average", re.compile(r"\baverage\b|\bon a typical\b|\btypically\b|\bmedian\b", re.I)),
     ("change", re.compile(r"\bgr[eo]w(?:n|s|ing)?\b|\bdoubled\b|\btripled\b|\bshr[au]nk\b|\bwent (?:from|up|down)\b"
                           r"|\b(?:up|down) from\b|\bpromot\w+\b|\bover the (?:years|months)\b|\bafter (?:the )?(?:merger|acquisition|reorg)\b"
-                          r"|\bscaled\b|\bincreas\w+\b|\bdecreas\w+\b|\breduced\b|\bcut\b|\blast (?:quarter|year|month|week)\b"
+                          r"|\bscaled\b|\b(?:increas|decreas|reduc|cut|rais|dropp)\w*\b(?=[^.]*\bto\b)|\blast (?:quarter|year|month|week)\b"
                           r"|\bthis (?:quarter|year|month)\b|\bfirst\b", re.I)),
 ]
 YEAR_PERIOD_RE = re.compile(r"\b(?:in|during|back in|by) ((?:19|20)\d\d)\b", re.I)

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from interviewer.ledger.claims import Amount, Claim, Contradiction
 from interviewer.ledger.timespan import start_range
 
+LEAST = 1
 WHO = {"i": "you did it yourself", "other": "someone else did it", "we": "the team did it"}
 
 
@@ -57,8 +58,8 @@ def _same_employer(a: str | None, b: str | None) -> bool:
     return len(named) < 2 and {a, b} != {"current", "previous"} and not (named and {a, b} & {"previous"})
 
 
-def _shared_topic(a: Claim, b: Claim) -> bool:
-    return bool(set(a.topic) & set(b.topic))
+def _shared_topic(a: Claim, b: Claim, least: int = 1) -> bool:
+    return len(set(a.topic) & set(b.topic)) >= least
 
 
 def _widen(amount: Amount, by: float) -> Amount:
@@ -67,9 +68,12 @@ def _widen(amount: Amount, by: float) -> Amount:
 
 
 def _quantities(new: Claim, old: Claim) -> Contradiction | None:
-    if new.unit != old.unit or new.amount is None or old.amount is None or new.period != old.period:
+    if new.unit != old.unit or new.amount is None or old.amount is None or not _same_time(new.period, old.period):
         return None
-    if not _same_subject(new.subject, old.subject) or not _shared_topic(new, old):
+    # a measure (seconds, percent, money, data) names no counted thing, so its sentences must share
+    # more of what they talk about than a count's ("2 million users" already says users)
+    least = 1 if new.unit in ("count", "people") else LEAST
+    if not _same_subject(new.subject, old.subject) or not _shared_topic(new, old, least):
         return None
     if new.actor and old.actor and new.actor != old.actor:  # "I handled 40" vs "the team handled 400"
         return None
@@ -80,6 +84,15 @@ def _quantities(new: Claim, old: Claim) -> Contradiction | None:
         return None
     return Contradiction(kind="quantity", new=new, earlier=old,
                          reason=f"{_number(old.amount.value)} earlier, {_number(new.amount.value)} now ({new.subject.split('/')[0]})")
+
+
+def _same_time(a: str | None, b: str | None) -> bool:
+    """Two sentences that both tell a change ("dropped to", "grew to") are two moments of a story,
+    not the same moment twice; only the two ends of "from X to Y" are pinned well enough."""
+    if a != b:
+        return False
+    parts = set((a or "").split("+"))
+    return "change" not in parts or bool(parts & {"before", "after"})
 
 
 def _same_subject(a: str, b: str) -> bool:

@@ -33,7 +33,11 @@ PERIODS: list[tuple[str, re.Pattern[str]]] = [
     ("change", re.compile(r"\bgr[eo]w(?:n|s|ing)?\b|\bdoubled\b|\btripled\b|\bshr[au]nk\b|\bwent (?:from|up|down)\b"
                           r"|\b(?:up|down) from\b|\bpromot\w+\b|\bover the (?:years|months)\b|\bafter (?:the )?(?:merger|acquisition|reorg)\b"
                           r"|\bscaled\b|\b(?:increas|decreas|reduc|cut|rais|dropp)\w*\b(?=[^.]*\bto\b)|\blast (?:quarter|year|month|week)\b"
-                          r"|\bthis (?:quarter|year|month)\b|\bfirst\b", re.I)),
+                          r"|\bthis (?:quarter|year|month)\b|\bfirst\b"
+                          # the after-half of a before/after story: "went to 2.2 s", "the next round was 9%"
+                          r"|\b(?:dropp\w*|fell|fallen|falls|rose|risen|improv\w*|came (?:in|down)|back to|brought|halved)\b"
+                          r"|\b(?:went|got|down|up|fell|dropped|rose) (?:it )?(?:down |up )?to\b|\bwent (?:under|over|below|above)\b|\bnext (?:round|run|release|quarter|sprint|simulation|time|day|week)\b"
+                          r"|\bafter(?:wards| that| the (?:fix|change|rollout|release|migration))\b|\bbefore (?:the|that|we|I)\b", re.I)),
 ]
 YEAR_PERIOD_RE = re.compile(r"\b(?:in|during|back in|by) ((?:19|20)\d\d)\b", re.I)
 

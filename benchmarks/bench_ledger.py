@@ -7,6 +7,9 @@ answer pairs, precision and recall for "contradiction" per file (the issue asks 
 
 benchmarks/data/claim_pairs.jsonl is the development set (the rules were tuned on it);
 benchmarks/data/heldout/claim_pairs.jsonl was written with it, before any rule, and never tuned on.
+"within_answer" is a false-alarm probe on realistic text: every claim of each of the 336 answers in
+benchmarks/data/calibration_pairs.jsonl against the earlier claims of the same answer (one person,
+one story, so every hit is a false alarm). It was used once to find a rule (before/after stories).
 """
 
 from __future__ import annotations
@@ -56,6 +59,23 @@ def score(path: Path, show: bool) -> dict[str, Any]:
             "precision": round(precision, 3), "recall": round(recall, 3)}
 
 
+def within_answer(show: bool) -> dict[str, Any]:
+    path = ROOT / "benchmarks/data/calibration_pairs.jsonl"
+    answers = claims = alarms = 0
+    for line in path.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        for answer in (row["better"], row["worse"]):
+            found = extract_claims(answer, Source(origin="answer", answer=1, year=YEAR))
+            answers, claims = answers + 1, claims + len(found)
+            for i, claim in enumerate(found):
+                for hit in contradictions([claim], found[:i]):
+                    if hit.new.quote != hit.earlier.quote:
+                        alarms += 1
+                        if show:
+                            print(f"  within {row['id']}: {hit.reason}", file=sys.stderr)
+    return {"answers": answers, "claims": claims, "false_alarms": alarms}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--show", action="store_true", help="list every wrong call on stderr")
@@ -63,7 +83,8 @@ def main() -> None:
     from _common import machine  # noqa: PLC0415 (benchmarks/ is on the path when run as a script)
 
     print(json.dumps({"benchmark": "ledger", "machine": machine(),
-                      **{name: score(path, args.show) for name, path in FILES.items()}}, indent=2))
+                      **{name: score(path, args.show) for name, path in FILES.items()},
+                      "within_answer": within_answer(args.show)}, indent=2))
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from collections.abc import Iterable
 from enum import Enum
 from typing import Literal
 
@@ -78,6 +79,12 @@ class TurnKind(str, Enum):
     NOTICE = "notice"  # system notices shown to the candidate (truncation, persona switch)
 
 
+# Where an interviewer line's words came from: the model's line as it was, the model's line with
+# code repairs (a name label, quotes or a lead-in removed), or the persona's template phrasing.
+Wording = Literal["model", "repaired", "template"]
+WORDINGS: tuple[Wording, ...] = ("model", "repaired", "template")
+
+
 class Turn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -91,6 +98,8 @@ class Turn(BaseModel):
     probe_reason: str | None = None  # why a follow-up was asked (shown in the report)
     probe_kind: str | None = None  # why / how_found / prevention / own_part / lesson / impact
     target_dimension: Dimension | None = None
+    # Interviewer turns only; None on sessions saved before this was recorded (they still load).
+    wording: Wording | None = None
     truncated_for_model: bool = False  # answer was cut for the model; `text` stays whole
     evaluation: Evaluation | None = None  # on candidate answers only
     created_at: datetime = Field(default_factory=_now)
@@ -105,6 +114,19 @@ class PlanItem(BaseModel):
     owner: str | None = None  # panel member who asks it
     asked: bool = False
     probes: int = 0
+    # Why this question was never asked ("covered by answer 2: '...'"); None when it was or will be.
+    skipped: str | None = None
+
+
+def wording_shares(turns: Iterable[Turn]) -> dict[str, float]:
+    """Share of interviewer turns per wording (model / repaired / template) among those that
+    recorded one; all zero when none did. The conversation benchmark reports these."""
+    counts = dict.fromkeys(WORDINGS, 0)
+    for turn in turns:
+        if turn.role == "interviewer" and turn.wording is not None:
+            counts[turn.wording] += 1
+    total = sum(counts.values())
+    return {w: (counts[w] / total if total else 0.0) for w in WORDINGS}
 
 
 class CandidateContext(BaseModel):

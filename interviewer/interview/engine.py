@@ -21,13 +21,12 @@ from contextlib import aclosing
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 
-from interviewer.interview import prompt
+from interviewer.interview import prompt, wording
 from interviewer.interview.events import Event, NoticeEvent, TokenEvent, TurnEvent
 from interviewer.interview.moves import Move, Moves, panel_speakers
 from interviewer.interview.personas import Persona, PersonaLibrary
-from interviewer.interview.phrasing import StreamFilter, clean_reply, leaks, question_part, sanitize, sentences
+from interviewer.interview.phrasing import StreamFilter, sanitize
 from interviewer.interview.plan import EVALUATED_PHASES, QuestionBank, build_plan, load_bank
-from interviewer.interview.policy import is_repeat
 from interviewer.interview.scoring import Evaluator, OnEvaluation, Scoring
 from interviewer.interview.settle import OnProgress, ScoringProgress, settle
 from interviewer.resilience import stream_with_deadlines, user_message
@@ -242,6 +241,7 @@ class InterviewEngine:
                 text=text,
                 speaker=speaker,
                 question_id=item.id if item else None,
+                wording="template",
             )
         )
         yield TurnEvent(turn)
@@ -279,8 +279,9 @@ class InterviewEngine:
                 f"The interviewer could not reply. {user_message(exc)}", "error"
             )
             return
-        text = self._final_text(session, move, flt, names, private)
-        if text is None:  # every phrasing repeats an earlier question: skip this probe
+        said = [prefix, *persona.phrases.greeting, *(m.intro for m in persona.interviewers)]
+        line = wording.choose(session, move, flt.raw, flt.leaked, names, said)
+        if line is None:  # every phrasing repeats an earlier question: skip this probe
             async with aclosing(self._skip_probe(session, persona, move)) as events:
                 async for event in events:
                     yield event
@@ -291,43 +292,16 @@ class InterviewEngine:
             Turn(
                 role="interviewer",
                 kind=move.kind,
-                text=f"{prefix} {text}".strip(),
+                text=f"{prefix} {line.text}".strip(),
                 speaker=Speaker(name=move.speaker.name, role=move.speaker.role),
                 question_id=move.item.id if move.item else None,
                 probe_reason=decision.reason if decision else None,
                 probe_kind=decision.kind if decision else None,
                 target_dimension=decision.dimension if decision else None,
+                wording=line.wording,
             )
         )
         yield TurnEvent(turn)
-
-    def _final_text(
-        self, session: Session, move: Move, flt: StreamFilter, names: list[str], private: list[str]
-    ) -> str | None:
-        earlier = [question_part(t.text) for t in session.turns if t.role == "interviewer"]
-        text = None if flt.leaked else clean_reply(flt.raw, move.mode, names)
-        if text is not None and not move.lead:
-            text = question_part(text) if move.mode == "question" else text
-        if text is not None and move.mode == "closing":
-            said = [s for t in session.turns if t.role == "interviewer" for s in sentences(t.text)]
-            if len(text.split()) < 5 or any(is_repeat(s, said) for s in sentences(text)):
-                text = None  # too thin, or parroting an earlier line
-        if text is not None and leaks(text, private):
-            text = None
-        if text is not None and move.mode == "question" and not move.on_target(question_part(text)):
-            text = None  # the model drifted (e.g. re-asked the previous question): use the template
-        if text is not None and move.mode == "question" and not move.allow_repeat:
-            if is_repeat(question_part(text), earlier):
-                text = None
-        if text is not None:
-            return text
-        log.info("model phrasing not used (%s move): %r", move.kind.value, flt.raw)
-        for fallback in move.fallbacks:
-            if move.allow_repeat or move.mode != "question" or not is_repeat(question_part(fallback), earlier):
-                return fallback
-        # Every template was already asked. A main question is still asked (it is new content);
-        # a probe is dropped so the interviewer never asks the same follow-up twice.
-        return None if move.kind is TurnKind.PROBE else move.fallbacks[0]
 
     async def _skip_probe(self, session: Session, persona: Persona, move: Move) -> AsyncGenerator[Event, None]:
         """Record the probe kind as spent (no turn) and decide again without it."""

@@ -22,6 +22,15 @@ Mode = Literal["question", "answer", "closing"]
 MAX_WORDS = 60
 # A lead-in where the model slips into the candidate's voice ("I have experience in Python.").
 _CANDIDATE_VOICE = re.compile(r"^(?:I (?:have|am|was|worked|built|led|did|used)\b|I'(?:ve|m)\b|My (?:experience|background|role)\b)")
+# A lead-in that only praises ("Great answer!", "That's impressive."): generic, so it is dropped; an
+# interviewer who listened says something specific or nothing.
+_PRAISE = re.compile(
+    r"^(?:(?:oh|wow|ah|well),?\s+)?(?:(?:that'?s|that is|what|such)\s+(?:a\s+|an\s+)?(?:really\s+|very\s+)?)?"
+    r"(?:great|good|excellent|fantastic|wonderful|impressive|interesting|amazing|awesome|nice|brilliant|"
+    r"perfect|thanks|thank you)(?:\s+(?:answer|story|point|example|question|job|work|one|insight|to hear))?"
+    r"(?:\s+(?:for sharing|for that))?\s*[.!]*$",
+    re.IGNORECASE,
+)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\ufffe\uffff]")
 _THINK = re.compile(r"<think>.*?(?:</think>|$)", re.IGNORECASE | re.DOTALL)
 _GENERIC_LABELS = r"interviewer|question|q|assistant|ai|panel|panellist|cto|hiring manager|team|response|reply|next question"
@@ -67,7 +76,8 @@ def _label_pattern(names: Iterable[str]) -> re.Pattern[str]:
         parts.append(re.escape(name.split()[0]))
     alternatives = "|".join(parts)
     return re.compile(
-        rf"^\s*[\*\"'“”_#>\-\s]*(?:{alternatives})(?:\s*\([^)]*\))?\s*[\*_]*\s*[:\-–—]\s*[\*_]*\s*",
+        # "Morgan (CTO):" and "Morgan, CTO:" too: the model copies the intro it sees in the transcript.
+        rf"^\s*[\*\"'“”_#>\-\s]*(?:{alternatives})(?:\s*\([^)]*\)|\s*,\s*[\w .'&-]{{1,30}}?)?\s*[\*_]*\s*[:\-–—]\s*[\*_]*\s*",
         re.IGNORECASE,
     )
 
@@ -119,10 +129,18 @@ def question_part(text: str) -> str:
     return " ".join(parts[index:]) if index is not None else text
 
 
-def clean_reply(raw: str, mode: Mode, names: Iterable[str] = ()) -> str | None:
-    """One usable interviewer line, or None when nothing usable is left."""
+def is_praise(sentence: str) -> bool:
+    return bool(_PRAISE.match(sentence.strip()))
+
+
+def clean_reply(raw: str, mode: Mode, names: Iterable[str] = (), said: Sequence[str] = ()) -> str | None:
+    """One usable interviewer line, or None when nothing usable is left.
+
+    `said` are lines code says verbatim around the model's words (greeting, intro, an
+    acknowledgement): a model that echoes one of them has it dropped, not doubled."""
     text = draft(raw, names)
-    parts = sentences(text)
+    echoed = {normalize(s) for line in said for s in sentences(line)}
+    parts = [s for s in sentences(text) if normalize(s) not in echoed]
     if not parts:
         return None
     if mode == "question":
@@ -130,7 +148,7 @@ def clean_reply(raw: str, mode: Mode, names: Iterable[str] = ()) -> str | None:
         if index is None:
             return None
         kept = parts[max(0, index - 1) : index + 1]  # at most one short lead-in, then the question
-        if len(kept) == 2 and (len(kept[0].split()) > 20 or _CANDIDATE_VOICE.match(kept[0])):
+        if len(kept) == 2 and (len(kept[0].split()) > 20 or _CANDIDATE_VOICE.match(kept[0]) or is_praise(kept[0])):
             kept = kept[1:]
     elif mode == "answer":
         kept = parts[:3]

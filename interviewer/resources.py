@@ -32,6 +32,10 @@ class DataFilesMissing(FileNotFoundError):
 
 
 def _data_dir(package: str, folder: str) -> Path:
+    # A source checkout reads its own data files, even when an editable install of another
+    # checkout (a git worktree next to it) maps the data packages elsewhere.
+    if (SOURCE_ROOT / "pyproject.toml").is_file() and (SOURCE_ROOT / folder).is_dir():
+        return SOURCE_ROOT / folder
     try:
         found = resources.files(package)
     except ModuleNotFoundError:  # a source checkout on PYTHONPATH: no package-dir mapping

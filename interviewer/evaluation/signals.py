@@ -283,6 +283,46 @@ OWNS_MISTAKE = re.compile(
 ASKS_FOR_GROWTH = re.compile(r"\b(mistake|fail\w*|wrong|learn\w*|weakness\w*|regret)\b", re.IGNORECASE)
 
 
+# -- cues the interviewer listens for ------------------------------------------------------------
+# They choose the interviewer's next move (interviewer.interview.policy / listening); they never
+# change a score.
+# A gap in knowledge or skill the candidate names ("I don't know Kafka internals well"). Narrower
+# than `admits_limit`, which on purpose also counts owned mistakes ("I broke prod"): a named gap
+# gets "how would you close it?", a mistake gets "what did you learn?".
+KNOWLEDGE_GAP = _rx(
+    r"\bI (?:don'?t|do not) (?:really |yet )?know (?!(?:why|what|how|whether|if|when|where|who)\b)\w+",
+    r"\bI(?:'ve| have) never (?:used|worked (?:with|on)|touched|done|written|built|run|tried|operated)\b",
+    r"\bI haven'?t (?:used|worked (?:with|on)|touched|done|had (?:the|a|much) (?:chance|exposure))\b",
+    r"\bnot an expert\b", r"\bI(?:'m| am) not (?:very |that |too |really )?(?:familiar|strong|experienced|comfortable)\b",
+    r"\bI(?:'m| am) (?:weak|slow|bad|not great|not good) (?:at|with)\b", r"\bI(?:'m| am) still learning\b",
+    r"\bmy (?:real )?weak(?:ness|est| spot| point)\b", r"\bI struggle (?:with|to)\b", r"\bgaps? in my\b",
+    r"\bI only know the basics\b", r"\blimited experience\b",
+)
+# The candidate already says how they would close a gap ("I'd read the docs and ask the team").
+LEARNING_PLAN = _rx(
+    r"\bI(?:'d| would|'ll| will| plan to|'m going to| am going to) (?:probably |first |start by )?"
+    r"(?:read|ask|pair|learn|take|practi[cs]e|study|shadow|set up|build|try|look|sit|write)",
+    r"\bI(?:'ve| have) (?:started|been (?:reading|practi[cs]ing|learning|taking|pairing))\b",
+    r"\bI(?:'m| am) (?:working on|taking|reading|practi[cs]ing|learning)\b",
+)
+# Small talk: a pleasantry ("Good, thanks! Nice to meet you.") and a pleasantry asked back.
+PLEASANTRY = _rx(
+    r"^\s*(?:hi|hello|hey|good (?:morning|afternoon|evening))\b", r"\b(?:nice|lovely|great|good) to (?:meet|see)\b",
+    r"\b(?:good|great|fine|well|not bad|pretty good|doing (?:well|good|fine))(?:,)? thanks?\b",
+    r"\bthanks? for (?:having|inviting|the invite)\b", r"\bhow are you\b", r"\band you\?", r"\bnervous\b",
+    r"\bfound (?:you|the place|it) (?:easily|fine|ok)\b", r"^\s*(?:good|great|fine|ok|okay)[.!]?\s*$",
+)
+ASKED_BACK = _rx(r"\bhow are you\b", r"\band you(?: guys)?\?", r"\bhow(?:'s| is) your (?:day|morning|week)\b")
+# Named cues a question bank entry may require of an answer that covers its topic (next to the
+# signal names), so the bank reuses this vocabulary instead of repeating its regexes.
+CUES: dict[str, re.Pattern[str]] = {
+    "owns_mistake": OWNS_MISTAKE,
+    "knowledge_gap": KNOWLEDGE_GAP,
+    "learning_plan": LEARNING_PLAN,
+    "quantified_impact": QUANTIFIED_IMPACT,
+}
+
+
 def count(pattern: re.Pattern[str], texts: list[str]) -> int:
     """How many of `texts` contain the pattern at least once."""
     return sum(1 for text in texts if pattern.search(text))

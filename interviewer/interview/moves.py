@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from interviewer.interview import listening
 from interviewer.interview.personas import Member, Persona, adjust_probing
 from interviewer.interview.phrasing import Mode, question_part, sanitize, sentences
 from interviewer.interview.plan import BankQuestion, QuestionBank
@@ -19,6 +20,8 @@ from interviewer.prompts import load_prompt
 from interviewer.session import EvalStatus, PlanItem, Session, Speaker, Turn, TurnKind
 from interviewer.tokens import count_tokens
 
+# Kinds that ask the current question again (with a few words of their own before it).
+REASK_KINDS = frozenset({"redirect", "refocus", "small_talk"})
 MAX_CANDIDATE_QUESTIONS = 2  # answered in the "do you have questions for me?" phase
 ASKS_QUESTION = re.compile(
     r"\?|^\s*(?:what|how|why|who|when|where|which|is|are|do|does|can|could|would|will|should)\b", re.I
@@ -67,7 +70,12 @@ class Moves:
         landed = [t.evaluation for t in session.answers() if t.evaluation and t.evaluation.status is EvalStatus.OK]
         thread_text = "\n".join(sanitize(t.text) for t in answers)
         latest = sanitize(answers[-1].text)
+        # Listening: a pleasantry, or an answer to a different planned question (policy rules 2-3).
+        small_talk = listening.is_small_talk(latest)
+        other = None if small_talk else listening.other_topic(self.bank, session.plan, item, latest)
         decision = decide(
+            small_talk=small_talk,
+            other_topic=other,
             thread_text=thread_text,
             latest=latest,
             question=question,
@@ -87,6 +95,10 @@ class Moves:
         task = load_prompt("interviewer_task_probe").render(
             instruction=spec.instruction, example=example, about=about
         )
+        prefix = ""
+        if kind == "small_talk":  # the human reply is said as is; the model re-asks the question
+            replies = persona.phrases.asked_back_reply if listening.asked_back(latest) else persona.phrases.small_talk_reply
+            prefix = replies[0]
 
         def apply() -> None:
             item.probes += 1
@@ -101,20 +113,26 @@ class Moves:
             private=[spec.instruction, decision.reason],
             decision=decision,
             apply=apply,
-            allow_repeat=kind == "redirect",
+            prefix=prefix,
+            allow_repeat=kind in REASK_KINDS,
+            lead=kind != "small_talk",
             # A redirect must re-ask the dodged question, not wander off to a new topic.
-            on_target=(lambda text: on_topic(text, question)) if kind == "redirect" else spec.accepts,
+            on_target=(lambda text: on_topic(text, question)) if kind in REASK_KINDS else spec.accepts,
         )
 
     def probe_fallbacks(self, session: Session, persona: Persona, item: PlanItem, kind: str) -> list[str]:
-        if kind == "redirect":
-            asked = next(
-                (t.text for t in session.turns if t.question_id == item.id and t.kind is TurnKind.QUESTION),
-                self.bank_question(item).question,
-            )
-            question = question_part(asked)
-            return [p.replace("{question}", question) for p in persona.phrases.redirect]
-        return list(persona.phrases.probes.get(kind, []))
+        """The persona's templates for `kind` (else the probe file's), with the question filled in."""
+        asked = next(
+            (t.text for t in session.turns if t.question_id == item.id and t.kind is TurnKind.QUESTION),
+            self.bank_question(item).question,
+        )
+        question = question_part(asked)
+        if kind == "small_talk":
+            return [question]  # the reply is the move's prefix
+        spec = self.bank.probes[kind]
+        templates = list(persona.phrases.redirect if kind == "redirect" else persona.phrases.probes.get(kind, []))
+        templates = templates or ([spec.fallback] if spec.fallback else [])  # a persona file older than the kind
+        return [p.replace("{question}", question) for p in templates]
 
     def candidate_question(self, session: Session, persona: Persona, item: PlanItem) -> Move | None:
         thread = self.thread(session, item)
@@ -135,11 +153,46 @@ class Moves:
         )
 
     def advance(self, session: Session, persona: Persona) -> Move:
+        """The next planned question the candidate has not already answered (listening first)."""
         index = session.position + 1
+        skipped: list[tuple[PlanItem, listening.Coverage]] = []
+        while index < len(session.plan):
+            covered = listening.covering(session, self.bank, session.plan[index])
+            if covered is None:
+                break
+            skipped.append((session.plan[index], covered))
+            index += 1
         if index >= len(session.plan) or session.plan[index].phase == "close":
             close = session.plan[index] if index < len(session.plan) else None
-            return self.closing(session, persona, close)
-        return self.question(session, persona, session.plan[index])
+            move = self.closing(session, persona, close)
+        else:
+            move = self.question(session, persona, session.plan[index])
+        said = [self.bridge(session, persona)]
+        if skipped:
+            said.append(persona.phrases.acknowledge[0].replace("{fragment}", skipped[0][1].fragment))
+        move.prefix = " ".join(p for p in [*said, move.prefix] if p)
+        if move.prefix:
+            move.lead = False  # code already said something specific: no model lead-in on top
+        apply = move.apply
+
+        def apply_with_skips() -> None:
+            for item, covered in skipped:
+                item.skipped = covered.reason
+            apply()
+
+        move.apply = apply_with_skips
+        return move
+
+    def bridge(self, session: Session, persona: Persona) -> str:
+        """A human reply to small talk answered to the opening question ("" otherwise)."""
+        current = self.current_item(session)
+        answers = [t for t in session.answers() if current is not None and t.question_id == current.id]
+        if current is None or current.phase != "opening" or not answers:
+            return ""
+        latest = sanitize(answers[-1].text)
+        if listening.asked_back(latest):
+            return persona.phrases.asked_back_reply[0]
+        return persona.phrases.small_talk_reply[0] if listening.is_small_talk(latest) else ""
 
     def question(self, session: Session, persona: Persona, item: PlanItem, first: bool = False) -> Move:
         question = self.bank_question(item)
@@ -248,8 +301,9 @@ def stems(text: str) -> set[str]:
 
 
 def on_topic(text: str, question: BankQuestion) -> bool:
-    """A rephrased main question must share a content word (stem) with the planned one."""
-    return bool(stems(text) & stems(f"{question.question} {question.topic}"))
+    """A rephrased main question must share a content word (stem) with the planned one, its
+    topic or its keywords ("your current role" asks about current work as well as "right now")."""
+    return bool(stems(text) & stems(" ".join([question.question, question.topic, *question.keywords])))
 
 
 def panel_speakers(turns: Sequence[Turn]) -> list[str]:

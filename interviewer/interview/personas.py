@@ -129,6 +129,10 @@ class PersonaPhrases(_Strict):
     redirect: Phrases  # may contain {question}
     answer_fallback: Phrases
     closing: Phrases
+    # Newer phrasings: optional so a user's older persona file still loads (neutral defaults).
+    acknowledge: Phrases = ['You already covered "{fragment}", so let\'s move on.']  # {fragment}
+    small_talk_reply: Phrases = ["Good to hear."]
+    asked_back_reply: Phrases = ["Doing well, thank you for asking."]
     probes: dict[str, Phrases]
 
     @field_validator("probes")

@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from interviewer.evaluation.signals import CUES, SIGNAL_NAMES
 from interviewer.interview.personas import PHASES, Persona
 from interviewer.resources import prompts_dir
 from interviewer.session import Dimension, PlanItem
@@ -30,6 +31,46 @@ class PlanError(ValueError):
     """The question bank or probe file is malformed (message names the file and field)."""
 
 
+def _check_regex(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"not a valid regular expression: {exc}") from None
+    return value
+
+
+class CoveredWhen(BaseModel):
+    """When an answer (to any question) already answers this one, so it is not asked again:
+    `cue` matches one of its sentences (case-insensitive; "" = no cue needed), every name in
+    `signals` is hit (signal names of interviewer.evaluation.signals, or its named CUES), and it
+    has at least `min_words` words. See interviewer.interview.listening."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    cue: str = ""
+    signals: list[str] = Field(default_factory=list)
+    min_words: int = Field(default=25, ge=0)
+
+    @field_validator("cue")
+    @classmethod
+    def _regex(cls, value: str) -> str:
+        return _check_regex(value)
+
+    @field_validator("signals")
+    @classmethod
+    def _known(cls, value: list[str]) -> list[str]:
+        unknown = [v for v in value if v not in SIGNAL_NAMES and v not in CUES]
+        if unknown:
+            raise ValueError(f"unknown signal(s) {unknown}")
+        return value
+
+    @model_validator(mode="after")
+    def _something(self) -> "CoveredWhen":
+        if not self.cue and not self.signals:
+            raise ValueError("needs a cue or at least one signal")
+        return self
+
+
 class BankQuestion(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -40,6 +81,9 @@ class BankQuestion(BaseModel):
     stories: bool = False  # answers narrate real problems: root-cause probes may apply
     force_root_cause: bool = False  # root-cause probes apply even without problem words
     uses_story: bool = False  # asks "why" about a story the candidate told earlier
+    covered_when: CoveredWhen | None = None  # None: never skipped (opening, your questions, close)
+    # More words a rephrasing may use and still be on topic ("your current role" for current work).
+    keywords: list[str] = Field(default_factory=list)
 
 
 class ProbeKind(BaseModel):
@@ -49,15 +93,12 @@ class ProbeKind(BaseModel):
     instruction: str
     reason: str
     accept: str = ""  # regex a phrased probe must match to count as this kind ("" = anything)
+    fallback: str = ""  # template when the persona has none for this kind (may hold {question})
 
     @field_validator("accept")
     @classmethod
     def _regex(cls, value: str) -> str:
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"not a valid regular expression: {exc}") from None
-        return value
+        return _check_regex(value)
 
     def accepts(self, text: str) -> bool:
         return not self.accept or re.search(self.accept, text, re.IGNORECASE) is not None

@@ -2,11 +2,37 @@
 
 The embedded 1.5B model follows up well when told to, but never chooses to move on after a
 complete answer and re-asks facts already given (DESIGN.md), so the decision is made here from
-transparent text signals (`interviewer.signals`) over everything the candidate said in reply to
-the current main question. A gap is only reported when the whole thread lacks it, so a fact
-already given is never asked for again; a probe kind already used on this question is never
-used twice. Evaluations of earlier answers, when they have landed, only re-rank the gaps
-(weakest rubric dimension first); the policy never waits for them.
+transparent text signals (`interviewer.evaluation.signals`, the one vocabulary) over everything
+the candidate said in reply to the current main question. Evaluations of earlier answers, when
+they have landed, only re-rank the gaps (weakest rubric dimension first); the policy never waits.
+
+The rules (the conversation benchmark, benchmarks/bench_conversation.py, judges probe kinds by
+them; each probe records the reason of the rule that fired):
+
+1. Stay in role: an answer that tries to end, shortcut or reconfigure the interview, or talks to
+   the grader, gets `redirect` (re-ask the same question) before anything else.
+2. Small talk is small talk: a short pleasantry in reply to a real question ("Good, thanks, nice
+   to meet you!") gets `small_talk`: a human reply, then the question again. Once per question.
+3. Answered something else: an answer that covers another planned topic and not the one asked
+   gets `refocus`: a gentle pointer back to the question asked. Once per question; the other
+   topic then counts as covered (interviewer.interview.listening).
+4. A named gap: an answer that admits not knowing something ("I don't know Kafka internals
+   well", "my weakness is estimating") gets `close_gap` ("how would you close it / find out?").
+   When the answer tells no story besides the admission, nothing that presupposes a story is
+   asked (no why / how_found / prevention / own_part / impact / example / specifics): there is no
+   result to put a number on.
+5. A problem story without its cause gets `why` (critical, however short); without how the cause
+   was found, `how_found`; without what stops it recurring (or a lesson), `prevention`.
+6. Too short or evasive, on a question that expects a story: `example`.
+7. "We" throughout and no own actions, where the question expects the candidate's part:
+   `own_part`. No result or number where it expects impact: `impact`. No lesson where it
+   expects one: `lesson`. A long answer that rambles (hedges, run-on sentences): `specifics`.
+8. A gap is only reported when the whole thread on this question lacks it (a fact already given
+   is never asked for again) and a probe kind is never used twice on one question.
+9. Ranking: 1-3 first, then critical gaps (4, the missing cause, an example when nothing else
+   applies), then the weakest dimension so far, then the order of interviewer_probes.yaml.
+   Move on when nothing is missing, when the persona's probe budget is spent, or when only as
+   many minor gaps remain as the persona tolerates.
 """
 
 from __future__ import annotations
@@ -68,11 +94,26 @@ def is_hostile(text: str) -> bool:
     return bool(HOSTILE.search(text)) or injection.scan(text).found
 
 
-def detect_gaps(thread_text: str, latest: str, question: BankQuestion, probes: dict[str, ProbeKind]) -> list[Gap]:
+# Probe kinds that ask for more of a story; an answer that only admits a gap has none (rule 4).
+STORY_KINDS = frozenset({"why", "how_found", "prevention", "own_part", "impact", "example", "specifics"})
+# Kinds that keep the conversation on its rails (rules 1-3): asked before any gap.
+STEERING_KINDS = frozenset({"redirect", "small_talk", "refocus"})
+
+
+def detect_gaps(
+    thread_text: str,
+    latest: str,
+    question: BankQuestion,
+    probes: dict[str, ProbeKind],
+    *,
+    small_talk: bool = False,
+    other_topic: str | None = None,
+) -> list[Gap]:
     """What the candidate has not yet shown in reply to this question, from text signals.
 
     `thread_text` is everything they said on this question (so earlier facts count); `latest` is
-    their last answer (hostility and evasion are about what they just said)."""
+    their last answer (hostility and evasion are about what they just said). `small_talk` and
+    `other_topic` come from listening to the latest answer (interviewer.interview.listening)."""
 
     def gap(kind: str, critical: bool = False, reason: str | None = None) -> Gap:
         spec = probes[kind]
@@ -81,6 +122,41 @@ def detect_gaps(thread_text: str, latest: str, question: BankQuestion, probes: d
     gaps: list[Gap] = []
     if "redirect" in probes and is_hostile(latest):
         gaps.append(gap("redirect", critical=True))
+    if small_talk and "small_talk" in probes:
+        return [*gaps, gap("small_talk", critical=True)]  # nothing else to probe in a pleasantry
+    if other_topic and "refocus" in probes:
+        reason = f"{probes['refocus'].reason} (The answer was about {other_topic}.)"
+        gaps.append(gap("refocus", critical=True, reason=reason))
+    story_told = not admits_gap_only(latest, thread_text)
+    if "close_gap" in probes and signals.KNOWLEDGE_GAP.search(latest):
+        reason = probes["close_gap"].reason
+        if signals.LEARNING_PLAN.search(latest):
+            reason += " They said how they would start; asked for the first concrete step."
+            gaps.append(gap("close_gap", reason=reason))  # a plan given: a minor gap
+        else:
+            gaps.append(gap("close_gap", critical=True, reason=reason))
+    gaps.extend(g for g in story_gaps(thread_text, latest, question, probes) if story_told or g.kind not in STORY_KINDS)
+    # One gap per kind, in first-found order.
+    seen: set[str] = set()
+    return [g for g in gaps if not (g.kind in seen or seen.add(g.kind))]  # type: ignore[func-returns-value]
+
+
+def admits_gap_only(latest: str, thread_text: str) -> bool:
+    """Rule 4: the answer names a gap and tells no story (no situation, no problem) besides it."""
+    if not signals.KNOWLEDGE_GAP.search(latest):
+        return False
+    sig = signals.compute(thread_text)
+    return not (sig.hit("situation") or (sig.hit("causal") and sig.hit("fix_verb")))
+
+
+def story_gaps(thread_text: str, latest: str, question: BankQuestion, probes: dict[str, ProbeKind]) -> list[Gap]:
+    """Rules 5-7: what a story told in reply to `question` still lacks."""
+
+    def gap(kind: str, critical: bool = False) -> Gap:
+        spec = probes[kind]
+        return Gap(kind, spec.dimension, spec.reason, critical)
+
+    gaps: list[Gap] = []
     sig = signals.compute(thread_text)
     latest_sig = signals.compute(latest)
     expects = set(question.expects)
@@ -109,9 +185,7 @@ def detect_gaps(thread_text: str, latest: str, question: BankQuestion, probes: d
         gaps.append(gap("lesson"))
     if "specifics" in probes and latest_sig.words >= RAMBLING_WORDS and latest_sig.hit("rambling"):
         gaps.append(gap("specifics"))
-    # One gap per kind, in first-found order.
-    seen: set[str] = set()
-    return [g for g in gaps if not (g.kind in seen or seen.add(g.kind))]  # type: ignore[func-returns-value]
+    return gaps
 
 
 def weakest_dimensions(evaluations: Sequence[Evaluation]) -> list[Dimension]:
@@ -131,7 +205,7 @@ def rank_gaps(gaps: Sequence[Gap], weakest: Sequence[Dimension], order: Sequence
         dim_rank = weakest.index(g.dimension) if g.dimension in weakest else len(DIMENSIONS)
         kind_rank = order.index(g.kind) if g.kind in order else len(order)
         # Staying in role comes before anything else; then critical gaps.
-        urgency = 0 if g.kind == "redirect" else (1 if g.critical else 2)
+        urgency = 0 if g.kind == "redirect" else 1 if g.kind in STEERING_KINDS else (2 if g.critical else 3)
         return (urgency, dim_rank, kind_rank)
 
     return sorted(gaps, key=key)
@@ -146,9 +220,11 @@ def decide(
     probes_done: Sequence[str],
     bank: QuestionBank,
     evaluations: Sequence[Evaluation] = (),
+    small_talk: bool = False,
+    other_topic: str | None = None,
 ) -> Decision:
     """Probe (which kind, aimed at which dimension, and why) or move on to the next question."""
-    gaps = detect_gaps(thread_text, latest, question, bank.probes)
+    gaps = detect_gaps(thread_text, latest, question, bank.probes, small_talk=small_talk, other_topic=other_topic)
     open_gaps = [g for g in gaps if g.kind not in probes_done]
     weakest = weakest_dimensions(evaluations)
     ranked = rank_gaps(open_gaps, weakest, list(bank.probes))

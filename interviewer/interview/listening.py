@@ -1,0 +1,144 @@
+"""Listening before asking: what the candidate has already covered, and what kind of reply an
+answer is (small talk, or an answer to a different question).
+
+The rules, all in code over the one text vocabulary (`interviewer.evaluation.signals`):
+
+- A planned question is *covered* by an answer given to another question when that answer meets
+  the question's `covered_when` in the bank (a cue in one of its sentences, the listed signals,
+  a minimum length). Only questions of the evaluated phases that were not asked yet are covered;
+  the opening, "your questions" and the close are always asked.
+- A covered question is skipped (`PlanItem.skipped` records "answer N covered it" with the
+  words that did), and the next line acknowledges it with a short verbatim fragment of that
+  answer in the persona's own template (`phrases.acknowledge`), never generic praise.
+- Small talk: a short answer made of pleasantries and nothing a question could use.
+- Answering something else: asked a behavioural question, the latest answer meets another
+  planned question's cue and neither the cue nor a keyword of the one asked; the policy then
+  refocuses once (rule 3 in `interviewer.interview.policy`). A story that fits several questions
+  (any story answers "tell me about yourself") is never "something else".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from interviewer.evaluation import signals
+from interviewer.interview.phrasing import sanitize
+from interviewer.interview.plan import EVALUATED_PHASES, BankQuestion, CoveredWhen, QuestionBank
+from interviewer.session import PlanItem, Session
+
+FRAGMENT_WORDS = 10  # an acknowledgement quotes at most this many of the candidate's words
+SMALL_TALK_WORDS = 20  # a pleasantry longer than this is probably saying something
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """An earlier answer that already answered a planned question."""
+
+    item_id: str
+    topic: str
+    answer_number: int  # 1-based, among the candidate's answers
+    fragment: str  # verbatim (whitespace collapsed), at most FRAGMENT_WORDS words
+
+    @property
+    def reason(self) -> str:
+        return f"Not asked: answer {self.answer_number} already covered {self.topic} (\"{self.fragment}\")."
+
+
+def match(answer: str, rule: CoveredWhen) -> tuple[int, int] | None:
+    """The span in `answer` that shows it meets `rule` (the cue, else the first required
+    signal), or None when it does not."""
+    if len(re.findall(r"\w+", answer)) < rule.min_words:
+        return None
+    sig = signals.compute(answer)
+    spans: list[tuple[int, int]] = []
+    for name in rule.signals:
+        if name in signals.CUES:
+            found = signals.CUES[name].search(answer)
+            if found is None:
+                return None
+            spans.append(found.span())
+        elif not sig.hit(name):
+            return None
+        else:
+            spans.extend(sig[name].spans[:1])
+    if rule.cue:
+        cue = re.search(rule.cue, answer, re.IGNORECASE)
+        if cue is None:
+            return None
+        return cue.span()
+    return spans[0] if spans else (0, 0)
+
+
+def fragment(answer: str, span: tuple[int, int]) -> str:
+    """A short verbatim piece of the sentence containing `span`, centred on it."""
+    start, end = signals.compute(answer).sentence_of(span) if span != (0, 0) else (0, len(answer))
+    sentence = answer[start:end]
+    words = sentence.split()
+    if len(words) > FRAGMENT_WORDS:
+        at = len(answer[start : max(start, span[0])].split())
+        first = max(0, min(at - 3, len(words) - FRAGMENT_WORDS))
+        words = words[first : first + FRAGMENT_WORDS]
+    return " ".join(words).strip(" ,;:.!?\"'“”")
+
+
+def covering(session: Session, bank: QuestionBank, item: PlanItem) -> Coverage | None:
+    """The first answer that already answered `item`'s question, if any (see the module rules)."""
+    if item.asked or item.phase not in EVALUATED_PHASES:
+        return None
+    rule = question_of(bank, item).covered_when
+    if rule is None:
+        return None
+    for number, turn in enumerate(session.answers(), start=1):
+        if turn.question_id == item.id:
+            continue
+        text = sanitize(turn.text)
+        span = match(text, rule)
+        if span is not None:
+            return Coverage(item.id, item.topic.split(":")[0], number, fragment(text, span))
+    return None
+
+
+def other_topic(bank: QuestionBank, plan: Sequence[PlanItem], current: PlanItem, latest: str) -> str | None:
+    """The topic of another planned question that `latest` answers instead of `current`'s, or None
+    when it (also) answers the question asked or answers no other planned one."""
+    own = question_of(bank, current).covered_when
+    # Only behavioural questions ask for one particular kind of story; any story of theirs answers
+    # "tell me about yourself", "what are you working on" or "a problem you debugged".
+    if own is None or current.phase != "behavioural":
+        return None
+    if match(latest, own.model_copy(update={"min_words": 0})) is not None or mentions(latest, question_of(bank, current).keywords):
+        return None  # on the question asked (however briefly)
+    for item in plan:
+        if item.id == current.id or item.phase not in EVALUATED_PHASES:
+            continue
+        rule = question_of(bank, item).covered_when
+        # Only a topic named in so many words (a cue) counts; a well-told story fits many questions.
+        if rule is not None and rule.cue and match(latest, rule) is not None and not signals.KNOWLEDGE_GAP.search(latest):
+            return item.topic.split(":")[0]
+    return None
+
+
+def mentions(text: str, words: Sequence[str]) -> bool:
+    """Whether `text` uses one of `words` (as a word start: "disagree" matches "disagreed")."""
+    return any(re.search(rf"\b{re.escape(w)}", text, re.IGNORECASE) for w in words)
+
+
+def is_small_talk(text: str) -> bool:
+    """A short pleasantry ("Good, thanks! Nice to meet you.") with nothing a question could use."""
+    words = len(re.findall(r"\w+", text))
+    return 0 < words <= SMALL_TALK_WORDS and bool(signals.PLEASANTRY.search(text)) and not (
+        signals.KNOWLEDGE_GAP.search(text) or signals.compute(text).hit("number")
+    )
+
+
+def asked_back(text: str) -> bool:
+    return bool(signals.ASKED_BACK.search(text))
+
+
+def question_of(bank: QuestionBank, item: PlanItem) -> BankQuestion:
+    try:
+        return bank.question(item.id)
+    except KeyError:  # a plan from an older bank: nothing is known about covering it
+        return BankQuestion(id=item.id, topic=item.topic, question=item.topic.rstrip(".") + "?")

@@ -28,8 +28,14 @@ from interviewer.interview.phrasing import sanitize
 from interviewer.interview.plan import EVALUATED_PHASES, BankQuestion, CoveredWhen, QuestionBank
 from interviewer.session import PlanItem, Session
 
-FRAGMENT_WORDS = 10  # an acknowledgement quotes at most this many of the candidate's words
-SMALL_TALK_WORDS = 20  # a pleasantry longer than this is probably saying something
+FRAGMENT_WORDS = 10  # an acknowledgement quotes a clause of at most CLAUSE_WORDS, else this many words
+CLAUSE_WORDS = 14
+CLAUSE = re.compile(r"[,;:()]|\s[-–—]\s")
+SMALL_TALK_WORDS = 20
+DANGLING = frozenset(
+    "and or but so because which that who to of with for in on at by from a an the my our their "
+    "i i've i'm i'd we we've it it's was is were had has have been".split()
+)  # a pleasantry longer than this is probably saying something
 
 
 @dataclass(frozen=True)
@@ -37,13 +43,12 @@ class Coverage:
     """An earlier answer that already answered a planned question."""
 
     item_id: str
-    topic: str
     answer_number: int  # 1-based, among the candidate's answers
     fragment: str  # verbatim (whitespace collapsed), at most FRAGMENT_WORDS words
 
     @property
     def reason(self) -> str:
-        return f"Not asked: answer {self.answer_number} already covered {self.topic} (\"{self.fragment}\")."
+        return f"Skipped {self.item_id}: answer {self.answer_number} already covered it (\"{self.fragment}\")."
 
 
 def match(answer: str, rule: CoveredWhen) -> tuple[int, int] | None:
@@ -72,14 +77,21 @@ def match(answer: str, rule: CoveredWhen) -> tuple[int, int] | None:
 
 
 def fragment(answer: str, span: tuple[int, int]) -> str:
-    """A short verbatim piece of the sentence containing `span`, centred on it."""
+    """A short verbatim piece of what they said around `span`: its clause (between commas,
+    semicolons or dashes) when that is short, else a window of words around it."""
     start, end = signals.compute(answer).sentence_of(span) if span != (0, 0) else (0, len(answer))
-    sentence = answer[start:end]
-    words = sentence.split()
-    if len(words) > FRAGMENT_WORDS:
-        at = len(answer[start : max(start, span[0])].split())
-        first = max(0, min(at - 3, len(words) - FRAGMENT_WORDS))
+    at = min(max(span[0], start), end)
+    bounds = [m.end() for m in CLAUSE.finditer(answer, start, at)]
+    after = CLAUSE.search(answer, at, end)
+    clause = answer[bounds[-1] if bounds else start : after.start() if after else end].split()
+    if 3 <= len(clause) <= CLAUSE_WORDS:
+        words = clause
+    else:
+        words = answer[start:end].split()
+        first = max(0, min(len(answer[start:at].split()) - 3, len(words) - FRAGMENT_WORDS))
         words = words[first : first + FRAGMENT_WORDS]
+    while len(words) > 3 and words[-1].lower().strip(",;:") in DANGLING:
+        words.pop()  # end on a content word: "... a logistics company", not "... company and I've"
     return " ".join(words).strip(" ,;:.!?\"'“”")
 
 
@@ -96,7 +108,7 @@ def covering(session: Session, bank: QuestionBank, item: PlanItem) -> Coverage |
         text = sanitize(turn.text)
         span = match(text, rule)
         if span is not None:
-            return Coverage(item.id, item.topic.split(":")[0], number, fragment(text, span))
+            return Coverage(item.id, number, fragment(text, span))
     return None
 
 

@@ -130,7 +130,7 @@ class PersonaPhrases(_Strict):
     answer_fallback: Phrases
     closing: Phrases
     # Newer phrasings: optional so a user's older persona file still loads (neutral defaults).
-    acknowledge: Phrases = ['You already covered "{fragment}", so let\'s move on.']  # {fragment}
+    acknowledge: Phrases = ['You already told me "{fragment}", so let\'s move on.']  # {fragment}
     small_talk_reply: Phrases = ["Good to hear."]
     asked_back_reply: Phrases = ["Doing well, thank you for asking."]
     probes: dict[str, Phrases]

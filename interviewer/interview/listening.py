@@ -112,9 +112,9 @@ def covering(session: Session, bank: QuestionBank, item: PlanItem) -> Coverage |
     return None
 
 
-def other_topic(bank: QuestionBank, plan: Sequence[PlanItem], current: PlanItem, latest: str) -> str | None:
-    """The topic of another planned question that `latest` answers instead of `current`'s, or None
-    when it (also) answers the question asked or answers no other planned one."""
+def other_topic(bank: QuestionBank, current: PlanItem, latest: str) -> str | None:
+    """The topic of another question of the bank that `latest` answers instead of `current`'s, or
+    None when it (also) answers the question asked or answers no other one."""
     own = question_of(bank, current).covered_when
     # Only behavioural questions ask for one particular kind of story; any story of theirs answers
     # "tell me about yourself", "what are you working on" or "a problem you debugged".
@@ -122,13 +122,13 @@ def other_topic(bank: QuestionBank, plan: Sequence[PlanItem], current: PlanItem,
         return None
     if match(latest, own.model_copy(update={"min_words": 0})) is not None or mentions(latest, question_of(bank, current).keywords):
         return None  # on the question asked (however briefly)
-    for item in plan:
-        if item.id == current.id or item.phase not in EVALUATED_PHASES:
-            continue
-        rule = question_of(bank, item).covered_when
-        # Only a topic named in so many words (a cue) counts; a well-told story fits many questions.
-        if rule is not None and rule.cue and match(latest, rule) is not None and not signals.KNOWLEDGE_GAP.search(latest):
-            return item.topic.split(":")[0]
+    for phase in EVALUATED_PHASES & set(bank.phases):
+        for question in bank.phases[phase]:
+            rule = question.covered_when
+            # Only a topic named in so many words (a cue) counts; a well-told story fits many questions.
+            named = rule is not None and (rule.cue or any(n in signals.CUES for n in rule.signals))
+            if question.id != current.id and rule is not None and named and match(latest, rule) is not None:
+                return question.topic.split(":")[0]
     return None
 
 
@@ -143,6 +143,10 @@ def is_small_talk(text: str) -> bool:
     return 0 < words <= SMALL_TALK_WORDS and bool(signals.PLEASANTRY.search(text)) and not (
         signals.KNOWLEDGE_GAP.search(text) or signals.compute(text).hit("number")
     )
+
+
+def has_pleasantry(text: str) -> bool:
+    return bool(signals.PLEASANTRY.search(text))
 
 
 def asked_back(text: str) -> bool:

@@ -72,7 +72,7 @@ class Moves:
         latest = sanitize(answers[-1].text)
         # Listening: a pleasantry, or an answer to a different planned question (policy rules 2-3).
         small_talk = listening.is_small_talk(latest)
-        other = None if small_talk else listening.other_topic(self.bank, session.plan, item, latest)
+        other = None if small_talk else listening.other_topic(self.bank, item, latest)
         decision = decide(
             small_talk=small_talk,
             other_topic=other,
@@ -132,7 +132,7 @@ class Moves:
         spec = self.bank.probes[kind]
         templates = list(persona.phrases.redirect if kind == "redirect" else persona.phrases.probes.get(kind, []))
         templates = templates or ([spec.fallback] if spec.fallback else [])  # a persona file older than the kind
-        return [p.replace("{question}", question) for p in templates]
+        return [fill(p, question) for p in templates]
 
     def candidate_question(self, session: Session, persona: Persona, item: PlanItem) -> Move | None:
         thread = self.thread(session, item)
@@ -192,7 +192,7 @@ class Moves:
         latest = sanitize(answers[-1].text)
         if listening.asked_back(latest):
             return persona.phrases.asked_back_reply[0]
-        return persona.phrases.small_talk_reply[0] if listening.is_small_talk(latest) else ""
+        return persona.phrases.small_talk_reply[0] if listening.has_pleasantry(latest) else ""
 
     def question(self, session: Session, persona: Persona, item: PlanItem, first: bool = False) -> Move:
         question = self.bank_question(item)
@@ -304,6 +304,14 @@ def on_topic(text: str, question: BankQuestion) -> bool:
     """A rephrased main question must share a content word (stem) with the planned one, its
     topic or its keywords ("your current role" asks about current work as well as "right now")."""
     return bool(stems(text) & stems(" ".join([question.question, question.topic, *question.keywords])))
+
+
+def fill(template: str, question: str) -> str:
+    """`{question}` in a template; after a comma the question goes on the sentence in lower case."""
+    before = template.split("{question}", 1)[0].rstrip()
+    if before.endswith(",") and question[:2] != "I ":
+        question = question[:1].lower() + question[1:]
+    return template.replace("{question}", question)
 
 
 def panel_speakers(turns: Sequence[Turn]) -> list[str]:

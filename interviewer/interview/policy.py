@@ -19,8 +19,9 @@ them; each probe records the reason of the rule that fired):
 4. A named gap: an answer that admits not knowing something ("I don't know Kafka internals
    well", "my weakness is estimating") gets `close_gap` ("how would you close it / find out?").
    When the answer tells no story besides the admission, nothing that presupposes a story is
-   asked (no why / how_found / prevention / own_part / impact / example / specifics): there is no
-   result to put a number on.
+   asked (no why / how_found / prevention / own_part / impact / example / specifics / lesson):
+   there is no result to put a number on. With a plan already given ("I'd read the docs"),
+   `close_gap` is a minor gap (asks for the first concrete step; a lenient persona moves on).
 5. A problem story without its cause gets `why` (critical, however short); without how the cause
    was found, `how_found`; without what stops it recurring (or a lesson), `prevention`.
 6. Too short or evasive, on a question that expects a story: `example`.
@@ -94,8 +95,9 @@ def is_hostile(text: str) -> bool:
     return bool(HOSTILE.search(text)) or injection.scan(text).found
 
 
-# Probe kinds that ask for more of a story; an answer that only admits a gap has none (rule 4).
-STORY_KINDS = frozenset({"why", "how_found", "prevention", "own_part", "impact", "example", "specifics"})
+# Probe kinds that ask for more of a story (or its lesson); an answer that only admits a gap has
+# none (rule 4).
+STORY_KINDS = frozenset({"why", "how_found", "prevention", "own_part", "impact", "example", "specifics", "lesson"})
 # Kinds that keep the conversation on its rails (rules 1-3): asked before any gap.
 STEERING_KINDS = frozenset({"redirect", "small_talk", "refocus"})
 

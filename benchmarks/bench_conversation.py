@@ -1,0 +1,173 @@
+"""Does the interviewer listen? Scripted interviews through the real engine (issue 16).
+
+    PYTHONPATH=. python benchmarks/bench_conversation.py           # the configured model (embedded by default)
+    PYTHONPATH=. python benchmarks/bench_conversation.py --fake    # a scripted fake model: checks the plumbing
+    PYTHONPATH=. python benchmarks/bench_conversation.py --show    # and every miss, on stderr
+
+benchmarks/data/scripted_interviews.jsonl: one interview per line, `persona`, the candidate's
+`answers` in order, and `expect`: `not_asked` (plan question ids an earlier answer already
+answered: asking one is a miss) and `probes` ({after: answer index, fits: probe kinds, or
+"move_on"}), written by the rules in interviewer/interview/policy.py's docstring. The interview
+ends after the last answer (no closing line is asked for).
+
+Prints one JSON object:
+- `asked_after_answered`: planned questions asked although an earlier answer had answered them
+  (goal 0);
+- `probe_kind_fit`: of the judged probes, the share whose kind is in `fits` (goal >= 0.9); the
+  turns after judged answers that moved on where a probe was expected are listed as `missed`;
+- `wording`: share of interviewer turns in the model's words, repaired, or from a template
+  (goal: model + repaired >= 0.8).
+Probe kinds are decided in code, so `--fake` already measures them; `wording` needs the real model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from langchain_core.language_models import BaseChatModel  # noqa: E402
+from langchain_core.messages import BaseMessage  # noqa: E402
+
+from interviewer.interview.engine import InterviewEngine  # noqa: E402
+from interviewer.interview.personas import PersonaLibrary  # noqa: E402
+from interviewer.session import Session, TurnKind, wording_shares  # noqa: E402
+from interviewer.testing.chat_model import FunctionChatModel  # noqa: E402
+
+DATA = ROOT / "benchmarks/data/scripted_interviews.jsonl"
+QUOTED = re.compile(r'(?:planned question in your own words[^"]*|for example: )"([^"]+)"')
+
+
+def fake_model() -> FunctionChatModel:
+    """Rephrases nothing: says the example the task quotes, dressed like the embedded model's
+    output is (a name label and quotes, a praise lead-in) on some turns, so repairs show up."""
+    count = [0]
+
+    def reply(messages: list[BaseMessage]) -> str:
+        count[0] += 1
+        note = str(messages[-1].content).rsplit("Write the next line of the interviewer, ", 1)[-1]
+        speaker = note.split(".", 1)[0]
+        found = QUOTED.search(note)
+        if "The candidate asked you" in note:
+            return "Good question, the recruiter will follow up on that. Any other questions?"
+        if found is None:
+            return "Thank you for your time today, it was a pleasure talking with you."
+        text = found.group(1)
+        if count[0] % 3 == 0:
+            return f'{speaker}: "{text}"'
+        if count[0] % 4 == 0:
+            return f"Great answer! {text}"
+        return text
+
+    return FunctionChatModel(default=reply)
+
+
+def configured_model() -> tuple[BaseChatModel, Any]:
+    """The interviewer model the app would use (settings from env/.env; embedded by default)."""
+    from interviewer.cli.interview import INTERVIEWER_MAX_TOKENS
+    from interviewer.config import load_settings
+    from interviewer.llm.provider import LLMRuntime, Role
+
+    runtime = LLMRuntime(load_settings())
+    runtime.start()
+    return runtime.chat_model(Role.INTERVIEWER, max_tokens=INTERVIEWER_MAX_TOKENS, streaming=True), runtime
+
+
+async def run_one(engine: InterviewEngine, row: dict[str, Any]) -> Session:
+    session = engine.new_session(row["persona"])
+    [_ async for _ in engine.open(session)]
+    for answer in row["answers"]:
+        if session.finished:
+            break
+        [_ async for _ in engine.reply(session, answer)]
+    return session
+
+
+def judge(session: Session, row: dict[str, Any]) -> dict[str, Any]:
+    """Misses of one interview against its expectations (see the module docstring)."""
+    answers = session.answers()
+    asked_again = []
+    for qid in row["expect"]["not_asked"]:
+        if any(t.kind is TurnKind.QUESTION and t.question_id == qid for t in session.turns):
+            asked_again.append(qid)
+    fit, judged, missed, wrong = 0, 0, [], []
+    for probe in row["expect"]["probes"]:
+        if probe["after"] >= len(answers):
+            continue
+        index = session.turns.index(answers[probe["after"]])
+        nxt = next((t for t in session.turns[index + 1 :] if t.role == "interviewer"), None)
+        if nxt is None:
+            continue
+        if nxt.kind is TurnKind.PROBE:
+            judged += 1
+            if nxt.probe_kind in probe["fits"]:
+                fit += 1
+            else:
+                wrong.append(f"after answer {probe['after']}: {nxt.probe_kind} not in {probe['fits']} ({nxt.probe_reason})")
+        elif "move_on" not in probe["fits"]:
+            missed.append(f"after answer {probe['after']}: moved on, expected {probe['fits']}")
+    return {"asked_again": asked_again, "fit": fit, "judged": judged, "missed": missed, "wrong": wrong}
+
+
+async def run(fake: bool, show: bool, limit: int | None) -> dict[str, Any]:
+    rows = [json.loads(line) for line in DATA.read_text(encoding="utf-8").splitlines() if line.strip()][:limit]
+    runtime = None
+    model: BaseChatModel
+    if fake:
+        model = fake_model()
+    else:
+        model, runtime = configured_model()
+    try:
+        engine = InterviewEngine(model, PersonaLibrary.load())
+        sessions, results = [], []
+        for row in rows:
+            session = await run_one(engine, row)
+            sessions.append(session)
+            results.append(judge(session, row))
+            if show:
+                result = results[-1]
+                for miss in result["asked_again"]:
+                    print(f"{row['id']}: asked again: {miss}", file=sys.stderr)
+                for miss in result["missed"] + result["wrong"]:
+                    print(f"{row['id']}: {miss}", file=sys.stderr)
+    finally:
+        if runtime is not None:
+            runtime.stop()
+    judged = sum(r["judged"] for r in results)
+    shares = wording_shares(t for s in sessions for t in s.turns)
+    return {
+        "model": "fake (scripted)" if fake else "configured",
+        "interviews": len(rows),
+        "personas": sorted({r["persona"] for r in rows}),
+        "asked_after_answered": sum(len(r["asked_again"]) for r in results),
+        "not_asked_expectations": sum(len(r["expect"]["not_asked"]) for r in rows),
+        "probes_judged": judged,
+        "probe_kind_fit": round(sum(r["fit"] for r in results) / judged, 3) if judged else None,
+        "expected_probe_missed": sum(len(r["missed"]) for r in results),
+        "wording": {k: round(v, 3) for k, v in shares.items()},
+        "model_or_repaired": round(shares["model"] + shares["repaired"], 3),
+        "interviewer_turns": sum(1 for s in sessions for t in s.turns if t.role == "interviewer"),
+    }
+
+
+def main() -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--fake", action="store_true", help="a scripted fake model instead of the configured one")
+    parser.add_argument("--show", action="store_true", help="print every miss on stderr")
+    parser.add_argument("--limit", type=int, default=None, help="only the first N interviews")
+    args = parser.parse_args()
+    result = asyncio.run(run(args.fake, args.show, args.limit))
+    print(json.dumps(result, indent=2))
+    return result
+
+
+if __name__ == "__main__":
+    main()

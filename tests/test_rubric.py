@@ -59,3 +59,13 @@ def test_not_yaml_is_a_clear_error(tmp_path: Path) -> None:
     path.write_text("dimensions: [unclosed")
     with pytest.raises(RubricError, match="not valid YAML"):
         parse_rubric(path)
+
+
+def test_no_single_signal_can_decide_a_dimension(tmp_path: Path) -> None:
+    """A text signal weighted a full point or more (alone, or summed over criteria) is refused."""
+    def loud(data: dict) -> None:  # type: ignore[type-arg]
+        data["dimensions"]["storytelling"]["criteria"].append(
+            {"signal": "result", "weight": 1.0, "met": "states a result", "missing": "states no result"}
+        )
+    with pytest.raises(RubricError, match="could decide the score alone"):
+        parse_rubric(_broken(tmp_path, loud))

@@ -11,12 +11,11 @@ import re
 from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, create_model
 
 from interviewer.evaluation.rubric import Rubric
 
 TOOL_NAME = "record_checks"
-MAX_CITED = 3
 
 
 class MalformedOutput(ValueError):
@@ -30,9 +29,7 @@ def checks_schema(rubric: Rubric) -> type[BaseModel]:
     integers there; [] means no sentence shows the check."""
     # No per-field descriptions: the checks are spelled out in the system prompt, and a chat
     # template that renders tools would otherwise repeat them all in every prompt.
-    # At most MAX_CITED numbers per check: the clearest sentences are enough evidence, and the
-    # grammar then bounds how many tokens the reply can take.
-    fields: dict[str, Any] = {c.id: (list[int], Field(max_length=MAX_CITED)) for c in rubric.checks}
+    fields: dict[str, Any] = {c.id: (list[int], ...) for c in rubric.checks}
     model = create_model(
         TOOL_NAME,
         __config__=ConfigDict(extra="ignore"),

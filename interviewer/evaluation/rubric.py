@@ -23,6 +23,7 @@ from interviewer.evaluation.signals import SIGNAL_NAMES
 
 RUBRIC_PATH = prompts_dir() / "rubric.yaml"
 FLAG_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+MAX_SIGNAL_PULL = 1.0  # a rounded 1-5 score moves a full step only with more than one piece of evidence
 
 
 class RubricError(ValueError):
@@ -122,6 +123,21 @@ class Rubric(_Strict):
                     raise ValueError(
                         f"dimensions.{dim.value}.criteria.{n}.check: unknown check {crit.check!r}"
                     )
+        for dim, spec in self.dimensions.items():
+            # No single lexical rule may decide a dimension on its own: one signal may move the
+            # raw score by less than a full point (half a criterion's weight when the model's
+            # check shares it), so it changes a score only together with other evidence.
+            pull: dict[str, float] = {}
+            for crit in spec.criteria:
+                if crit.signal:
+                    share = 0.5 if crit.check and self.combine is CombineMode.AVERAGE else 1.0
+                    pull[crit.signal] = pull.get(crit.signal, 0.0) + abs(crit.weight) * share
+            loud = {name: value for name, value in pull.items() if value >= MAX_SIGNAL_PULL}
+            if loud:
+                raise ValueError(
+                    f"dimensions.{dim.value}: signal(s) {sorted(loud)} could decide the score alone "
+                    f"(pull {max(loud.values())} >= {MAX_SIGNAL_PULL})"
+                )
         bad = [name for name in self.flags if not FLAG_NAME.match(name)]
         if bad:
             raise ValueError(f"flag names must be snake_case: {bad}")

@@ -14,6 +14,7 @@ import pytest
 from interviewer.cli.interview import INTERVIEWER_MAX_TOKENS, read_answers
 from interviewer.interview.engine import InterviewEngine, panel_speakers
 from interviewer.interview.events import TurnEvent
+from interviewer.interview.moves import REASK_KINDS
 from interviewer.llm.provider import LLMRuntime, Role
 from interviewer.interview.personas import PersonaLibrary
 from interviewer.interview.phrasing import LEAK, question_part
@@ -122,9 +123,9 @@ async def test_simulated_candidates(candidate: str, persona: str, model, cassett
         [e async for e in engine.finish(session)]
     said = [t for t in session.turns if t.role == "interviewer"]
     assert session.finished and said[-1].kind is TurnKind.CLOSING
-    # Never repeats itself (a redirect re-asks the dodged question on purpose).
+    # Never repeats itself (a redirect, a refocus or a reply to small talk re-asks on purpose).
     questions = [question_part(t.text) for t in said
-                 if t.kind in (TurnKind.QUESTION, TurnKind.PROBE) and t.probe_kind != "redirect"]
+                 if t.kind in (TurnKind.QUESTION, TurnKind.PROBE) and t.probe_kind not in REASK_KINDS]
     for i, question in enumerate(questions):
         assert not is_repeat(question, questions[:i]), (question, questions[:i])
     for turn in said:  # stays in role, never leaks instructions or scores

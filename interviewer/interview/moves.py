@@ -15,13 +15,14 @@ from interviewer.interview import listening
 from interviewer.interview.personas import Member, Persona, adjust_probing
 from interviewer.interview.phrasing import Mode, question_part, sanitize, sentences
 from interviewer.interview.plan import BankQuestion, QuestionBank
-from interviewer.interview.policy import Decision, decide
+from interviewer.interview.policy import STEERING_KINDS, Decision, decide
 from interviewer.prompts import load_prompt
 from interviewer.session import EvalStatus, PlanItem, Session, Speaker, Turn, TurnKind
 from interviewer.tokens import count_tokens
 
-# Kinds that ask the current question again (with a few words of their own before it).
-REASK_KINDS = frozenset({"redirect", "refocus", "small_talk"})
+# Kinds that ask the current question again, on purpose (with a few words of their own before
+# it): the policy's steering kinds, one vocabulary.
+REASK_KINDS = STEERING_KINDS
 MAX_CANDIDATE_QUESTIONS = 2  # answered in the "do you have questions for me?" phase
 ASKS_QUESTION = re.compile(
     r"\?|^\s*(?:what|how|why|who|when|where|which|is|are|do|does|can|could|would|will|should)\b", re.I

@@ -320,11 +320,15 @@ async def test_persona_switch_keeps_the_transcript(browser: Browser, services: S
     assert "don't know an interviewer" in browser.texts()[-1]
 
 
+# Three answers of one complete incident story: enough for a report with scores on every dimension.
+STORY = ("I cut p99 latency from 900ms to 120ms by fixing an N+1 query I found in the logs.",
+         "I found it with EXPLAIN ANALYZE; the ORM issued one query per row.",
+         "I added a query-count test to CI so it can't come back.")
+
+
 async def test_end_produces_the_report_with_chart_and_downloads(browser: Browser, services: Services) -> None:
     await started(browser)
-    for text in ("I cut p99 latency from 900ms to 120ms by fixing an N+1 query I found in the logs.",
-                 "I found it with EXPLAIN ANALYZE; the ORM issued one query per row.",
-                 "I added a query-count test to CI so it can't come back."):
+    for text in STORY:
         await chat.handle_message(message(text))
     await chat.handle_message(message("/end"))
     elements = browser.events("element")
@@ -533,9 +537,7 @@ async def test_end_counts_scores_and_retries_unavailable_ones_before_the_report(
     busy = BusyThenFineEvaluator()
     services.engine.evaluator = services.engine.scoring.evaluator = busy
     await started(browser)
-    for text in ("I cut p99 latency from 900ms to 120ms by fixing an N+1 query I found in the logs.",
-                 "I found it with EXPLAIN ANALYZE; the ORM issued one query per row.",
-                 "I added a query-count test to CI so it can't come back."):
+    for text in STORY:
         await chat.handle_message(message(text))
     await chat.handle_message(message("/end"))
     # Every version of the progress message, in order, as the browser received them.

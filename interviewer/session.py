@@ -14,6 +14,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from interviewer.ledger.claims import Claim
+
 SCHEMA_VERSION = 1
 
 
@@ -136,6 +138,9 @@ class CandidateContext(BaseModel):
     level: str = "mid-level"
     job_description: str = ""
     resume: str = ""
+    # Claims from this user's earlier sessions (loaded from the store when a session starts), so a
+    # story told differently next week is noticed. Not the candidate's words of this session.
+    prior_claims: list[Claim] = Field(default_factory=list)
 
 
 class Session(BaseModel):
@@ -152,6 +157,9 @@ class Session(BaseModel):
     plan: list[PlanItem] = Field(default_factory=list)
     position: int = 0  # index into plan of the current main question
     turns: list[Turn] = Field(default_factory=list)
+    # The claim ledger of this session: facts read from the résumé and each answer, verbatim quote
+    # and source kept (interviewer/ledger). Stored per user when the session is saved.
+    claims: list[Claim] = Field(default_factory=list)
     finished: bool = False
     created_at: datetime = Field(default_factory=_now)
     updated_at: datetime = Field(default_factory=_now)

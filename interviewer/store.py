@@ -3,6 +3,8 @@
 One table, one row per interview: the whole `Session` as JSON plus the few columns needed to find
 it (owner, browser thread, persona, state). The JSON is the source of truth, so a schema change in
 `Session` never needs a migration here; `schema_version` inside the JSON says how to read it.
+Each save also copies the session's claims into the user's claim ledger (interviewer.ledger_store),
+in the same transaction, so the ledger outlives any session file and can be deleted on its own.
 
 Why everything runs on a private event loop thread: the app calls the store from Chainlit's loop,
 the CLI from `asyncio.run` or plain sync code, tests from a fresh loop per test. An async SQLAlchemy
@@ -17,7 +19,7 @@ import asyncio
 import concurrent.futures
 import threading
 from collections.abc import Coroutine
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -33,9 +35,12 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from interviewer import ledger_store
 from interviewer.config import Settings, default_cache_dir
+from interviewer.ledger.claims import Claim
+from interviewer.ledger_store import PRIOR_CLAIMS_LIMIT, LedgerEntry, ledger_metadata
 from interviewer.session import Session
 
 T = TypeVar("T")
@@ -162,6 +167,7 @@ class SessionStore:
                         self._engine = make_async_engine(self.url)
                     async with self._engine.begin() as conn:
                         await conn.run_sync(metadata.create_all)
+                        await conn.run_sync(ledger_metadata.create_all)
                 except Exception as exc:  # driver errors vary (OSError, asyncpg, sqlite3)
                     raise StoreError(
                         f"cannot open the session database {self._safe_url()}: {exc}"
@@ -179,6 +185,18 @@ class SessionStore:
     # -- the work, always on the store's loop ------------------------------------------------
     async def _save(self, session: Session, thread_id: str | None) -> None:
         engine = await self._engine_ready()
+        async with engine.begin() as conn:
+            forgotten = await ledger_store.forgotten_at(conn, session.user_id)
+            if forgotten is not None and ledger_store.utc(session.created_at) <= forgotten:
+                # Started before the user deleted their ledger: its copies of earlier claims were
+                # deleted with it and must not come back with this save (`session` is a copy).
+                session.context.prior_claims = []
+            # The session row first: on PostgreSQL its upsert locks the row, so two instances
+            # saving one session replace its ledger rows one after the other.
+            await self._upsert_session(conn, session, thread_id)
+            await ledger_store.replace_session_claims(conn, session, forgotten)
+
+    async def _upsert_session(self, conn: AsyncConnection, session: Session, thread_id: str | None) -> None:
         row: dict[str, Any] = {
             "id": session.id,
             "user_id": session.user_id,
@@ -190,18 +208,17 @@ class SessionStore:
         }
         if thread_id is not None:
             row["thread_id"] = thread_id
-        async with engine.begin() as conn:
-            if engine.dialect.name == "postgresql":
-                from sqlalchemy.dialects.postgresql import insert as pg_insert
+        if conn.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-                stmt = pg_insert(sessions_table).values(**row)
-            else:
-                from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+            stmt = pg_insert(sessions_table).values(**row)
+        else:
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-                stmt = sqlite_insert(sessions_table).values(**row)  # type: ignore[assignment]
-            # Upsert; a save without thread_id keeps the thread link made earlier.
-            updates = {k: stmt.excluded[k] for k in row if k != "id"}
-            await conn.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=updates))
+            stmt = sqlite_insert(sessions_table).values(**row)  # type: ignore[assignment]
+        # Upsert; a save without thread_id keeps the thread link made earlier.
+        updates = {k: stmt.excluded[k] for k in row if k != "id"}
+        await conn.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=updates))
 
     async def _load(self, column: str, value: str) -> Session | None:
         engine = await self._engine_ready()
@@ -226,6 +243,38 @@ class SessionStore:
         engine = await self._engine_ready()
         async with engine.begin() as conn:
             await conn.execute(sessions_table.delete().where(sessions_table.c.id == session_id))
+            await ledger_store.delete_session_claims(conn, session_id)
+
+    async def _ledger(self, user_id: str, exclude_session: str | None) -> list[LedgerEntry]:
+        engine = await self._engine_ready()
+        async with engine.connect() as conn:
+            rows = await ledger_store.read_newest_first(conn, user_id, exclude_session)
+        return list(ledger_store.entries(rows))[::-1]
+
+    async def _user_claims(self, user_id: str, exclude_session: str | None, limit: int) -> list[Claim]:
+        engine = await self._engine_ready()
+        async with engine.connect() as conn:
+            rows = await ledger_store.read_newest_first(conn, user_id, exclude_session)
+        return ledger_store.prior_claims(ledger_store.entries(rows), limit)
+
+    async def _delete_user_ledger(self, user_id: str) -> int:
+        engine = await self._engine_ready()
+        async with engine.begin() as conn:
+            deleted = await ledger_store.forget_user(conn, user_id, datetime.now(UTC))
+            await self._drop_prior_claims(conn, user_id)
+        return deleted
+
+    async def _drop_prior_claims(self, conn: AsyncConnection, user_id: str) -> None:
+        """Stored sessions keep copies of earlier claims in `context.prior_claims`; deleting the
+        ledger deletes those copies too. Transcripts, scores and each session's own claims stay."""
+        query = select(sessions_table.c.id, sessions_table.c.data).where(sessions_table.c.user_id == user_id)
+        for session_id, data in (await conn.execute(query)).all():
+            session = self._parse(data)
+            if session is None or not session.context.prior_claims:
+                continue
+            session.context.prior_claims = []
+            update = sessions_table.update().where(sessions_table.c.id == session_id)
+            await conn.execute(update.values(data=session.to_json()))
 
     @staticmethod
     def _parse(data: str | None) -> Session | None:
@@ -254,7 +303,24 @@ class SessionStore:
         return self._run(self._list(user_id, finished_only))
 
     def delete(self, session_id: str) -> None:
+        """Delete a session and its claims from the ledger."""
         self._run(self._delete(session_id))
+
+    def ledger(self, user_id: str) -> list[LedgerEntry]:
+        """Every claim stored for the user, oldest first: what they can see and delete."""
+        return self._run(self._ledger(user_id, None))
+
+    def user_claims(self, user_id: str, *, exclude_session: str | None = None,
+                    limit: int = PRIOR_CLAIMS_LIMIT) -> list[Claim]:
+        """The claims a new session compares with: the user's most recent `limit` claims from
+        sessions other than `exclude_session`, oldest first, each with `source.session_id` naming
+        its session; repeated résumé claims once (see ledger_store.prior_claims)."""
+        return self._run(self._user_claims(user_id, exclude_session, limit))
+
+    def delete_user_ledger(self, user_id: str) -> int:
+        """Delete the user's claim ledger (not their sessions); returns how many claims it held.
+        Claims said before now are never stored again, even by a session still running."""
+        return self._run(self._delete_user_ledger(user_id))
 
     # -- async API (app) ---------------------------------------------------------------------
     async def asave(self, session: Session, *, thread_id: str | None = None) -> None:
@@ -269,6 +335,16 @@ class SessionStore:
 
     async def alist_for_user(self, user_id: str, *, finished_only: bool = False) -> list[Session]:
         return await self._arun(self._list(user_id, finished_only))
+
+    async def aledger(self, user_id: str) -> list[LedgerEntry]:
+        return await self._arun(self._ledger(user_id, None))
+
+    async def auser_claims(self, user_id: str, *, exclude_session: str | None = None,
+                           limit: int = PRIOR_CLAIMS_LIMIT) -> list[Claim]:
+        return await self._arun(self._user_claims(user_id, exclude_session, limit))
+
+    async def adelete_user_ledger(self, user_id: str) -> int:
+        return await self._arun(self._delete_user_ledger(user_id))
 
     # -- lifecycle ---------------------------------------------------------------------------
     async def _shutdown(self) -> None:

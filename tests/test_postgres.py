@@ -101,3 +101,40 @@ async def test_concurrent_writers_lose_nothing(two_instances: tuple[SessionStore
         expected = {s.id: len(s.turns) for s in sessions if s.user_id == user}
         listed = await app_a.alist_for_user(user)
         assert {s.id: len(s.turns) for s in listed} == expected
+
+
+# -- the claim ledger per user (issue 15) -------------------------------------------------------
+def claimed(user: str, sizes: list[int]) -> Session:
+    from interviewer.ledger.claims import Amount, Claim, Source
+
+    session = interview(user, len(sizes))
+    session.claims = [Claim(kind="quantity", quote=f"I led a team of {n}.", subject="team", unit="people",
+                            amount=Amount(value=n, low=n, high=n), source=Source(origin="answer", answer=i))
+                      for i, n in enumerate(sizes, 1)]
+    return session
+
+
+def test_the_ledger_is_shared_and_deletable_across_instances(
+    two_instances: tuple[SessionStore, SessionStore],
+) -> None:
+    app_a, app_b = two_instances
+    first = claimed("erin", [12, 15])
+    app_a.save(first)
+    app_a.save(claimed("frank", [3]))
+    claims = app_b.user_claims("erin")
+    assert [c.quote for c in claims] == ["I led a team of 12.", "I led a team of 15."]
+    assert {c.source.session_id for c in claims} == {first.id}
+    assert app_b.user_claims("erin", exclude_session=first.id) == []
+    assert app_b.delete_user_ledger("erin") == 2
+    app_a.save(first)  # an instance that still had it open
+    assert app_a.ledger("erin") == [] and app_a.load(first.id) is not None
+    assert [c.quote for c in app_a.user_claims("frank")] == ["I led a team of 3."]
+
+
+async def test_two_instances_saving_one_session_keep_one_copy_of_its_claims(
+    two_instances: tuple[SessionStore, SessionStore],
+) -> None:
+    app_a, app_b = two_instances
+    session = claimed("grace", [4, 5, 6])
+    await asyncio.gather(*((app_a if n % 2 else app_b).asave(session) for n in range(10)))
+    assert len(await app_a.aledger("grace")) == 3

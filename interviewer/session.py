@@ -17,6 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from interviewer.ledger.claims import Claim
 
 SCHEMA_VERSION = 1
+# The one user of a machine without logins: the app's default sign-in and the CLI's default user,
+# so both read and write one claim ledger.
+LOCAL_USER = "local"
 
 
 def _now() -> datetime:
@@ -148,7 +151,7 @@ class Session(BaseModel):
 
     schema_version: int = SCHEMA_VERSION
     id: str = Field(default_factory=_id)
-    user_id: str = "local"
+    user_id: str = LOCAL_USER
     persona: str = "friendly-team"
     persona_changes: list[tuple[int, str]] = Field(default_factory=list)  # (turn index, persona)
     context: CandidateContext = Field(default_factory=CandidateContext)

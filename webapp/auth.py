@@ -14,7 +14,8 @@ import os
 import secrets
 from pathlib import Path
 
-LOCAL_USER = "local"
+# app.py signs the single local user in under this name; the CLI's default user is the same one.
+from interviewer.session import LOCAL_USER  # noqa: F401
 
 
 class AuthConfigError(ValueError):

@@ -1,5 +1,10 @@
 """`interviewer practice` (interactive, in the terminal) and `interviewer rehearse` (a whole
-interview played from a file of answers, non-interactive: for demos, benchmarks and CI)."""
+interview played from a file of answers, non-interactive: for demos, benchmarks and CI).
+
+Both start with the user's claims from earlier interviews (`context.prior_claims`, from the
+database the app uses too) and save the interview there when it ends, so its claims join the
+user's ledger. `practice` does so for `--user` (default: the local user); `rehearse` only when
+`--user` is given, so a benchmark or a CI run stays reproducible and writes into nobody's ledger."""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ import re
 import time
 from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -19,7 +25,9 @@ from interviewer.interview.scoring import Evaluator
 from interviewer.interview.events import Event, NoticeEvent, TokenEvent, TurnEvent
 from interviewer.llm.provider import LLMRuntime, Role
 from interviewer.interview.personas import PersonaLibrary
-from interviewer.session import CandidateContext, Session, Turn
+from interviewer.ledger.claims import Claim
+from interviewer.session import LOCAL_USER, CandidateContext, Session, Turn
+from interviewer.store import SessionStore, StoreError
 
 INTERVIEWER_MAX_TOKENS = 96  # one short question; the engine stops reading at the first "?"
 DRAIN_TIMEOUT = 600.0
@@ -63,6 +71,43 @@ def _context(role: str, level: str, jd: Path | None, resume: Path | None) -> Can
         return path.read_text(encoding="utf-8", errors="replace") if path else ""
 
     return CandidateContext(role=role, level=level, job_description=read(jd), resume=read(resume))
+
+
+@dataclass
+class History:
+    """The user's earlier interviews, as far as a CLI interview needs them: their claims when it
+    starts, and a place to keep it when it ends. Without a store both are no-ops. A database
+    problem costs the comparison or the copy in the database, never the interview itself."""
+
+    store: SessionStore | None
+    user: str = LOCAL_USER
+
+    async def prior_claims(self) -> list[Claim]:
+        if self.store is None:
+            return []
+        try:
+            return await self.store.auser_claims(self.user)
+        except StoreError as exc:
+            click.echo(f"[interviewer] earlier interviews not loaded for comparison: {exc}", err=True)
+            return []
+
+    async def keep(self, session: Session) -> None:
+        if self.store is None:
+            return
+        try:
+            await self.store.asave(session)
+        except StoreError as exc:
+            click.echo(f"[interviewer] the interview was not saved to the database: {exc}", err=True)
+
+    def close(self) -> None:
+        if self.store is not None:
+            self.store.close()
+
+
+def _history(runtime: LLMRuntime, user: str | None) -> History:
+    from interviewer.cli.runtime import open_store
+
+    return History(None) if user is None else History(open_store(runtime.settings), user)
 
 
 def _line(turn: Turn) -> str:
@@ -163,8 +208,11 @@ def _logging(verbose: bool) -> None:
 @click.option("--answers", "answers_path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="The candidate's answers, one paragraph each (blank-line separated).")
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--user", default=None,
+              help="Compare with this user's earlier interviews and save this one to their ledger "
+                   "(without it the rehearsal reads and writes no database).")
 def rehearse(persona: str, role: str, level: str, jd: Path | None, resume: Path | None, no_eval: bool,
-             verbose: bool, answers_path: Path, out: Path) -> None:
+             verbose: bool, answers_path: Path, out: Path, user: str | None) -> None:
     """Play a whole interview with answers read from a file; write transcript.json and report.md."""
     _logging(verbose)
     library = _personas_or_exit(persona)
@@ -172,16 +220,19 @@ def rehearse(persona: str, role: str, level: str, jd: Path | None, resume: Path 
     if not answers:
         raise click.ClickException(f"{answers_path}: no answers found (one paragraph per answer)")
     runtime = _start()
+    history = _history(runtime, user)
     try:
         engine = build_engine(runtime, library, evaluate=not no_eval)
-        asyncio.run(_rehearse(engine, persona, _context(role, level, jd, resume), answers, out))
+        asyncio.run(_rehearse(engine, persona, _context(role, level, jd, resume), answers, out, history))
     finally:
+        history.close()
         runtime.stop()
 
 
 async def _rehearse(engine: InterviewEngine, persona: str, context: CandidateContext, answers: list[str],
-                    out: Path) -> None:
-    session = engine.new_session(persona, context)
+                    out: Path, history: History) -> None:
+    context.prior_claims = await history.prior_claims()
+    session = engine.new_session(persona, context, user_id=history.user)
     started = time.monotonic()
     latencies = [await _show(engine.open(session))]
     used = 0
@@ -199,6 +250,7 @@ async def _rehearse(engine: InterviewEngine, persona: str, context: CandidateCon
     await engine.drain(session, timeout=DRAIN_TIMEOUT)
     retried = await engine.retry_unavailable(session)
     drained = time.monotonic() - drain_start
+    await history.keep(session)
     path, how = await write_outputs(session, out)
     lat = [x for x in latencies if x is not None]
     click.echo(
@@ -212,24 +264,30 @@ async def _rehearse(engine: InterviewEngine, persona: str, context: CandidateCon
 
 @click.command()
 @common
+@click.option("--user", default=LOCAL_USER, show_default=True,
+              help="Whose earlier interviews to compare with, and whose ledger keeps this one.")
 def practice(persona: str, role: str, level: str, jd: Path | None, resume: Path | None, no_eval: bool,
-             verbose: bool) -> None:
+             verbose: bool, user: str) -> None:
     """Practise an interview in the terminal. Type your answer and press Enter.
 
     Commands: /end (or Ctrl-D) ends and writes the report, /persona NAME switches interviewer."""
     _logging(verbose)
     library = _personas_or_exit(persona)
     runtime = _start()
+    history = _history(runtime, user)
     try:
         engine = build_engine(runtime, library, evaluate=not no_eval)
         settings_dir = runtime.settings.cache_dir
-        asyncio.run(_practice(engine, persona, _context(role, level, jd, resume), settings_dir))
+        asyncio.run(_practice(engine, persona, _context(role, level, jd, resume), settings_dir, history))
     finally:
+        history.close()
         runtime.stop()
 
 
-async def _practice(engine: InterviewEngine, persona: str, context: CandidateContext, cache_dir: Path) -> None:
-    session = engine.new_session(persona, context, seed=int(time.time()))
+async def _practice(engine: InterviewEngine, persona: str, context: CandidateContext, cache_dir: Path,
+                    history: History) -> None:
+    context.prior_claims = await history.prior_claims()
+    session = engine.new_session(persona, context, user_id=history.user, seed=int(time.time()))
     click.echo("Type your answer and press Enter. /end or Ctrl-D ends, /persona NAME switches.\n", err=True)
     await _show(engine.open(session))
     while not session.finished:
@@ -254,6 +312,7 @@ async def _practice(engine: InterviewEngine, persona: str, context: CandidateCon
         await _show(engine.finish(session))
     click.echo("[interviewer] waiting for the last scores...", err=True)
     await engine.drain(session, timeout=DRAIN_TIMEOUT)
+    await history.keep(session)
     path, how = await write_outputs(session, cache_dir / "reports" / session.id)
     click.echo(f"Report ({how}): {path}")
 

@@ -12,6 +12,7 @@ from interviewer.llm.local import LocalServerError
 from interviewer.llm.model_files import ModelFileError
 from interviewer.llm.provider import LLMRuntime
 from interviewer.resilience import log_to_file
+from interviewer.store import SessionStore, resolve_database_url
 
 
 def log_path(settings: Settings) -> Path:
@@ -26,6 +27,12 @@ def settings_or_exit() -> Settings:
     except ValidationError as exc:
         messages = "; ".join(err["msg"].removeprefix("Value error, ") for err in exc.errors())
         raise click.ClickException(f"configuration error: {messages}") from None
+
+
+def open_store(settings: Settings) -> SessionStore:
+    """The database the app uses too, so the CLI and the browser share one claim ledger.
+    Opening is lazy: a problem surfaces as StoreError on the first call."""
+    return SessionStore(resolve_database_url(settings))
 
 
 def start_runtime(settings: Settings, quiet: bool = False) -> LLMRuntime:

@@ -12,7 +12,7 @@ import chainlit as cl
 from chainlit.types import ThreadDict
 
 from interviewer.config import load_settings
-from webapp import auth, chat
+from webapp import auth, chat, ledger
 from webapp.data_layer import HistoryDataLayer, create_schema_sync
 from webapp.services import files_dir, get_services
 from webapp.storage import LocalStorageClient, install_download_route
@@ -89,6 +89,16 @@ async def on_settings_update(settings: dict[str, Any]) -> None:
 @cl.action_callback(chat.END_ACTION)
 async def on_end(action: cl.Action) -> None:
     await chat.end_from_action()
+
+
+@cl.action_callback(ledger.FORGET_ACTION)
+async def on_forget_ledger(action: cl.Action) -> None:
+    await chat.forget_ledger_from_action()
+
+
+@cl.action_callback(ledger.KEEP_ACTION)
+async def on_keep_ledger(action: cl.Action) -> None:
+    await ledger.keep()
 
 
 @cl.action_callback(chat.RETRY_ACTION)

@@ -336,6 +336,9 @@ class SessionStore:
     async def alist_for_user(self, user_id: str, *, finished_only: bool = False) -> list[Session]:
         return await self._arun(self._list(user_id, finished_only))
 
+    async def adelete(self, session_id: str) -> None:
+        await self._arun(self._delete(session_id))
+
     async def aledger(self, user_id: str) -> list[LedgerEntry]:
         return await self._arun(self._ledger(user_id, None))
 

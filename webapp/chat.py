@@ -6,6 +6,7 @@ State per browser chat lives in `cl.user_session`:
   persona    the persona id picked before the interview starts
   prefs      AppPreferences from the settings panel
   last_question  the latest interviewer message (its End action moves to the next one)
+  ledger_confirmation  the `/forget-ledger` question whose buttons are still on screen (webapp.ledger)
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import chainlit as cl
 from chainlit.input_widget import Select, Switch, TextInput
 
-from webapp import support
+from webapp import ledger, support
 from webapp.support import AppPreferences
 from interviewer.session import CandidateContext, EvalStatus, Session, Turn
 from interviewer.interview.events import Event, NoticeEvent, TokenEvent, TurnEvent
@@ -324,7 +325,7 @@ def _set_context(context: CandidateContext) -> None:
     cl.user_session.set("prefs", replace(current, context=context))
     session = current_session()
     if session is not None:
-        session.context = context
+        session.context = ledger.keep_prior_claims(context, session.context)
 
 
 async def handle_command(command: support.Command) -> None:
@@ -347,6 +348,10 @@ async def handle_command(command: support.Command) -> None:
         current = prefs()
         cl.user_session.set("prefs", replace(current, show_scores=value))
         await cl.Message(content=f"Scores under each answer are now **{'shown' if value else 'hidden'}**.", author="Interviewer").send()
+    elif command.name == "ledger":
+        await ledger.show(user_id())
+    elif command.name == "forget-ledger":
+        await ledger.forget_command(command.argument, user_id(), current_session(), thread_id())
     else:
         await _error(f"`/{command.argument}` isn't a command I know. Type `/help` for the list.")
 
@@ -357,7 +362,7 @@ async def update_settings(values: dict[str, Any]) -> None:
     session = current_session()
     cl.user_session.set("prefs", new)
     if session is not None:
-        session.context = new.context
+        session.context = ledger.keep_prior_claims(new.context, session.context)
         session.probing_depth = new.probing_depth  # type: ignore[assignment]
         await services().store.asave(session, thread_id=thread_id())
     if new.persona and new.persona != (session.persona if session else old_persona):
@@ -402,7 +407,9 @@ async def open_interview() -> None:
         return
     persona_id = cl.user_session.get("persona") or default_persona()
     current = prefs()
-    session = engine.new_session(persona_id, current.context, user_id=user_id())
+    # A copy: the earlier claims belong to this interview, not to the settings panel's context.
+    context = current.context.model_copy(update={"prior_claims": await ledger.prior_claims(user_id())})
+    session = engine.new_session(persona_id, context, user_id=user_id())
     session.probing_depth = current.probing_depth  # type: ignore[assignment]
     cl.user_session.set("session", session)
     await services().store.asave(session, thread_id=thread_id())
@@ -442,6 +449,12 @@ async def answer(session: Session, text: str) -> None:
 async def end_from_action() -> None:
     async with _turn_lock():
         await end_interview()
+
+
+async def forget_ledger_from_action() -> None:
+    # Under the turn lock: deleting clears the live interview's earlier claims and saves it.
+    async with _turn_lock():
+        await ledger.forget(user_id(), current_session(), thread_id())
 
 
 async def retry_from_action() -> None:

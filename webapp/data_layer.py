@@ -18,6 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from interviewer.store import async_database_url, make_async_engine
+from webapp.services import get_services
 
 # {uuid} {json} {list} are filled per dialect: PostgreSQL gets native types, SQLite TEXT.
 _SCHEMA = """
@@ -130,6 +131,15 @@ class HistoryDataLayer(SQLAlchemyDataLayer):
 
     async def setup(self) -> None:
         await create_schema(self.engine)
+
+    async def delete_thread(self, thread_id: str) -> None:
+        """Deleting a chat from the history deletes the interview behind it too, and with it its
+        claims in the user's ledger (Chainlit has checked that the thread is the user's)."""
+        await super().delete_thread(thread_id)
+        store = get_services().store
+        session = await store.aload_by_thread(thread_id)
+        if session is not None:
+            await store.adelete(session.id)
 
     async def execute_sql(self, query: str, parameters: dict) -> Any:
         if self._is_sqlite:

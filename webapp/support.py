@@ -48,6 +48,8 @@ HELP_TEXT = """**Commands**
 - `/end`: finish the interview and get your feedback report
 - `/persona NAME`: switch interviewer and keep the conversation (e.g. `/persona dour-cto`)
 - `/scores on` or `/scores off`: show or hide the scores under each answer
+- `/ledger`: the claims kept from your interviews, which a new interview compares your answers with
+- `/forget-ledger`: delete those claims (asks first; your interviews and reports stay)
 - `/help`: this list
 
 Attach a **PDF, TXT or Markdown** resume or job description with the paperclip, or paste it in
@@ -108,21 +110,21 @@ def check_answer(text: str | None) -> AnswerCheck:
 # -- commands ----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Command:
-    name: Literal["end", "persona", "scores", "help", "unknown"]
+    name: Literal["end", "persona", "scores", "ledger", "forget-ledger", "help", "unknown"]
     argument: str = ""
 
 
 _COMMANDS = {"end": "end", "finish": "end", "report": "end", "persona": "persona", "switch": "persona",
-             "scores": "scores", "help": "help", "?": "help"}
+             "scores": "scores", "ledger": "ledger", "forget-ledger": "forget-ledger", "help": "help", "?": "help"}
 
 
 def parse_command(text: str) -> Command | None:
-    """`/end`, `/persona dour-cto`, `/scores off`, `/help`; None for ordinary answers.
+    """`/end`, `/persona dour-cto`, `/scores off`, `/forget-ledger yes`, `/help`; None for ordinary answers.
 
     Only a leading slash followed by a word counts, so an answer like "/var/log was full" is an
     answer, not an unknown command."""
     stripped = text.strip()
-    match = re.fullmatch(r"/([a-zA-Z?]+)(?:\s+(.*))?", stripped, flags=re.DOTALL)
+    match = re.fullmatch(r"/([a-zA-Z?]+(?:-[a-zA-Z]+)*)(?:\s+(.*))?", stripped, flags=re.DOTALL)
     if not match:
         return None
     word = match.group(1).lower()

@@ -10,6 +10,7 @@ cannot bind (lists and dicts in `tags` / `modes`) into JSON text before they rea
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from chainlit.data.sql_alchemy import SQLAlchemyDataLayer
@@ -17,8 +18,10 @@ from chainlit.data.storage_clients.base import BaseStorageClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from interviewer.store import async_database_url, make_async_engine
+from interviewer.store import StoreError, async_database_url, make_async_engine
 from webapp.services import get_services
+
+log = logging.getLogger("interviewer.app")
 
 # {uuid} {json} {list} are filled per dialect: PostgreSQL gets native types, SQLite TEXT.
 _SCHEMA = """
@@ -137,9 +140,12 @@ class HistoryDataLayer(SQLAlchemyDataLayer):
         claims in the user's ledger (Chainlit has checked that the thread is the user's)."""
         await super().delete_thread(thread_id)
         store = get_services().store
-        session = await store.aload_by_thread(thread_id)
-        if session is not None:
-            await store.adelete(session.id)
+        try:
+            session = await store.aload_by_thread(thread_id)
+            if session is not None:
+                await store.adelete(session.id)
+        except StoreError:  # the chat is gone already; say why its interview is not
+            log.exception("deleted chat %s, but not the interview behind it", thread_id)
 
     async def execute_sql(self, query: str, parameters: dict) -> Any:
         if self._is_sqlite:

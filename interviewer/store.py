@@ -245,10 +245,10 @@ class SessionStore:
             await conn.execute(sessions_table.delete().where(sessions_table.c.id == session_id))
             await ledger_store.delete_session_claims(conn, session_id)
 
-    async def _ledger(self, user_id: str, exclude_session: str | None) -> list[LedgerEntry]:
+    async def _ledger(self, user_id: str) -> list[LedgerEntry]:
         engine = await self._engine_ready()
         async with engine.connect() as conn:
-            rows = await ledger_store.read_newest_first(conn, user_id, exclude_session)
+            rows = await ledger_store.read_newest_first(conn, user_id, None)
         return list(ledger_store.entries(rows))[::-1]
 
     async def _user_claims(self, user_id: str, exclude_session: str | None, limit: int) -> list[Claim]:
@@ -308,7 +308,7 @@ class SessionStore:
 
     def ledger(self, user_id: str) -> list[LedgerEntry]:
         """Every claim stored for the user, oldest first: what they can see and delete."""
-        return self._run(self._ledger(user_id, None))
+        return self._run(self._ledger(user_id))
 
     def user_claims(self, user_id: str, *, exclude_session: str | None = None,
                     limit: int = PRIOR_CLAIMS_LIMIT) -> list[Claim]:
@@ -340,7 +340,7 @@ class SessionStore:
         await self._arun(self._delete(session_id))
 
     async def aledger(self, user_id: str) -> list[LedgerEntry]:
-        return await self._arun(self._ledger(user_id, None))
+        return await self._arun(self._ledger(user_id))
 
     async def auser_claims(self, user_id: str, *, exclude_session: str | None = None,
                            limit: int = PRIOR_CLAIMS_LIMIT) -> list[Claim]:

@@ -16,7 +16,8 @@ Prints one JSON object:
 - `probe_kind_fit`: of the judged probes, the share whose kind is in `fits` (goal >= 0.9); the
   turns after judged answers that moved on where a probe was expected are listed as `missed`;
 - `wording`: share of interviewer turns in the model's words, repaired, or from a template
-  (goal: model + repaired >= 0.8).
+  (goal: model + repaired >= 0.8), and `template_because`: why the model's line was not used
+  (`--show` prints each rejected line).
 Probe kinds are decided in code, so `--fake` already measures them; `wording` needs the real model.
 """
 
@@ -25,7 +26,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import re
+from collections import Counter
 import sys
 from pathlib import Path
 from typing import Any
@@ -117,7 +120,26 @@ def judge(session: Session, row: dict[str, Any]) -> dict[str, Any]:
     return {"asked_again": asked_again, "fit": fit, "judged": judged, "missed": missed, "wrong": wrong}
 
 
+class Rejections(logging.Handler):
+    """Collects why the model's phrasing was not used (interviewer.interview.wording logs it)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.reasons: Counter[str] = Counter()
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        why = getattr(record, "why", None)
+        if why is not None:
+            self.reasons[str(why)] += 1
+            self.lines.append(record.getMessage())
+
+
 async def run(fake: bool, show: bool, limit: int | None) -> dict[str, Any]:
+    rejections = Rejections()
+    wording_log = logging.getLogger("interviewer.interview.wording")
+    wording_log.setLevel(logging.INFO)
+    wording_log.addHandler(rejections)
     rows = [json.loads(line) for line in DATA.read_text(encoding="utf-8").splitlines() if line.strip()][:limit]
     runtime = None
     model: BaseChatModel
@@ -141,6 +163,10 @@ async def run(fake: bool, show: bool, limit: int | None) -> dict[str, Any]:
     finally:
         if runtime is not None:
             runtime.stop()
+        wording_log.removeHandler(rejections)
+    if show:
+        for line in rejections.lines:
+            print(line, file=sys.stderr)
     judged = sum(r["judged"] for r in results)
     shares = wording_shares(t for s in sessions for t in s.turns)
     return {
@@ -154,6 +180,7 @@ async def run(fake: bool, show: bool, limit: int | None) -> dict[str, Any]:
         "expected_probe_missed": sum(len(r["missed"]) for r in results),
         "wording": {k: round(v, 3) for k, v in shares.items()},
         "model_or_repaired": round(shares["model"] + shares["repaired"], 3),
+        "template_because": dict(rejections.reasons.most_common()),
         "interviewer_turns": sum(1 for s in sessions for t in s.turns if t.role == "interviewer"),
     }
 

@@ -28,38 +28,43 @@ class Line:
     wording: Wording
 
 
-def model_line(session: Session, move: Move, raw: str, names: Sequence[str], said: Sequence[str]) -> str | None:
-    """The model's line after repairs, or None when it cannot be used for this move."""
+def model_line(
+    session: Session, move: Move, raw: str, names: Sequence[str], said: Sequence[str]
+) -> tuple[str | None, str]:
+    """The model's line after repairs and "", or None and why it cannot be used for this move
+    (the reason is logged and counted by benchmarks/bench_conversation.py)."""
     earlier = [question_part(t.text) for t in session.turns if t.role == "interviewer"]
     text = clean_reply(raw, move.mode, names, said)
     if text is None:
-        return None
+        return None, "unusable"  # nothing left, no question in a question move, or too long
     if move.mode == "question" and not move.lead:
         text = question_part(text)
     if move.mode == "closing":
         lines = [s for t in session.turns if t.role == "interviewer" for s in sentences(t.text)]
-        if len(text.split()) < 5 or any(is_repeat(s, lines) for s in sentences(text)):
-            return None  # too thin, or parroting an earlier line
+        if len(text.split()) < 5:
+            return None, "thin closing"
+        if any(is_repeat(s, lines) for s in sentences(text)):
+            return None, "closing repeats an earlier line"
     if leaks(text, move.private):
-        return None
+        return None, "leaks"
     if move.mode == "question":
         asked = question_part(text)
         if not move.on_target(asked):
-            return None  # the model drifted (e.g. re-asked the previous question)
+            return None, "off target"  # the model drifted (e.g. re-asked the previous question)
         if not move.allow_repeat and is_repeat(asked, earlier):
-            return None
-    return text
+            return None, "repeats an earlier question"
+    return text, ""
 
 
 def choose(
     session: Session, move: Move, raw: str, leaked: bool, names: Sequence[str], said: Sequence[str]
 ) -> Line | None:
     """The line to record for `move`, or None when a probe would only repeat an earlier question."""
-    text = None if leaked else model_line(session, move, raw, names, said)
+    text, why = (None, "leaks") if leaked else model_line(session, move, raw, names, said)
     if text is not None:
         # Whitespace aside, any change code made (even a stripped quote) counts as a repair.
         return Line(text, "model" if text == " ".join(raw.split()) else "repaired")
-    log.info("model phrasing not used (%s move): %r", move.kind.value, raw)
+    log.info("model phrasing not used (%s move, %s): %r", move.kind.value, why, raw, extra={"why": why})
     earlier = [question_part(t.text) for t in session.turns if t.role == "interviewer"]
     for fallback in move.fallbacks:
         if move.allow_repeat or move.mode != "question" or not is_repeat(question_part(fallback), earlier):

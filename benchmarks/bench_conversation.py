@@ -4,11 +4,8 @@
     PYTHONPATH=. python benchmarks/bench_conversation.py --fake    # a scripted fake model: checks the plumbing
     PYTHONPATH=. python benchmarks/bench_conversation.py --show    # and every miss, on stderr
 
-benchmarks/data/scripted_interviews.jsonl: one interview per line, `persona`, the candidate's
-`answers` in order, and `expect`: `not_asked` (plan question ids an earlier answer already
-answered: asking one is a miss) and `probes` ({after: answer index, fits: probe kinds, or
-"move_on"}), written by the rules in interviewer/interview/policy.py's docstring. The interview
-ends after the last answer (no closing line is asked for).
+benchmarks/data/scripted_interviews.jsonl: one interview per line, in the script format of
+interviewer/testing/scripted.py (which also judges them; the tests use the same judge).
 
 Prints one JSON object:
 - `asked_after_answered`: planned questions asked although an earlier answer had answered them
@@ -42,8 +39,9 @@ from langchain_core.messages import BaseMessage  # noqa: E402
 
 from interviewer.interview.engine import InterviewEngine  # noqa: E402
 from interviewer.interview.personas import PersonaLibrary  # noqa: E402
-from interviewer.session import Session, TurnKind, wording_shares  # noqa: E402
+from interviewer.session import wording_shares  # noqa: E402
 from interviewer.testing.chat_model import FunctionChatModel  # noqa: E402
+from interviewer.testing.scripted import Verdict, judge, play  # noqa: E402
 
 DATA = ROOT / "benchmarks/data/scripted_interviews.jsonl"
 QUOTED = re.compile(r'(?:planned question in your own words[^"]*|for example: )"([^"]+)"')
@@ -84,42 +82,6 @@ def configured_model() -> tuple[BaseChatModel, Any]:
     return runtime.chat_model(Role.INTERVIEWER, max_tokens=INTERVIEWER_MAX_TOKENS, streaming=True), runtime
 
 
-async def run_one(engine: InterviewEngine, row: dict[str, Any]) -> Session:
-    session = engine.new_session(row["persona"])
-    [_ async for _ in engine.open(session)]
-    for answer in row["answers"]:
-        if session.finished:
-            break
-        [_ async for _ in engine.reply(session, answer)]
-    return session
-
-
-def judge(session: Session, row: dict[str, Any]) -> dict[str, Any]:
-    """Misses of one interview against its expectations (see the module docstring)."""
-    answers = session.answers()
-    asked_again = []
-    for qid in row["expect"]["not_asked"]:
-        if any(t.kind is TurnKind.QUESTION and t.question_id == qid for t in session.turns):
-            asked_again.append(qid)
-    fit, judged, missed, wrong = 0, 0, [], []
-    for probe in row["expect"]["probes"]:
-        if probe["after"] >= len(answers):
-            continue
-        index = session.turns.index(answers[probe["after"]])
-        nxt = next((t for t in session.turns[index + 1 :] if t.role == "interviewer"), None)
-        if nxt is None:
-            continue
-        if nxt.kind is TurnKind.PROBE:
-            judged += 1
-            if nxt.probe_kind in probe["fits"]:
-                fit += 1
-            else:
-                wrong.append(f"after answer {probe['after']}: {nxt.probe_kind} not in {probe['fits']} ({nxt.probe_reason})")
-        elif "move_on" not in probe["fits"]:
-            missed.append(f"after answer {probe['after']}: moved on, expected {probe['fits']}")
-    return {"asked_again": asked_again, "fit": fit, "judged": judged, "missed": missed, "wrong": wrong}
-
-
 class Rejections(logging.Handler):
     """Collects why the model's phrasing was not used (interviewer.interview.wording logs it)."""
 
@@ -149,16 +111,14 @@ async def run(fake: bool, show: bool, limit: int | None) -> dict[str, Any]:
         model, runtime = configured_model()
     try:
         engine = InterviewEngine(model, PersonaLibrary.load())
-        sessions, results = [], []
+        sessions = []
+        results: list[Verdict] = []
         for row in rows:
-            session = await run_one(engine, row)
+            session = await play(engine, row)
             sessions.append(session)
             results.append(judge(session, row))
             if show:
-                result = results[-1]
-                for miss in result["asked_again"]:
-                    print(f"{row['id']}: asked again: {miss}", file=sys.stderr)
-                for miss in result["missed"] + result["wrong"]:
+                for miss in results[-1].misses():
                     print(f"{row['id']}: {miss}", file=sys.stderr)
     finally:
         if runtime is not None:
@@ -167,17 +127,17 @@ async def run(fake: bool, show: bool, limit: int | None) -> dict[str, Any]:
     if show:
         for line in rejections.lines:
             print(line, file=sys.stderr)
-    judged = sum(r["judged"] for r in results)
+    judged = sum(r.judged for r in results)
     shares = wording_shares(t for s in sessions for t in s.turns)
     return {
         "model": "fake (scripted)" if fake else "configured",
         "interviews": len(rows),
         "personas": sorted({r["persona"] for r in rows}),
-        "asked_after_answered": sum(len(r["asked_again"]) for r in results),
+        "asked_after_answered": sum(len(r.asked_again) for r in results),
         "not_asked_expectations": sum(len(r["expect"]["not_asked"]) for r in rows),
         "probes_judged": judged,
-        "probe_kind_fit": round(sum(r["fit"] for r in results) / judged, 3) if judged else None,
-        "expected_probe_missed": sum(len(r["missed"]) for r in results),
+        "probe_kind_fit": round(sum(r.fit for r in results) / judged, 3) if judged else None,
+        "expected_probe_missed": sum(len(r.missed) for r in results),
         "wording": {k: round(v, 3) for k, v in shares.items()},
         "model_or_repaired": round(shares["model"] + shares["repaired"], 3),
         "template_because": dict(rejections.reasons.most_common()),

@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from interviewer.ledger.claims import Claim
+from interviewer.claims import Claim
 
 SCHEMA_VERSION = 1
 

@@ -3,7 +3,7 @@ small modules. Pure `ast` over interviewer/ and webapp/ (nothing is imported).
 
 Layers, lowest first; a module may import its own layer or a lower one, never a higher one:
 
-    base        interviewer (package), config, session, store, prompts, tokens, resilience,
+    base        interviewer (package), config, session, claims, store, prompts, tokens, resilience,
                 resources, llm/
     evaluation  interviewer.evaluation   (scores one answer)
                 interviewer.ledger       (claims and contradictions; uses evaluation.signals)

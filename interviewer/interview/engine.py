@@ -22,7 +22,7 @@ from contextlib import aclosing
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 
-from interviewer.interview import prompt, wording
+from interviewer.interview import consistency, prompt, wording
 from interviewer.interview.events import Event, NoticeEvent, TokenEvent, TurnEvent
 from interviewer.interview.moves import Move, Moves, panel_speakers
 from interviewer.interview.personas import Persona, PersonaLibrary
@@ -75,12 +75,14 @@ class InterviewEngine:
         seed: int | None = None,
     ) -> Session:
         persona = self.personas.get(persona_id)
-        return Session(
+        session = Session(
             user_id=user_id,
             persona=persona.id,
             context=context or CandidateContext(),
             plan=build_plan(persona, self.bank, seed),
         )
+        consistency.read_resume(session)  # the résumé's facts open the claim ledger
+        return session
 
     def switch_persona(self, session: Session, persona_id: str) -> None:
         """Continue with another interviewer; transcript, plan position and scores are kept."""
@@ -142,6 +144,7 @@ class InterviewEngine:
             )
         )
         yield TurnEvent(turn)
+        self._ledger(session, turn)
         if truncated:
             yield NoticeEvent(
                 f"Your answer is long: the interviewer reads its first {self.answer_token_budget} tokens. "
@@ -160,6 +163,14 @@ class InterviewEngine:
             # costs CPU on this event loop, and the candidate is reading by now (benchmark 2).
             if evaluate:
                 self.scoring.start(session, turn, on_evaluation)
+
+    def _ledger(self, session: Session, turn: Turn) -> None:
+        """The answer's facts into the claim ledger and any contradiction it reveals (pure code,
+        milliseconds: decided before the next move). A ledger bug never costs the turn."""
+        try:
+            consistency.record_answer(session, turn)
+        except Exception:  # noqa: BLE001 - the interview goes on without this answer's claims
+            log.exception("claim ledger failed on answer %s", turn.id)
 
     async def resume_question(self, session: Session) -> AsyncGenerator[Event, None]:
         """After a failed model call: ask the question that is owed (the answer is already kept)."""
@@ -291,6 +302,7 @@ class InterviewEngine:
         decision = move.decision
         turn = session.add_turn(
             Turn(
+                id=move.turn_id,
                 role="interviewer",
                 kind=move.kind,
                 text=f"{prefix} {line.text}".strip(),

@@ -44,7 +44,7 @@ def model_line(session: Session, move: Move, raw: str, names: Sequence[str], sai
         return None
     if move.mode == "question":
         asked = question_part(text)
-        if not move.on_target(asked):
+        if not move.on_target(text if move.target_in_lead else asked):
             return None  # the model drifted (e.g. re-asked the previous question)
         if not move.allow_repeat and is_repeat(asked, earlier):
             return None

@@ -158,8 +158,7 @@ def reason(finding: Inconsistency, session: Session) -> str:
     """The probe reason (the report shows it). No quote in it: it is private text for the model,
     and a quote the model repeats must not look like a leaked instruction."""
     earlier = said_in(finding.contradiction.earlier, session).replace("resume", "the résumé")
-    return (f"Answer {finding.answer} and {earlier} did not agree ({finding.contradiction.reason}); "
-            "asked which is right.")
+    return f"Answer {finding.answer} and {earlier} did not agree: {finding.contradiction.reason}. Asked which is right."
 
 
 def fill(template: str, finding: Inconsistency, session: Session) -> str:

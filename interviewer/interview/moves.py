@@ -160,6 +160,9 @@ class Moves:
             apply=apply,
             on_target=consistency.on_target(finding),
             target_in_lead=True,
+            # Its question part is always "Which is it?"; the quotes make each one new, and
+            # on_target already rejects a line that does not quote both facts.
+            allow_repeat=True,
             turn_id=turn_id,
         )
 

@@ -26,7 +26,11 @@ BOUNDARY = re.compile(
     r"who|where|when|until|after|before|and then|and we|and I|and they|and that)\b)",
     re.IGNORECASE,
 )
-_LEADING = re.compile(r"^(?:and|but|so|then|which|while|because|although|though|where|who)\s+", re.IGNORECASE)
+_LEADING = re.compile(
+    r"^(?:(?:and|but|so|then|which|while|because|although|though|where|who)\s+|"
+    r"(?:honestly|frankly|well|basically|actually|yeah|um|uh),?\s+)+",
+    re.IGNORECASE,
+)
 _TRAILING = re.compile(r"\s+(?:and|but|so|or|the|a|an|of|to|in|on|at|with|for|from|by|as|about|my|our)$", re.IGNORECASE)
 # A window cut inside a clause starts at its subject when it can ("I led a team of four", not
 # "job I led a team of four").

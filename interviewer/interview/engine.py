@@ -1,12 +1,14 @@
 """The interview engine: the turn loop. Code decides every move, the model phrases it.
 
-One turn: the answer is recorded (and yielded) first; its evaluation starts in the background
-(`scoring`) and never blocks the next question; `moves` decides in code whether to probe (which
-kind, aimed at which dimension, who on the panel asks) or move on; the model phrases that one move
-from a prefix-stable prompt (`prompt`); `wording` keeps the model's line, repaired where it can
-be, and falls back to the persona's template only when it is unusable, leaks its instructions,
-is off topic or repeats a question (each turn records which). Before the next planned question,
-`moves` skips the ones an earlier answer already answered (`listening`).
+One turn: the answer is recorded (and yielded) first; its facts go into the claim ledger
+(`consistency`, pure code, milliseconds), so a contradiction can be asked about next; its
+evaluation starts in the background (`scoring`) and never blocks the next question; `moves`
+decides in code whether to probe (which kind, aimed at which dimension, who on the panel asks) or
+move on; the model phrases that one move from a prefix-stable prompt (`prompt`); `wording` keeps
+the model's line, repaired where it can be, and falls back to the persona's template only when it
+is unusable, leaks its instructions, is off topic or repeats a question (each turn records
+which). Before the next planned question, `moves` skips the ones an earlier answer already
+answered (`listening`).
 
 Every nested event stream is iterated under `aclosing`: an `async for` left early (the caller
 stopped listening, its task was cancelled) does not close the generator it iterates, and the

@@ -37,12 +37,13 @@ them; each probe records the reason of the rule that fired):
 10. Two facts that disagree: when the latest answer contradicts something said earlier (an
    earlier answer, the résumé, an earlier session; the claim ledger decides in code,
    interviewer.interview.consistency), `reconcile` quotes both and asks which is right, right
-   after that answer and before every rule but 1 (staying in role comes first; the
-   contradiction is then reported, not asked). At most once per contradiction and once per
-   answer. It is asked even when the probing budget is spent and does not count against it:
-   the budget limits how deep a story is dug, while this is a fact check that gives the
-   candidate the chance to clear up what the report would otherwise show unanswered; and one per
-   answer keeps it from becoming an interrogation.
+   after that answer and before every rule but 1 (staying in role comes first; the contradiction
+   is then reported, not asked). At most once per contradiction and once per answer, and only
+   where the policy probes at all (not after the opening small talk, the candidate's own
+   questions or the close: there it is reported, not asked). It is asked even when the probing
+   budget is spent and does not count against it: the budget limits how deep a story is dug,
+   while this is a fact check that gives the candidate the chance to clear up what the report
+   would otherwise show unanswered; and one per answer keeps it from becoming an interrogation.
 """
 
 from __future__ import annotations

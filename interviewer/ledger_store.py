@@ -33,7 +33,7 @@ from pydantic import ValidationError
 from sqlalchemy import Column, Index, Integer, MetaData, Row, String, Table, Text, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from interviewer.ledger.claims import Claim
+from interviewer.claims import Claim
 from interviewer.session import Session
 
 # How many earlier claims a new session starts with: the most recent ones. The ledger is compared

@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from interviewer.ledger.claims import Claim
+from interviewer.claims import Claim, Contradiction
 
 SCHEMA_VERSION = 1
 # The one user of a machine without logins: the app's default sign-in and the CLI's default user,
@@ -134,6 +134,27 @@ def wording_shares(turns: Iterable[Turn]) -> dict[str, float]:
     return {w: (counts[w] / total if total else 0.0) for w in WORDINGS}
 
 
+# How the candidate answered "which is it?" (see interviewer.interview.consistency for the rule):
+# they settled it (corrected: restated one value, or "I misspoke / to be precise / actually"),
+# explained how both fit (clarified), or did neither (unresolved).
+Resolution = Literal["corrected", "clarified", "unresolved"]
+
+
+class Inconsistency(BaseModel):
+    """A contradiction the claim ledger noticed in this session, and what became of it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    contradiction: Contradiction  # new = said in `answer`; earlier = an earlier answer, résumé or session
+    answer: int  # 1-based number of the answer that revealed it
+    answer_turn_id: str
+    new_quote: str  # the clause with the fact, as the interviewer quotes it back
+    earlier_quote: str
+    probe_turn_id: str | None = None  # the "which is it?" follow-up, when one was asked
+    reply_turn_id: str | None = None  # the candidate's answer to that follow-up
+    resolution: Resolution | None = None  # None until a reply to the follow-up exists
+
+
 class CandidateContext(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -163,6 +184,8 @@ class Session(BaseModel):
     # The claim ledger of this session: facts read from the résumé and each answer, verbatim quote
     # and source kept (interviewer/ledger). Stored per user when the session is saved.
     claims: list[Claim] = Field(default_factory=list)
+    # Contradictions among those claims (and the earlier sessions'), each reported once.
+    inconsistencies: list[Inconsistency] = Field(default_factory=list)
     finished: bool = False
     created_at: datetime = Field(default_factory=_now)
     updated_at: datetime = Field(default_factory=_now)

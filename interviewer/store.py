@@ -39,7 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from interviewer import ledger_store
 from interviewer.config import Settings, default_cache_dir
-from interviewer.ledger.claims import Claim
+from interviewer.claims import Claim
 from interviewer.ledger_store import PRIOR_CLAIMS_LIMIT, LedgerEntry, ledger_metadata
 from interviewer.session import Session
 

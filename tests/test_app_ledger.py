@@ -18,7 +18,7 @@ from test_app_handlers import (  # noqa: F401 - fixtures, used by name
     started,
 )
 
-from interviewer.ledger.claims import Amount, Claim, Source
+from interviewer.claims import Amount, Claim, Source
 from interviewer.ledger_store import LedgerEntry
 from interviewer.session import Session, Turn, TurnKind
 from webapp import chat, ledger, support

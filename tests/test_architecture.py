@@ -3,9 +3,8 @@ small modules. Pure `ast` over interviewer/ and webapp/ (nothing is imported).
 
 Layers, lowest first; a module may import its own layer or a lower one, never a higher one:
 
-    base        interviewer (package), config, session, store, prompts, tokens, resilience,
-                resources, llm/, and interviewer.ledger.claims (the claim model: plain data
-                that the session and the store persist; it imports only pydantic)
+    base        interviewer (package), config, session, claims, store, prompts, tokens, resilience,
+                resources, llm/
     evaluation  interviewer.evaluation   (scores one answer)
                 interviewer.ledger       (claims and contradictions; uses evaluation.signals)
     interview   interviewer.interview    (the turn loop; uses the evaluator through a Protocol)
@@ -33,8 +32,6 @@ def layer(module: str) -> str:
     parts = module.split(".")
     if parts[0] == "webapp" or module == "app":
         return "app"
-    if module == "interviewer.ledger.claims":
-        return "base"
     if len(parts) > 1 and parts[1] == "ledger":
         return "evaluation"
     if len(parts) > 1 and parts[1] in ("evaluation", "interview", "report"):
@@ -220,7 +217,6 @@ def test_the_layer_order_is_what_the_docstring_says() -> None:
     assert LAYERS.index(layer("interviewer.report.build")) < LAYERS.index(layer("interviewer.cli.main"))
     assert layer("webapp.support") == "app"
     assert layer("interviewer.ledger.compare") == layer("interviewer.evaluation.signals") == "evaluation"
-    assert layer("interviewer.ledger.claims") == layer("interviewer.session") == "base"
 
 
 def test_the_private_name_check_sees_a_module_attribute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,7 +12,7 @@ from click.testing import CliRunner, Result
 
 from interviewer.cli import ledger as ledger_cli
 from interviewer.cli.main import main
-from interviewer.ledger.claims import Amount, Claim, Source
+from interviewer.claims import Amount, Claim, Source
 from interviewer.session import Session, Turn, TurnKind
 from interviewer.store import SessionStore
 from interviewer.testing import FakeLLMServer

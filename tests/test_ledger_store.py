@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from interviewer.ledger.claims import Amount, Claim, Source
+from interviewer.claims import Amount, Claim, Source
 from interviewer.ledger_store import LedgerEntry, prior_claims
 from interviewer.session import Session, Turn, TurnKind
 from interviewer.store import SessionStore

@@ -105,7 +105,7 @@ async def test_concurrent_writers_lose_nothing(two_instances: tuple[SessionStore
 
 # -- the claim ledger per user (issue 15) -------------------------------------------------------
 def claimed(user: str, sizes: list[int]) -> Session:
-    from interviewer.ledger.claims import Amount, Claim, Source
+    from interviewer.claims import Amount, Claim, Source
 
     session = interview(user, len(sizes))
     session.claims = [Claim(kind="quantity", quote=f"I led a team of {n}.", subject="team", unit="people",

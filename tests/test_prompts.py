@@ -15,6 +15,7 @@ INTERVIEWER_VARIABLES = {
     "interviewer_move": {"speaker", "task", "avoid"},
     "interviewer_task_question": {"question", "topic", "hint"},
     "interviewer_task_probe": {"instruction", "example", "about"},
+    "interviewer_task_reconcile": {"where", "earlier", "new", "example"},
     "interviewer_task_answer": {"question"},
     "interviewer_task_close": set(),
 }

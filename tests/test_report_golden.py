@@ -3,6 +3,8 @@
 rec_*.json were recorded by tests/data/make_sessions.py: scripted answers scored by the REAL
 evaluator on the embedded model (no hand-written numbers). unit_panel.json is the hand-made unit
 fixture (edge cases the recorder cannot produce on demand: unavailable/pending evaluations).
+unit_ledger.json (tests/data/make_ledger_session.py) is an interview played through the engine
+whose claim ledger found two contradictions: the Consistency section and the honesty credit.
 
 The report is a pure function of its sessions (no clock, no randomness; the PDF's creation date
 is the session's), so goldens compare exactly. After an intended change:
@@ -33,6 +35,7 @@ CASES: dict[str, tuple[str, tuple[str, ...]]] = {
     "rec_panel": ("rec_panel.json", ()),
     "rec_previous": ("rec_previous.json", ()),
     "unit_panel": ("unit_panel.json", ("unit_previous.json",)),
+    "unit_ledger": ("unit_ledger.json", ()),
 }
 SUFFIX = {"md": "md", "html": "html", "json": "json", "pdf": "pdf"}
 

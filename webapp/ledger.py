@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import chainlit as cl
 
-from interviewer.ledger.claims import Claim
+from interviewer.claims import Claim
 from interviewer.ledger_store import LedgerEntry
 from interviewer.session import CandidateContext, Session
 from interviewer.store import StoreError

@@ -25,7 +25,7 @@ from interviewer.interview.scoring import Evaluator
 from interviewer.interview.events import Event, NoticeEvent, TokenEvent, TurnEvent
 from interviewer.llm.provider import LLMRuntime, Role
 from interviewer.interview.personas import PersonaLibrary
-from interviewer.ledger.claims import Claim
+from interviewer.claims import Claim
 from interviewer.session import LOCAL_USER, CandidateContext, Session, Turn
 from interviewer.store import SessionStore, StoreError
 

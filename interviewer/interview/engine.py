@@ -1,12 +1,14 @@
 """The interview engine: the turn loop. Code decides every move, the model phrases it.
 
-One turn: the answer is recorded (and yielded) first; its evaluation starts in the background
-(`scoring`) and never blocks the next question; `moves` decides in code whether to probe (which
-kind, aimed at which dimension, who on the panel asks) or move on; the model phrases that one move
-from a prefix-stable prompt (`prompt`); `wording` keeps the model's line, repaired where it can
-be, and falls back to the persona's template only when it is unusable, leaks its instructions,
-is off topic or repeats a question (each turn records which). Before the next planned question,
-`moves` skips the ones an earlier answer already answered (`listening`).
+One turn: the answer is recorded (and yielded) first; its facts go into the claim ledger
+(`consistency`, pure code, milliseconds), so a contradiction can be asked about next; its
+evaluation starts in the background (`scoring`) and never blocks the next question; `moves`
+decides in code whether to probe (which kind, aimed at which dimension, who on the panel asks) or
+move on; the model phrases that one move from a prefix-stable prompt (`prompt`); `wording` keeps
+the model's line, repaired where it can be, and falls back to the persona's template only when it
+is unusable, leaks its instructions, is off topic or repeats a question (each turn records
+which). Before the next planned question, `moves` skips the ones an earlier answer already
+answered (`listening`).
 
 Every nested event stream is iterated under `aclosing`: an `async for` left early (the caller
 stopped listening, its task was cancelled) does not close the generator it iterates, and the
@@ -22,7 +24,7 @@ from contextlib import aclosing
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 
-from interviewer.interview import prompt, wording
+from interviewer.interview import consistency, prompt, wording
 from interviewer.interview.events import Event, NoticeEvent, TokenEvent, TurnEvent
 from interviewer.interview.moves import Move, Moves, panel_speakers
 from interviewer.interview.personas import Persona, PersonaLibrary
@@ -75,12 +77,14 @@ class InterviewEngine:
         seed: int | None = None,
     ) -> Session:
         persona = self.personas.get(persona_id)
-        return Session(
+        session = Session(
             user_id=user_id,
             persona=persona.id,
             context=context or CandidateContext(),
             plan=build_plan(persona, self.bank, seed),
         )
+        consistency.read_resume(session)  # the résumé's facts open the claim ledger
+        return session
 
     def switch_persona(self, session: Session, persona_id: str) -> None:
         """Continue with another interviewer; transcript, plan position and scores are kept."""
@@ -142,6 +146,7 @@ class InterviewEngine:
             )
         )
         yield TurnEvent(turn)
+        self._ledger(session, turn)
         if truncated:
             yield NoticeEvent(
                 f"Your answer is long: the interviewer reads its first {self.answer_token_budget} tokens. "
@@ -160,6 +165,14 @@ class InterviewEngine:
             # costs CPU on this event loop, and the candidate is reading by now (benchmark 2).
             if evaluate:
                 self.scoring.start(session, turn, on_evaluation)
+
+    def _ledger(self, session: Session, turn: Turn) -> None:
+        """The answer's facts into the claim ledger and any contradiction it reveals (pure code,
+        milliseconds: decided before the next move). A ledger bug never costs the turn."""
+        try:
+            consistency.record_answer(session, turn)
+        except Exception:  # noqa: BLE001 - the interview goes on without this answer's claims
+            log.exception("claim ledger failed on answer %s", turn.id)
 
     async def resume_question(self, session: Session) -> AsyncGenerator[Event, None]:
         """After a failed model call: ask the question that is owed (the answer is already kept)."""
@@ -291,6 +304,7 @@ class InterviewEngine:
         decision = move.decision
         turn = session.add_turn(
             Turn(
+                id=move.turn_id,
                 role="interviewer",
                 kind=move.kind,
                 text=f"{prefix} {line.text}".strip(),

@@ -8,16 +8,17 @@ to fall back on, and the state change to apply once the line exists.
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from interviewer.interview import listening
+from interviewer.interview import consistency, listening
 from interviewer.interview.personas import Member, Persona, adjust_probing
 from interviewer.interview.phrasing import Mode, question_part, sanitize, sentences
 from interviewer.interview.plan import BankQuestion, QuestionBank
-from interviewer.interview.policy import STEERING_KINDS, Decision, decide
+from interviewer.interview.policy import RECONCILE, STEERING_KINDS, Decision, decide
 from interviewer.prompts import load_prompt
-from interviewer.session import EvalStatus, PlanItem, Session, Speaker, Turn, TurnKind
+from interviewer.session import EvalStatus, Inconsistency, PlanItem, Session, Speaker, Turn, TurnKind
 from interviewer.tokens import count_tokens
 
 # Kinds that ask the current question again, on purpose (with a few words of their own before
@@ -47,6 +48,9 @@ class Move:
     allow_repeat: bool = False
     lead: bool = True  # keep a short lead-in sentence before the question (not on the first turn)
     on_target: Callable[[str], bool] = lambda _text: True  # does the phrasing ask what was decided?
+    target_in_lead: bool = False  # on_target reads the whole line (a reconcile quotes in its lead-in)
+    # The id the turn will have: known before the line exists, so `apply` can point at it.
+    turn_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
 
 
@@ -74,9 +78,11 @@ class Moves:
         # Listening: a pleasantry, or an answer to a different planned question (policy rules 2-3).
         small_talk = listening.is_small_talk(latest)
         other = None if small_talk else listening.other_topic(self.bank, item, latest)
+        finding = consistency.pending(session)  # two facts that disagree (policy rule 10)
         decision = decide(
             small_talk=small_talk,
             other_topic=other,
+            contradiction=consistency.reason(finding, session) if finding else None,
             thread_text=thread_text,
             latest=latest,
             question=question,
@@ -87,6 +93,8 @@ class Moves:
         )
         if not decision.probe or decision.kind is None:
             return None
+        if decision.kind == RECONCILE and finding is not None:
+            return self.reconcile(session, persona, item, decision, finding)
         speaker = self.speaker(persona, item, decision)
         kind = decision.kind
         spec = self.bank.probes[kind]
@@ -119,6 +127,43 @@ class Moves:
             lead=kind != "small_talk",
             # A redirect must re-ask the dodged question, not wander off to a new topic.
             on_target=(lambda text: on_topic(text, question)) if kind in REASK_KINDS else spec.accepts,
+        )
+
+    def reconcile(
+        self, session: Session, persona: Persona, item: PlanItem, decision: Decision, finding: Inconsistency
+    ) -> Move:
+        """ "Earlier you said a team of four; now forty. Which is it?": both short quotes go to the
+        model, and the persona's template (with both quotes) is the fallback."""
+        spec = self.bank.probes[RECONCILE]
+        templates = list(persona.phrases.probes.get(RECONCILE, [])) or [spec.fallback]
+        fallbacks = [consistency.fill(t, finding, session) for t in templates]
+        where = consistency.where(finding.contradiction.earlier, session)
+        task = load_prompt("interviewer_task_reconcile").render(
+            where=where, earlier=finding.earlier_quote.replace('"', "'"),
+            new=finding.new_quote.replace('"', "'"), example=fallbacks[0],
+        )
+        turn_id = uuid.uuid4().hex
+
+        def apply() -> None:
+            item.probes += 1
+            finding.probe_turn_id = turn_id
+
+        return Move(
+            kind=TurnKind.PROBE,
+            mode="question",
+            task=task,
+            speaker=self.speaker(persona, item, decision),
+            item=item,
+            fallbacks=fallbacks,
+            private=[spec.instruction, decision.reason],
+            decision=decision,
+            apply=apply,
+            on_target=consistency.on_target(finding),
+            target_in_lead=True,
+            # Its question part is always "Which is it?"; the quotes make each one new, and
+            # on_target already rejects a line that does not quote both facts.
+            allow_repeat=True,
+            turn_id=turn_id,
         )
 
     def probe_fallbacks(self, session: Session, persona: Persona, item: PlanItem, kind: str) -> list[str]:

@@ -49,6 +49,10 @@ PROBE_KINDS: tuple[str, ...] = (
     "specifics",
 )
 
+# Optional probe kinds, each with the fields its templates must contain (a persona older than the
+# kind uses the probe file's fallback).
+PROBE_FIELDS: dict[str, tuple[str, ...]] = {"reconcile": ("{earlier}", "{new}")}
+
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Phrases = Annotated[list[Text], Field(min_length=1)]
 
@@ -141,6 +145,11 @@ class PersonaPhrases(_Strict):
         missing = [k for k in PROBE_KINDS if k not in value]
         if missing:
             raise ValueError(f"missing template phrasings for {missing}")
+        for kind, fields in PROBE_FIELDS.items():
+            for template in value.get(kind, []):
+                absent = [f for f in fields if f not in template]
+                if absent:
+                    raise ValueError(f"{kind} template {template!r} lacks {absent}")
         return value
 
 

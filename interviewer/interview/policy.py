@@ -30,10 +30,20 @@ them; each probe records the reason of the rule that fired):
    expects one: `lesson`. A long answer that rambles (hedges, run-on sentences): `specifics`.
 8. A gap is only reported when the whole thread on this question lacks it (a fact already given
    is never asked for again) and a probe kind is never used twice on one question.
-9. Ranking: 1-3 first, then critical gaps (4, the missing cause, an example when nothing else
-   applies), then the weakest dimension so far, then the order of interviewer_probes.yaml.
-   Move on when nothing is missing, when the persona's probe budget is spent, or when only as
-   many minor gaps remain as the persona tolerates.
+9. Ranking: 1, then 10, then 2-3, then critical gaps (4, the missing cause, an example when
+   nothing else applies), then the weakest dimension so far, then the order of
+   interviewer_probes.yaml. Move on when nothing is missing, when the persona's probe budget is
+   spent, or when only as many minor gaps remain as the persona tolerates.
+10. Two facts that disagree: when the latest answer contradicts something said earlier (an
+   earlier answer, the résumé, an earlier session; the claim ledger decides in code,
+   interviewer.interview.consistency), `reconcile` quotes both and asks which is right, right
+   after that answer and before every rule but 1 (staying in role comes first; the contradiction
+   is then reported, not asked). At most once per contradiction and once per answer, and only
+   where the policy probes at all (not after the opening small talk, the candidate's own
+   questions or the close: there it is reported, not asked). It is asked even when the probing
+   budget is spent and does not count against it: the budget limits how deep a story is dug,
+   while this is a fact check that gives the candidate the chance to clear up what the report
+   would otherwise show unanswered; and one per answer keeps it from becoming an interrogation.
 """
 
 from __future__ import annotations
@@ -100,6 +110,7 @@ def is_hostile(text: str) -> bool:
 STORY_KINDS = frozenset({"why", "how_found", "prevention", "own_part", "impact", "example", "specifics", "lesson"})
 # Kinds that keep the conversation on its rails (rules 1-3): asked before any gap.
 STEERING_KINDS = frozenset({"redirect", "small_talk", "refocus"})
+RECONCILE = "reconcile"  # rule 10: two facts disagree; not a gap in the answer, so not in detect_gaps
 
 
 def detect_gaps(
@@ -224,15 +235,23 @@ def decide(
     evaluations: Sequence[Evaluation] = (),
     small_talk: bool = False,
     other_topic: str | None = None,
+    contradiction: str | None = None,
 ) -> Decision:
-    """Probe (which kind, aimed at which dimension, and why) or move on to the next question."""
+    """Probe (which kind, aimed at which dimension, and why) or move on to the next question.
+
+    `contradiction` is the reason to ask `reconcile` (rule 10), given by the caller when the
+    latest answer contradicts an earlier fact that has not been asked about."""
     gaps = detect_gaps(thread_text, latest, question, bank.probes, small_talk=small_talk, other_topic=other_topic)
+    stay_in_role = any(g.kind == "redirect" for g in gaps) and "redirect" not in probes_done
+    if contradiction and RECONCILE in bank.probes and not stay_in_role:
+        spec = bank.probes[RECONCILE]
+        return Decision("probe", RECONCILE, spec.dimension, contradiction, tuple(gaps))
     open_gaps = [g for g in gaps if g.kind not in probes_done]
     weakest = weakest_dimensions(evaluations)
     ranked = rank_gaps(open_gaps, weakest, list(bank.probes))
     if not ranked:
         return Decision("move_on", reason="The answer covered what this question needs.", gaps=tuple(gaps))
-    if len(probes_done) >= probing.max_probes:
+    if len([k for k in probes_done if k != RECONCILE]) >= probing.max_probes:  # rule 10: not budgeted
         return Decision("move_on", reason="Probing budget for this question is spent.", gaps=tuple(ranked))
     if not ranked[0].critical and len(ranked) <= probing.tolerated_gaps:
         return Decision("move_on", reason="Only minor gaps left; moving on.", gaps=tuple(ranked))

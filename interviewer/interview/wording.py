@@ -49,7 +49,7 @@ def model_line(
         return None, "leaks"
     if move.mode == "question":
         asked = question_part(text)
-        if not move.on_target(asked):
+        if not move.on_target(text if move.target_in_lead else asked):
             return None, "off target"  # the model drifted (e.g. re-asked the previous question)
         if not move.allow_repeat and is_repeat(asked, earlier):
             return None, "repeats an earlier question"

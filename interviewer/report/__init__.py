@@ -6,8 +6,9 @@
 
 The report is built from a Session alone (no Chainlit), so every surface shows the same thing.
 Pieces: model (the versioned data), build (Session -> Report), advice (objectives, practice),
-rewrite (SARL rewrites with a fact check), rubric_view (level texts), text (shared wording), and
-render/ with one module per format.
+rewrite (SARL rewrites with a fact check), rubric_view (level texts), consistency (the claim
+ledger's contradictions and the candidate's replies), text (shared wording), and render/ with one
+module per format.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from statistics import mean
 from langchain_core.language_models import BaseChatModel
 
 from interviewer.report.advice import NOT_STORIES, objectives, practice
+from interviewer.report.consistency import consistency, honesty_notes
 from interviewer.report.model import (
     UNAVAILABLE,
     AnswerScore,
@@ -343,6 +344,9 @@ async def build_report(
     names = {p: persona_name(p) for p in persona_ids}
     answers = _answers(session, rubric)
     dims = _dimensions(answers, rubric)
+    checked = consistency(session)
+    for dim in dims:  # credit for a contradiction cleared up when asked (scores unchanged)
+        dim.notes = honesty_notes(checked) if dim.dimension == "honesty" else []
     best, weakest_answers = _highlights(answers, rubric)
     weakest = [Highlight(number=a.number, question=a.question, mean=a.mean or 0,
                          why=_why(a, False, rubric), quotes=_highlight_quotes(a)) for a in weakest_answers]
@@ -378,6 +382,7 @@ async def build_report(
         practice=practice(answers, dims),
         progress=_progress(session, previous, rubric),
         transcript=_transcript(session, answers, rubric, names),
+        consistency=checked,
         flags={f: rubric.flags.get(f, "") for f in flags_seen},
         notes=notes,
     )

@@ -64,6 +64,8 @@ class DimensionSummary(_Model):
     trend_delta: float | None  # mean of the second half minus mean of the first half
     anchors: dict[int, str] = Field(default_factory=dict)
     quotes: list[Quote] = Field(default_factory=list)
+    # Credit the scores do not carry, in plain words (a contradiction corrected when asked).
+    notes: list[str] = Field(default_factory=list)
 
 
 class Objective(_Model):
@@ -138,6 +140,32 @@ class Progress(_Model):
     summary: list[str]
 
 
+Outcome = Literal["corrected", "clarified", "unresolved", "not asked", "no reply"]
+
+
+class ConsistencyItem(_Model):
+    """Two facts the candidate gave that did not agree, and how they answered "which is it?"."""
+
+    kind: str  # quantity / duration / date / role / ownership
+    reason: str  # "4 earlier, 40 now (team)"
+    new_quote: str  # the clause with the fact, verbatim
+    new_where: str  # "answer 3"
+    earlier_quote: str
+    earlier_where: str  # "answer 1" / "your résumé" / "an earlier session"
+    question: str = ""  # the follow-up as asked; "" when it was not asked
+    reply: str = ""  # the start of the candidate's reply to it
+    reply_answer: int | None = None
+    outcome: Outcome
+    credit: bool = False  # corrected or clarified: owning a slip is honest
+
+
+class Consistency(_Model):
+    """The claim ledger's findings; absent from reports of sessions recorded before it existed."""
+
+    facts: int  # comparable facts read from this interview (numbers, dates, roles, who did what)
+    items: list[ConsistencyItem] = Field(default_factory=list)
+
+
 class TranscriptEntry(_Model):
     index: int
     role: Literal["interviewer", "candidate", "system"]
@@ -168,6 +196,7 @@ class Report(_Model):
     practice: list[PracticeItem]
     progress: Progress | None
     transcript: list[TranscriptEntry]
+    consistency: Consistency | None = None  # None: the session has no claim ledger
     flags: dict[str, str] = Field(default_factory=dict)  # flag name -> meaning, for flags seen
     notes: list[str] = Field(default_factory=list)  # e.g. "2 of 7 answers could not be scored"
 

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from interviewer.report.model import NOT_JUDGED, UNAVAILABLE, AnswerScore, DimensionSummary, Report, Rewrite
+from interviewer.report.model import (
+    NOT_JUDGED,
+    UNAVAILABLE,
+    AnswerScore,
+    Consistency,
+    ConsistencyItem,
+    DimensionSummary,
+    Report,
+    Rewrite,
+)
 
 PART_LABELS = {"situation": "Situation", "action": "Action", "result": "Result", "lesson": "Lesson"}
 
@@ -73,3 +82,36 @@ def sarl(rw: Rewrite) -> list[tuple[str, str]]:
 
 def probe_where(after: int | None) -> str:
     return f"after answer {after}" if after else "before any answer"
+
+
+# -- consistency ----------------------------------------------------------------------------------
+CONSISTENCY_TITLE = "Consistency"
+OUTCOMES = {
+    "corrected": "you corrected it. Credit to you: owning a slip is what honest candidates do.",
+    "clarified": "you explained how both fit. Credit to you for clearing it up.",
+    "unresolved": "not cleared up. Know your numbers and dates, and say so when a story changed.",
+    "not asked": "not asked about in the interview.",
+    "no reply": "the interview ended before you replied.",
+}
+
+
+def consistency_empty(section: Consistency) -> str:
+    facts = f"{section.facts} fact{'' if section.facts == 1 else 's'}"
+    return f"No contradictions noticed among the {facts} you stated (numbers, dates, roles, who did what)."
+
+
+def consistency_title(item: ConsistencyItem) -> str:
+    return f"{item.new_where[:1].upper()}{item.new_where[1:]} and {item.earlier_where} disagree: {item.reason}"
+
+
+def consistency_rows(item: ConsistencyItem) -> list[tuple[str, str]]:
+    """(label, text) lines of one contradiction, quotes in curly quotes; renderers escape them."""
+    rows = [(item.earlier_where[:1].upper() + item.earlier_where[1:], f"\u201c{item.earlier_quote}\u201d"),
+            (item.new_where[:1].upper() + item.new_where[1:], f"\u201c{item.new_quote}\u201d")]
+    if item.question:
+        rows.append(("Asked", f"\u201c{item.question}\u201d"))
+    if item.reply:
+        rows.append((f"Your reply (answer {item.reply_answer})", f"\u201c{item.reply}\u201d"))
+    outcome = OUTCOMES[item.outcome]
+    rows.append(("Outcome", outcome[:1].upper() + outcome[1:]))
+    return rows

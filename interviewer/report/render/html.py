@@ -60,13 +60,14 @@ def render_html(report: Report) -> str:
                  f"<td>{_score(d.mean)}</td><td>{e(d.level_description)}</td>"
                  f"<td>{e(fmt.trend(d))}</td><td>{e(fmt.per_answer(report, d))}</td></tr>")
     h.append("</table>")
-    quoted = [d for d in report.dimensions if d.quotes]
+    quoted = [d for d in report.dimensions if d.quotes or d.notes]
     if quoted:
         h.append("<h3>Evidence from your answers</h3>")
         for d in quoted:
             h.append(f"<p><b>{e(d.title)}</b></p>")
             h += [f'<blockquote>\u201c{e(q.text)}\u201d <span class="small">(answer {q.answer}, scored '
                   f"{e(fmt.cell(report.answers[q.answer - 1], d.dimension))})</span></blockquote>" for q in d.quotes]
+            h += [f'<p class="small">{e(note)}</p>' for note in d.notes]
 
     h.append("<h3>The three objectives</h3><table><tr><th>Objective</th><th>Verdict</th><th>Why</th></tr>")
     for o in report.objectives:
@@ -111,6 +112,16 @@ def render_html(report: Report) -> str:
             h.append(f"<tr><td>{e(c.title)}</td><td>{_score(c.previous)}</td><td>{_score(c.current)}</td>"
                      f"<td>{e(c.change + delta)}</td></tr>")
         h.append("</table>")
+
+    if report.consistency is not None:
+        section = report.consistency
+        h.append(f"<h2>{e(fmt.CONSISTENCY_TITLE)}</h2>")
+        if not section.items:
+            h.append(f"<p>{e(fmt.consistency_empty(section))}</p>")
+        for finding in section.items:
+            h.append(f'<div class="card"><p><b>{e(fmt.consistency_title(finding))}</b></p><ul>')
+            h += [f"<li>{e(label)}: {e(text)}</li>" for label, text in fmt.consistency_rows(finding)]
+            h.append("</ul></div>")
 
     if report.probes:
         h.append("<h2>Follow-up questions and why they were asked</h2><ul>")

@@ -46,6 +46,7 @@ def render_markdown(report: Report, *, full: bool = True) -> str:
         out.append(f"**{d.title}: {fmt.score(d.mean)}.** {esc(d.level_description)}")
         for q in d.quotes:
             out.append(f"- answer {q.answer}: \u201c{esc(q.text)}\u201d")
+        out += [f"- {esc(note)}" for note in d.notes]
         out.append("")
 
     out += ["### The three objectives", ""]
@@ -88,6 +89,16 @@ def render_markdown(report: Report, *, full: bool = True) -> str:
             delta = f" ({c.delta:+.1f})" if c.delta is not None else ""
             out.append(f"| {c.title} | {fmt.score(c.previous)} | {fmt.score(c.current)} | {c.change}{delta} |")
         out.append("")
+
+    if report.consistency is not None:
+        section = report.consistency
+        out += [f"## {fmt.CONSISTENCY_TITLE}", ""]
+        if not section.items:
+            out += [esc(fmt.consistency_empty(section)), ""]
+        for finding in section.items:
+            out += [f"**{esc(fmt.consistency_title(finding))}**", ""]
+            out += [f"- {esc(label)}: {esc(text)}" for label, text in fmt.consistency_rows(finding)]
+            out.append("")
 
     if report.probes:
         out += ["## Follow-up questions and why they were asked", ""]

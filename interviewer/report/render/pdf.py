@@ -218,6 +218,8 @@ def render_pdf(report: Report) -> bytes:
                  color=(110, 110, 110))
         for q in d.quotes:
             doc.quote(f"\u201c{q.text}\u201d (answer {q.answer})")
+        for note in d.notes:
+            doc.text(note, size=9.5, color=(29, 107, 53), indent=5)
         doc.gap(1)
     doc.text("The three objectives", "B", 11.5, height=7)
     for o in report.objectives:
@@ -257,6 +259,17 @@ def render_pdf(report: Report) -> bytes:
         doc.h2(f"Progress (compared with {p.sessions_compared} earlier session{'s' if p.sessions_compared > 1 else ''})")
         for line in p.summary:
             doc.text(line)
+
+    if report.consistency is not None:
+        section = report.consistency
+        doc.h2(fmt.CONSISTENCY_TITLE)
+        if not section.items:
+            doc.text(fmt.consistency_empty(section))
+        for finding in section.items:
+            doc.text(fmt.consistency_title(finding), "B")
+            for label, text in fmt.consistency_rows(finding):
+                doc.labelled(label, text, size=9.5)
+            doc.gap(1)
 
     if report.probes:
         doc.h2("Follow-up questions and why they were asked")

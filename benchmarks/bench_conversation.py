@@ -9,7 +9,8 @@ interviewer/testing/scripted.py (which also judges them; the tests use the same 
 
 Prints one JSON object:
 - `asked_after_answered`: planned questions asked although an earlier answer had answered them
-  (goal 0);
+  (goal 0); `covered_but_not_seen`: such questions the interview did not reach and code would
+  still ask (goal 0);
 - `probe_kind_fit`: of the judged probes, the share whose kind is in `fits` (goal >= 0.9); the
   turns after judged answers that moved on where a probe was expected are listed as `missed`;
 - `wording`: share of interviewer turns in the model's words, repaired, or from a template
@@ -134,6 +135,7 @@ async def run(fake: bool, show: bool, limit: int | None) -> dict[str, Any]:
         "interviews": len(rows),
         "personas": sorted({r["persona"] for r in rows}),
         "asked_after_answered": sum(len(r.asked_again) for r in results),
+        "covered_but_not_seen": sum(len(r.not_seen) for r in results),
         "not_asked_expectations": sum(len(r["expect"]["not_asked"]) for r in rows),
         "probes_judged": judged,
         "probe_kind_fit": round(sum(r.fit for r in results) / judged, 3) if judged else None,

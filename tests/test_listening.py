@@ -167,5 +167,29 @@ def test_the_conversation_benchmark_runs_on_the_fake_model() -> None:
 
     result = asyncio.run(bench.run(fake=True, show=False, limit=None))
     assert result["interviews"] >= 20 and len(result["personas"]) == 3
-    assert result["asked_after_answered"] == 0
+    assert result["asked_after_answered"] == 0 and result["covered_but_not_seen"] == 0
     assert result["probe_kind_fit"] >= 0.9
+
+
+def test_openers_and_first_hand_gaps_beyond_the_first_examples() -> None:
+    assert is_small_talk("Morning! Lovely weather today, isn't it?")
+    assert is_small_talk("Happy to be here, thanks.")
+    assert not is_small_talk("Morning. I'm a data engineer; six years on Spark.")
+    from interviewer.evaluation import signals
+
+    assert signals.KNOWLEDGE_GAP.search("Honestly, I have never tuned Elasticsearch myself.")
+    assert not signals.KNOWLEDGE_GAP.search("I have been tuning Elasticsearch for years.")
+    assert signals.compute("I read the load balancer logs and saw the pods restart.").hit("investigation")
+
+
+async def test_a_script_that_stops_before_a_covered_question_still_has_to_show_the_coverage() -> None:
+    from interviewer.testing.scripted import judge, play
+
+    engine = InterviewEngine(FunctionChatModel(default="Tell me more?"), LIBRARY)
+    script = {"persona": "structured-panel", "answers": ["Fine, thanks."],
+              "expect": {"not_asked": ["tech_incident"], "probes": []}}
+    session = await play(engine, script)
+    assert judge(session, script).not_seen == ["tech_incident"]  # nothing said covers it
+    script["answers"].append(INTRO + " " + STORY + " Until then our users got their routes an hour late.")
+    session = await play(engine, script)
+    assert judge(session, script).misses() == []

@@ -66,6 +66,8 @@ PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "investigation": _rx(
         r"\breproduc(?:ed|e|ing)\b", r"\bprofil(?:ed|er|ing|e)\b", r"\blogg(?:ed|ing)\b", r"\bthe logs?\b",
+        # Reading any named log ("I read the load balancer logs", "checked our nginx logs").
+        r"\b(?:read|checked|went through|looked (?:at|through)|grepped|searched|pulled) (?:the |our |their )?(?:\w+ ){0,3}logs?\b",
         r"\btrac(?:ed|ing)\b", r"\bstack ?trace\b", r"\bheap (?:snapshot|dump)\b", r"\bflame ?graphs?\b",
         r"\bEXPLAIN\b", r"\bquery plans?\b", r"\bbisect(?:ed|ing)?\b", r"\bdebugger\b", r"\bbreakpoints?\b",
         r"\b(?:core|thread|memory|heap) dumps?\b", r"\bstrace\b", r"\btcpdump\b", r"\bpacket capture\b", r"\bload test\b",
@@ -291,7 +293,9 @@ ASKS_FOR_GROWTH = re.compile(r"\b(mistake|fail\w*|wrong|learn\w*|weakness\w*|reg
 # gets "how would you close it?", a mistake gets "what did you learn?".
 KNOWLEDGE_GAP = _rx(
     r"\bI (?:don'?t|do not) (?:really |yet )?know (?!(?:why|what|how|whether|if|when|where|who)\b)\w+",
-    r"\bI(?:'ve| have) never (?:used|worked (?:with|on)|touched|done|written|built|run|tried|operated)\b",
+    # "never" + any past participle ("never tuned", "never deployed"): a first-hand gap.
+    r"\bI(?:'ve| have) never (?:really |actually |personally )?(?:\w+ed|worked (?:with|on)|done|written|built|run|"
+    r"seen|taken|led|set up|dealt with)\b",
     r"\bI haven'?t (?:used|worked (?:with|on)|touched|done|had (?:the|a|much) (?:chance|exposure))\b",
     r"\bnot an expert\b", r"\bI(?:'m| am) not (?:very |that |too |really )?(?:familiar|strong|experienced|comfortable)\b",
     r"\bI(?:'m| am) (?:weak|slow|bad|not great|not good) (?:at|with)\b", r"\bI(?:'m| am) still learning\b",
@@ -307,7 +311,10 @@ LEARNING_PLAN = _rx(
 )
 # Small talk: a pleasantry ("Good, thanks! Nice to meet you.") and a pleasantry asked back.
 PLEASANTRY = _rx(
-    r"^\s*(?:hi|hello|hey|good (?:morning|afternoon|evening))\b", r"\b(?:nice|lovely|great|good) to (?:meet|see)\b",
+    r"^\s*(?:hi|hello|hey|(?:good )?(?:morning|afternoon|evening))\b",
+    # Weather and "glad to be here": the other openers people use before an interview starts.
+    r"\b(?:lovely|nice|beautiful|great|terrible|awful|horrible) (?:weather|day (?:out|today))\b",
+    r"\b(?:happy|glad|excited) to be here\b", r"\b(?:nice|lovely|great|good) to (?:meet|see)\b",
     r"\b(?:good|great|fine|well|not bad|pretty good|doing (?:well|good|fine))(?:,)? thanks?\b",
     r"\bthanks? for (?:having|inviting|the invite)\b", r"\bhow are you\b", r"\band you\?", r"\bnervous\b",
     r"\bfound (?:you|the place|it) (?:easily|fine|ok)\b", r"^\s*(?:good|great|fine|ok|okay)[.!]?\s*$",

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from interviewer.interview.engine import InterviewEngine
+from interviewer.interview.listening import covering
+from interviewer.interview.plan import load_bank
 from interviewer.session import Session, TurnKind
 
 
@@ -23,13 +25,20 @@ class Verdict:
     """One interview's misses against its script."""
 
     asked_again: list[str] = field(default_factory=list)  # planned questions asked after answered
+    # Covered questions the script did not reach and code would still ask (coverage not seen).
+    not_seen: list[str] = field(default_factory=list)
     fit: int = 0  # judged probes whose kind is in `fits`
     judged: int = 0  # probes asked where the script expected something
     missed: list[str] = field(default_factory=list)  # moved on where a probe was expected
     wrong: list[str] = field(default_factory=list)  # a probe of a kind the script does not allow
 
     def misses(self) -> list[str]:
-        return [f"asked again: {q}" for q in self.asked_again] + self.missed + self.wrong
+        return (
+            [f"asked again: {q}" for q in self.asked_again]
+            + [f"would ask: {q}" for q in self.not_seen]
+            + self.missed
+            + self.wrong
+        )
 
 
 async def play(engine: InterviewEngine, script: dict[str, Any]) -> Session:
@@ -47,9 +56,15 @@ def judge(session: Session, script: dict[str, Any]) -> Verdict:
     """Compare what the interviewer did with what the script expects."""
     verdict = Verdict()
     answers = session.answers()
+    bank = load_bank()
     for qid in script["expect"]["not_asked"]:
+        item = next(i for i in session.plan if i.id == qid)
         if any(t.kind is TurnKind.QUESTION and t.question_id == qid for t in session.turns):
             verdict.asked_again.append(qid)
+        elif item.skipped is None and covering(session, bank, item) is None:
+            # Not reached yet: the interview ended first. It still counts only if code sees the
+            # coverage now, so a script that stops early cannot pass by never getting there.
+            verdict.not_seen.append(qid)
     for probe in script["expect"]["probes"]:
         if probe["after"] >= len(answers):
             continue

@@ -14,8 +14,9 @@ The model never decides a number, a date or who did something. A proposal is a p
      that thing must be named, verbatim, in the quoted passage before the pronoun. This is the
      one thing a model does better than sentence-local regexes: resolving "it" across a sentence.
    - team_size: code finds exactly one number in the sentence that counts something (no year,
-     duration or unit), the sentence names a team, its people or a lead verb, and code itself
-     read no count from it; the number and its hedging are code's, only "team" is the model's.
+     duration or unit), the sentence names a team or a lead verb and people, and code itself read
+     that number as nothing, or only as a count of people ("nine support agents"); the number
+     and its hedging are code's, only "this is the team" is the model's.
    Every other proposal code cannot read is dropped (`unreadable`); those are where code's
    parsers could learn a new phrasing, not facts to take on the model's word.
 """
@@ -102,7 +103,7 @@ def adopt(proposals: list[Proposal], text: str, source: Source, code: list[Claim
         claim = None
         if proposal.kind == "ownership":
             claim = _resolved_ownership(proposal.thing, text, spans, touched, source, employer)
-        elif proposal.kind == "team_size" and len(touched) == 1 and not any(c.kind == "quantity" for c in read):
+        elif proposal.kind == "team_size" and len(touched) == 1 and all(_people_count(c) for c in read if c.kind == "quantity"):
             claim = _team_size(text[touched[0][0]:touched[0][1]], source, employer)
         verdicts.append(Verdict(proposal, "added", (claim,)) if claim else Verdict(proposal, "unreadable"))
     return verdicts
@@ -135,6 +136,11 @@ def _resolved_ownership(thing: str, text: str, spans: list[tuple[int, int]], tou
     quote = text[max(s for s, _e in spans if s <= start):stop]
     return Claim(kind="ownership", subject=name, value=name, owner=owner, verb=verb, quote=quote, source=source,
                  employer=employer_of(quote) or employer)
+
+
+def _people_count(claim: Claim) -> bool:
+    """ "nine support agents" read as a count of people, whose being a team code could not tell."""
+    return claim.unit == "count" and singular(claim.subject.split("/")[0].split(" ")[-1]) in PEOPLE
 
 
 _TEAM_CUE = re.compile(r"\bof us\b|\bdirect reports?\b|\breport(?:ed|ing)? to me\b", re.I)

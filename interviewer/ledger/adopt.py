@@ -54,9 +54,10 @@ def answers(kind: ProposalKind, claim: Claim) -> bool:
     if kind == "users":
         return claim.kind == "quantity" and claim.unit == "count"
     if kind == "number":
-        return claim.kind == "quantity"
-    if kind in ("duration", "date"):  # "since 2019" is read as a date, "for five years" as a duration
-        return claim.kind in ("duration", "date")
+        return claim.kind == "quantity" or claim.kind == "duration"
+    if kind in ("duration", "date"):  # "since 2019" is read as a date, "for five years" as a duration,
+        # and "the outage lasted 20 minutes" as a measure in seconds
+        return claim.kind in ("duration", "date") or (claim.kind == "quantity" and claim.unit == "s")
     if kind == "title":
         return claim.kind == "role"
     return claim.kind == "ownership"

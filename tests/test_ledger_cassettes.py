@@ -52,3 +52,22 @@ async def test_real_model_proposals_are_verified_and_code_claims_kept(
         for verdict in reading.verdicts:
             assert (verdict.outcome == "added") == bool(verdict.claims)
     assert readings[2].claims == []
+
+
+async def test_what_the_real_model_points_at_and_what_code_makes_of_it(
+    cassette_vcr: vcr.VCR, cassette_runtime: LLMRuntime
+) -> None:
+    """What the 1.5B model did on these answers, as recorded (benchmarks/ledger.md has the
+    numbers): it found the team size code also reads, labelled "I wrote it" a date instead of
+    ownership, and named the doer ("another engineer") as the thing built. Code turned none of
+    that into a claim, so the contradiction between answers 1 and 2 stays unseen: a miss, never a
+    false accusation."""
+    with cassette_vcr.use_cassette("ledger_claims.yaml"):
+        first, second, opinion = await read_all(cassette_runtime)
+    assert [(v.proposal.kind, v.outcome) for v in first.verdicts] == [
+        ("team_size", "known"), ("title", "unreadable"), ("date", "unreadable")]
+    [doer] = [v for v in second.verdicts if v.proposal.thing.lower() == "another engineer"]
+    assert doer.outcome == "unreadable" and not doer.claims
+    assert all(v.outcome == "unreadable" for v in opinion.verdicts)
+    assert not any(v.claims for r in (first, second, opinion) for v in r.verdicts)
+    assert contradictions(second.claims, first.claims) == []

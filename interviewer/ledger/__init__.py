@@ -2,6 +2,10 @@
 code that decides when two of them contradict each other (precision first: a false accusation in
 a practice tool is worse than a miss). Framework-free; it sits at the evaluation layer and uses
 only the base modules and the one sentence splitter in `interviewer.evaluation.signals`.
+
+A chat model may point at claims too: `interviewer.ledger.read.read_claims` (not re-exported here,
+so importing the claim types does not load the chat-model stack) merges code's claims with the
+model's proposals that code can verify.
 """
 
 from interviewer.ledger.claims import Amount, Claim, Contradiction, Source

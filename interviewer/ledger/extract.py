@@ -21,19 +21,21 @@ from interviewer.ledger.vocab import EMPLOYER_RE, NOT_EMPLOYER, TECH_RE, employe
 def extract_claims(text: str, source: Source) -> list[Claim]:
     """Candidate claims from an answer, a résumé or a job description, in the order said."""
     claims: list[Claim] = []
-    answer_employer = _single_employer(text)
+    employer = answer_employer(text)
     for start, end in sentences(text):
-        claims.extend(_sentence_claims(text[start:end], source, answer_employer))
+        claims.extend(read_sentence(text[start:end], source, employer))
     return claims
 
 
-def _single_employer(text: str) -> str | None:
+def answer_employer(text: str) -> str | None:
     """The employer an answer is about when it names exactly one: "At Acme ... the team of 4"."""
     names = {employer_of(text[s:e]) for s, e in sentences(text)} - {None, "current", "previous"}
     return next(iter(names)) if len(names) == 1 else None
 
 
-def _sentence_claims(quote: str, source: Source, answer_employer: str | None) -> list[Claim]:
+def read_sentence(quote: str, source: Source, answer_employer: str | None) -> list[Claim]:
+    """The claims code reads from one sentence (or a passage a model pointed at); each keeps
+    `quote` as its verbatim quote. `answer_employer` is the employer the whole text is about."""
     employer = employer_of(quote) or answer_employer
     period = period_of(quote)
     topic = topic_words(quote)

@@ -182,24 +182,44 @@ def thing_name(raw: str, sentence: str = "") -> str:
     return " ".join(words)
 
 
-def ownership(sentence: str) -> list[tuple[Owner, str, str]]:
-    """(owner, verb group, thing) for each "I built X" / "X was built by another team"."""
-    found: list[tuple[Owner, str, str]] = []
+@dataclass(frozen=True)
+class Act:
+    """ "I built X" / "X was built by another team", read before any pronoun is resolved."""
+
+    owner: Owner
+    verb: str  # "build" or "lead"
+    thing: str  # the thing's words as written ("it" stays "it")
+    at: int  # where the act's words (the doer, the verb, the thing) start in the sentence
+
+
+def acts(sentence: str) -> list[Act]:
+    """Every act of building or leading in the sentence, with who did it."""
+    found: list[Act] = []
     for m in I_DID.finditer(sentence):
-        found.append(("i", VERB_GROUP[m.group("verb").lower()], thing_name(m.group("thing"), sentence)))
+        found.append(Act("i", VERB_GROUP[m.group("verb").lower()], m.group("thing"), m.start()))
     for m in I_DID_NOT.finditer(sentence):
-        found.append(("other", VERB_GROUP[m.group("verb").lower()], thing_name(m.group("thing"), sentence)))
+        found.append(Act("other", VERB_GROUP[m.group("verb").lower()], m.group("thing"), m.start()))
     for m in BY_OTHER.finditer(sentence):
         agent = m.group("agent").strip().lower()
         owner: Owner = "i" if agent in ("me", "myself", "me alone") else "we" if agent in ("us", "my team", "our team") else "other"
-        found.append((owner, VERB_GROUP[m.group("verb").lower()], thing_name(m.group("thing"), sentence)))
+        found.append(Act(owner, VERB_GROUP[m.group("verb").lower()], m.group("thing"), m.start()))
     for m in OTHER_DID.finditer(sentence):
         agent = m.group("agent").strip()
         if agent in NOT_NAMES or agent == "I":
             continue
-        found.append(("other", VERB_GROUP[m.group("verb").lower()], thing_name(m.group("thing"), sentence)))
-    # "I led a team of four" is a team size (a quantity), not a thing someone built
-    return [f for f in found if f[2] and not re.match(r"(?:team|squad|group|crew)\b|\d", f[2])]
+        found.append(Act("other", VERB_GROUP[m.group("verb").lower()], m.group("thing"), m.start()))
+    return found
+
+
+def is_team(thing: str) -> bool:
+    """ "I led a team of four" is a team size (a quantity), not a thing someone built."""
+    return re.match(r"(?:team|squad|group|crew)\b|\d", thing) is not None
+
+
+def ownership(sentence: str) -> list[tuple[Owner, str, str]]:
+    """(owner, verb group, thing) for each act whose thing can be named from the sentence alone."""
+    found = [(act.owner, act.verb, thing_name(act.thing, sentence)) for act in acts(sentence)]
+    return [f for f in found if f[2] and not is_team(f[2])]
 
 
 def mentions_year(text: str) -> bool:

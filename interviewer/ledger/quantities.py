@@ -96,9 +96,7 @@ def quantities(sentence: str) -> list[Quantity]:
     for m in APPROX_RE.finditer(sentence):
         written = m.group("number")
         before, after = sentence[: m.start()], sentence[m.end():]
-        # "SOC 2", "p99", "ISO 27001": a number that is part of a name counts nothing
-        if (_YEARISH.match(written) or _DURATION_AFTER.match(after) or re.search(r"[\w.]$", before)
-                or re.search(r"\b[A-Z][A-Za-z]*[A-Z]\s$", before)):
+        if not _counts_something(written, before, after):
             continue
         parsed = parse_number(written)
         if parsed is None:
@@ -118,6 +116,25 @@ def quantities(sentence: str) -> list[Quantity]:
         if counted:
             unit = "people" if counted.startswith("team") else "count"
             found.append(Quantity(amount, unit, counted, None if unit == "people" else actor, position))
+    return found
+
+
+def _counts_something(written: str, before: str, after: str) -> bool:
+    """False for years, durations and numbers that are part of a name ("SOC 2", "p99", "ISO 27001")."""
+    return not (_YEARISH.match(written) or _DURATION_AFTER.match(after) or re.search(r"[\w.]$", before)
+                or re.search(r"\b[A-Z][A-Za-z]*[A-Z]\s$", before))
+
+
+def counts(sentence: str) -> list[Amount]:
+    """Every number in the sentence that counts something (no year, duration, unit or name), even
+    when the thing it counts cannot be read: a model may say what is counted, code reads how many."""
+    found: list[Amount] = []
+    for m in APPROX_RE.finditer(sentence):
+        written, before, after = m.group("number"), sentence[: m.start()], sentence[m.end():]
+        parsed = parse_number(written)
+        if parsed is None or not _counts_something(written, before, after) or _measure(before, after):
+            continue
+        found.append(to_amount(parsed[0], written, m.group("approx"), parsed[1]))
     return found
 
 

@@ -43,7 +43,7 @@ from interviewer.session import Session, TurnKind, wording_shares  # noqa: E402
 from interviewer.testing.chat_model import FunctionChatModel  # noqa: E402
 
 DATA = ROOT / "benchmarks/data/scripted_interviews.jsonl"
-QUOTED = re.compile(r'(?:planned question in your own words[^"]*|for example: )"([^"]+)"')
+QUOTED = re.compile(r'(?:in your own words[^"]*|e\.g\. )"([^"]+)"')
 
 
 def fake_model() -> FunctionChatModel:
@@ -53,10 +53,10 @@ def fake_model() -> FunctionChatModel:
 
     def reply(messages: list[BaseMessage]) -> str:
         count[0] += 1
-        note = str(messages[-1].content).rsplit("Write the next line of the interviewer, ", 1)[-1]
-        speaker = note.split(".", 1)[0]
+        note = str(messages[-1].content).rsplit("\n\nAs ", 1)[-1]
+        speaker = note.split(",", 1)[0]
         found = QUOTED.search(note)
-        if "The candidate asked you" in note:
+        if "answer the candidate's question" in note:
             return "Good question, the recruiter will follow up on that. Any other questions?"
         if found is None:
             return "Thank you for your time today, it was a pleasure talking with you."

@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     # 1 GiB holds the recent prompts of an interview and keeps the process flat over time.
     local_cache_bytes: int = 1 << 30
 
+    # Read while the candidate types (issue 14): the interviewer's server is handed the prompt
+    # up to the draft answer, so after Enter it reads only the last words and a short note.
+    # Unset: on for the embedded model. Never sent to other backends, whatever this says.
+    prewarm: bool | None = None
+
     database_url: str | None = None
     # Answers scored at once per process. Unset: 1 for the embedded model (one judge server, and
     # a queue is fairer than a pile-up), 8 for remote backends that serve many requests in parallel.
@@ -93,6 +98,12 @@ class Settings(BaseSettings):
         if self.evaluation_concurrency:
             return self.evaluation_concurrency
         return 1 if self.backend is Backend.LOCAL else 8
+
+    @property
+    def prewarm_enabled(self) -> bool:
+        """Only the embedded server shares its KV cache with us; a remote API would bill each
+        prewarm as a request and gain nothing we can count on."""
+        return self.backend is Backend.LOCAL and self.prewarm is not False
 
     @property
     def evaluator_model_name(self) -> str:

@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     # The server's prompt cache, counted honestly (KV + logits copies; see llm/server_main.py).
     # 1 GiB holds the recent prompts of an interview and keeps the process flat over time.
     local_cache_bytes: int = 1 << 30
+    # llama.cpp's per-request log (prefix-cache hits, prompt-eval times) in the server logs.
+    local_verbose: bool = False
 
     # Read while the candidate types (issue 14): the interviewer's server is handed the prompt
     # up to the draft answer, so after Enter it reads only the last words and a short note.

@@ -134,6 +134,7 @@ class LocalServer:
         role: str = "model",
         restart_window: float = RESTART_WINDOW_SECONDS,
         on_event: Callable[[str], None] | None = None,
+        verbose: bool = False,
     ) -> None:
         self.model_path = model_path
         self.n_ctx = n_ctx
@@ -145,6 +146,9 @@ class LocalServer:
         self.cache_bytes = cache_bytes
         self.role = role
         self.restart_window = restart_window
+        # llama.cpp's own log per request ("N prefix-match hit, remaining M prompt tokens to eval",
+        # prompt-eval timings) in log_path: how the prefix cache is really used (bench_latency).
+        self.verbose = verbose
         # Told at once (from the watcher thread) of a restart or of giving up: the CLI prints it
         # on stderr, the app logs it; the chat shows `take_notices()` on the next turn.
         self.on_event = on_event
@@ -182,7 +186,7 @@ class LocalServer:
             "--cache", "True",
             "--cache_size", str(self.cache_bytes),
             "--logits_all", "False",
-            "--verbose", "False",
+            "--verbose", str(self.verbose),
         ]  # fmt: skip
 
     def start(self) -> "LocalServer":

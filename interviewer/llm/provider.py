@@ -128,6 +128,7 @@ class LLMRuntime:
                     cache_bytes=s.local_cache_bytes,
                     role=role.value,
                     on_event=self.progress,
+                    verbose=s.local_verbose,
                 )
                 self.servers[role] = server.start()
         except Exception:

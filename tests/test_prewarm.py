@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -212,3 +213,17 @@ async def test_practice_prewarms_after_each_line_and_an_empty_line_sends() -> No
     assert drafts and drafts[-1].endswith("Candidate: " + answer)
     commands = iter(["/end"])
     assert await read_answer(engine, session, lambda _prompt: next(commands)) == "/end"
+
+
+# -- the interviewer's server -------------------------------------------------------------------
+def test_a_prewarmed_interviewer_server_runs_without_the_ram_cache(tmp_path: Path) -> None:
+    from interviewer.llm.local import LocalServer
+
+    local = load_settings(backend=Backend.LOCAL)
+    assert not local.local_prompt_cache("interviewer") and local.local_prompt_cache("evaluator")
+    assert load_settings(backend=Backend.LOCAL, prewarm=False).local_prompt_cache("interviewer")
+    assert load_settings(backend=Backend.LOCAL, local_separate_evaluator=False).local_prompt_cache("interviewer")
+    assert load_settings(backend=Backend.LOCAL, local_interviewer_cache=True).local_prompt_cache("interviewer")
+    command = LocalServer(tmp_path / "m.gguf", cache=False, verbose=True).command()
+    assert command[command.index("--cache") + 1] == "False"
+    assert command[command.index("--verbose") + 1] == "True"

@@ -131,6 +131,7 @@ class LocalServer:
         log_path: Path | None = None,
         port: int = 0,
         cache_bytes: int = 1 << 30,
+        cache: bool = True,
         role: str = "model",
         restart_window: float = RESTART_WINDOW_SECONDS,
         on_event: Callable[[str], None] | None = None,
@@ -144,6 +145,10 @@ class LocalServer:
         self.log_path = log_path
         self.port = port  # 0: pick a free loopback port at start; kept across restarts
         self.cache_bytes = cache_bytes
+        # The RAM prompt cache saves a state after every request (a copy of the KV and of ~300 MB
+        # of logits: 0.1-1.2 s here) so another prompt can be resumed later. A server that serves
+        # one role and is prewarmed (issue 14) always continues from its live state instead.
+        self.cache = cache
         self.role = role
         self.restart_window = restart_window
         # llama.cpp's own log per request ("N prefix-match hit, remaining M prompt tokens to eval",
@@ -183,7 +188,7 @@ class LocalServer:
             "--n_threads", str(self.n_threads),
             "--n_threads_batch", str(self.n_threads),
             "--interrupt_requests", "False",
-            "--cache", "True",
+            "--cache", str(self.cache),
             "--cache_size", str(self.cache_bytes),
             "--logits_all", "False",
             "--verbose", str(self.verbose),

@@ -24,6 +24,7 @@ from interviewer.tokens import count_tokens
 # it): the policy's steering kinds, one vocabulary.
 REASK_KINDS = STEERING_KINDS
 STORY_WORDS = 6  # words of an earlier story quoted in a question's note
+ABOUT_WORDS = 4  # words of the answer a follow-up's note quotes
 EXAMPLE_QUESTION_WORDS = 0  # words of the question quoted in a re-ask's example (its lead-in is the example)
 MAX_CANDIDATE_QUESTIONS = 2  # answered in the "do you have questions for me?" phase
 ASKS_QUESTION = re.compile(
@@ -97,9 +98,11 @@ class Moves:
         # the note, and the note must stay short).
         examples = self.probe_fallbacks(session, persona, item, kind, EXAMPLE_QUESTION_WORDS) if kind in REASK_KINDS else fallbacks
         example = examples[0] if examples else ""
-        # The answer is the line right above the note: not quoted again (the note is re-read
-        # after every Enter, so it stays short; see interviewer.interview.prompt).
-        task = load_prompt("interviewer_task_probe").render(instruction=spec.instruction, example=example)
+        # The answer is the line right above the note; its first words are quoted so the model
+        # follows up on it and not on an earlier story (the note is re-read after Enter: short).
+        quoted = " ".join([*latest.split()[:ABOUT_WORDS], "…"]).replace('"', "'")
+        about = "" if kind in REASK_KINDS else f' on "{quoted}"'  # a re-ask is about the question
+        task = load_prompt("interviewer_task_probe").render(about=about, instruction=spec.instruction, example=example)
         prefix = ""
         if kind == "small_talk":  # the human reply is said as is; the model re-asks the question
             replies = persona.phrases.asked_back_reply if listening.asked_back(latest) else persona.phrases.small_talk_reply

@@ -3,6 +3,7 @@
     PYTHONPATH=. python benchmarks/bench_conversation.py           # the configured model (embedded by default)
     PYTHONPATH=. python benchmarks/bench_conversation.py --fake    # a scripted fake model: checks the plumbing
     PYTHONPATH=. python benchmarks/bench_conversation.py --show    # and every miss, on stderr
+    PYTHONPATH=. python benchmarks/bench_conversation.py --legacy-prompt   # the prompt before issue 14
 
 benchmarks/data/scripted_interviews.jsonl: one interview per line, `persona`, the candidate's
 `answers` in order, and `expect`: `not_asked` (plan question ids an earlier answer already
@@ -117,7 +118,21 @@ def judge(session: Session, row: dict[str, Any]) -> dict[str, Any]:
     return {"asked_again": asked_again, "fit": fit, "judged": judged, "missed": missed, "wrong": wrong}
 
 
-async def run(fake: bool, show: bool, limit: int | None) -> dict[str, Any]:
+def make_engine(model: BaseChatModel, legacy_prompt: bool) -> InterviewEngine:
+    """The engine; with `legacy_prompt`, the interviewer request main sent before issue 14's
+    short note (benchmarks/_legacy_prompt.py), to compare how the model behaves on each."""
+    if not legacy_prompt:
+        return InterviewEngine(model, PersonaLibrary.load())
+    import _legacy_prompt
+
+    class LegacyEngine(InterviewEngine):
+        def messages(self, session: Any, persona: Any, move: Any) -> list[BaseMessage]:
+            return _legacy_prompt.messages(self, session, persona, move)
+
+    return LegacyEngine(model, PersonaLibrary.load())
+
+
+async def run(fake: bool, show: bool, limit: int | None, legacy_prompt: bool = False) -> dict[str, Any]:
     rows = [json.loads(line) for line in DATA.read_text(encoding="utf-8").splitlines() if line.strip()][:limit]
     runtime = None
     model: BaseChatModel
@@ -126,7 +141,7 @@ async def run(fake: bool, show: bool, limit: int | None) -> dict[str, Any]:
     else:
         model, runtime = configured_model()
     try:
-        engine = InterviewEngine(model, PersonaLibrary.load())
+        engine = make_engine(model, legacy_prompt)
         sessions, results = [], []
         for row in rows:
             session = await run_one(engine, row)
@@ -145,6 +160,7 @@ async def run(fake: bool, show: bool, limit: int | None) -> dict[str, Any]:
     shares = wording_shares(t for s in sessions for t in s.turns)
     return {
         "model": "fake (scripted)" if fake else "configured",
+        "prompt": "before issue 14" if legacy_prompt else "current",
         "interviews": len(rows),
         "personas": sorted({r["persona"] for r in rows}),
         "asked_after_answered": sum(len(r["asked_again"]) for r in results),
@@ -163,8 +179,9 @@ def main() -> dict[str, Any]:
     parser.add_argument("--fake", action="store_true", help="a scripted fake model instead of the configured one")
     parser.add_argument("--show", action="store_true", help="print every miss on stderr")
     parser.add_argument("--limit", type=int, default=None, help="only the first N interviews")
+    parser.add_argument("--legacy-prompt", action="store_true", help="the interviewer prompt from before issue 14")
     args = parser.parse_args()
-    result = asyncio.run(run(args.fake, args.show, args.limit))
+    result = asyncio.run(run(args.fake, args.show, args.limit, args.legacy_prompt))
     print(json.dumps(result, indent=2))
     return result
 

@@ -196,7 +196,6 @@ class InterviewEngine:
                 async for event in events:
                     yield event
 
-
     # -- reading while the candidate types (see `interviewer.interview.prewarm`) -----------------
     async def prewarm(self, session: Session, draft: str) -> PrewarmStatus:
         """Let the server read the next request's beginning (system prompt, transcript, `draft` as
@@ -390,4 +389,3 @@ class InterviewEngine:
 
     def _persona(self, session: Session) -> Persona:
         return self.personas.get(session.persona)
-

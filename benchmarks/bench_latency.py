@@ -227,7 +227,9 @@ async def one_turn(engine: Any, session: Any, answer: str, design: str, log: Ser
             row["question"] = event.turn.text
     first = engine.model.first_token_at
     row["first_token_s"] = round(first - enter, 3) if first else None
-    row["first_words_s"] = round(shown - enter, 3) if shown else None
+    # No token shown (code replaced the model's line with a template): the page shows "thinking"
+    # until the whole question lands, so that is when the first words appear.
+    row["first_words_s"] = round(shown - enter, 3) if shown else row.get("question_s")
     # llama.cpp prints its timings when the request ends, which can be after we stopped reading.
     deadline = time.perf_counter() + 5
     while not PROMPT_EVAL.search(log.since()) and time.perf_counter() < deadline:

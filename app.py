@@ -14,6 +14,7 @@ from chainlit.types import ThreadDict
 from interviewer.config import load_settings
 from webapp import auth, chat, ledger
 from webapp.data_layer import HistoryDataLayer, create_schema_sync
+from webapp.prewarm import install_prewarm_route
 from webapp.services import files_dir, get_services
 from webapp.storage import LocalStorageClient, install_download_route
 
@@ -23,6 +24,7 @@ _settings = load_settings()
 auth.ensure_auth_secret(_settings.cache_dir)
 _storage = LocalStorageClient(files_dir(_settings))
 install_download_route(_storage)
+install_prewarm_route()  # public/prewarm.js posts the answer being typed (issue 14)
 
 
 @cl.data_layer

@@ -3,6 +3,7 @@
     PYTHONPATH=. python benchmarks/bench_conversation.py           # the configured model (embedded by default)
     PYTHONPATH=. python benchmarks/bench_conversation.py --fake    # a scripted fake model: checks the plumbing
     PYTHONPATH=. python benchmarks/bench_conversation.py --show    # and every miss, on stderr
+    PYTHONPATH=. python benchmarks/bench_conversation.py --legacy-prompt   # the prompt before issue 14
 
 benchmarks/data/scripted_interviews.jsonl: one interview per line, in the script format of
 interviewer/testing/scripted.py (which also judges them; the tests use the same judge).
@@ -45,7 +46,7 @@ from interviewer.testing.chat_model import FunctionChatModel  # noqa: E402
 from interviewer.testing.scripted import Verdict, judge, play  # noqa: E402
 
 DATA = ROOT / "benchmarks/data/scripted_interviews.jsonl"
-QUOTED = re.compile(r'(?:planned question in your own words[^"]*|for example: )"([^"]+)"')
+QUOTED = re.compile(r'(?:in your own words[^"]*|e\.g\. )"([^"]+)"')
 
 
 def fake_model() -> FunctionChatModel:
@@ -55,10 +56,10 @@ def fake_model() -> FunctionChatModel:
 
     def reply(messages: list[BaseMessage]) -> str:
         count[0] += 1
-        note = str(messages[-1].content).rsplit("Write the next line of the interviewer, ", 1)[-1]
-        speaker = note.split(".", 1)[0]
+        note = str(messages[-1].content).rsplit("\n\nAs ", 1)[-1]
+        speaker = note.split(",", 1)[0]
         found = QUOTED.search(note)
-        if "The candidate asked you" in note:
+        if "answer the candidate's question" in note:
             return "Good question, the recruiter will follow up on that. Any other questions?"
         if found is None:
             return "Thank you for your time today, it was a pleasure talking with you."
@@ -98,7 +99,21 @@ class Rejections(logging.Handler):
             self.lines.append(record.getMessage())
 
 
-async def run(fake: bool, show: bool, limit: int | None) -> dict[str, Any]:
+def make_engine(model: BaseChatModel, legacy_prompt: bool) -> InterviewEngine:
+    """The engine; with `legacy_prompt`, the interviewer request main sent before issue 14's
+    short note (benchmarks/_legacy_prompt.py), to compare how the model behaves on each."""
+    if not legacy_prompt:
+        return InterviewEngine(model, PersonaLibrary.load())
+    import _legacy_prompt
+
+    class LegacyEngine(InterviewEngine):
+        def messages(self, session: Any, persona: Any, move: Any) -> list[BaseMessage]:
+            return _legacy_prompt.messages(self, session, persona, move)
+
+    return LegacyEngine(model, PersonaLibrary.load())
+
+
+async def run(fake: bool, show: bool, limit: int | None, legacy_prompt: bool = False) -> dict[str, Any]:
     rejections = Rejections()
     wording_log = logging.getLogger("interviewer.interview.wording")
     wording_log.setLevel(logging.INFO)
@@ -111,7 +126,7 @@ async def run(fake: bool, show: bool, limit: int | None) -> dict[str, Any]:
     else:
         model, runtime = configured_model()
     try:
-        engine = InterviewEngine(model, PersonaLibrary.load())
+        engine = make_engine(model, legacy_prompt)
         sessions = []
         results: list[Verdict] = []
         for row in rows:
@@ -132,6 +147,7 @@ async def run(fake: bool, show: bool, limit: int | None) -> dict[str, Any]:
     shares = wording_shares(t for s in sessions for t in s.turns)
     return {
         "model": "fake (scripted)" if fake else "configured",
+        "prompt": "before issue 14" if legacy_prompt else "current",
         "interviews": len(rows),
         "personas": sorted({r["persona"] for r in rows}),
         "asked_after_answered": sum(len(r.asked_again) for r in results),
@@ -152,8 +168,9 @@ def main() -> dict[str, Any]:
     parser.add_argument("--fake", action="store_true", help="a scripted fake model instead of the configured one")
     parser.add_argument("--show", action="store_true", help="print every miss on stderr")
     parser.add_argument("--limit", type=int, default=None, help="only the first N interviews")
+    parser.add_argument("--legacy-prompt", action="store_true", help="the interviewer prompt from before issue 14")
     args = parser.parse_args()
-    result = asyncio.run(run(args.fake, args.show, args.limit))
+    result = asyncio.run(run(args.fake, args.show, args.limit, args.legacy_prompt))
     print(json.dumps(result, indent=2))
     return result
 

@@ -17,7 +17,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 BENCHES = ["bench_overhead", "bench_offpath", "bench_tokens", "bench_concurrency", "bench_soak",
-           "bench_evaluator", "bench_embedded"]
+           "bench_evaluator", "bench_embedded", "bench_latency"]
+EMBEDDED = ("bench_embedded", "bench_evaluator", "bench_latency")  # start the real model
 
 
 def main() -> int:
@@ -27,7 +28,7 @@ def main() -> int:
     args = parser.parse_args()
     names = args.only or BENCHES
     if args.skip_embedded:
-        names = [n for n in names if n not in ("bench_embedded", "bench_evaluator")]
+        names = [n for n in names if n not in EMBEDDED]
     results: dict[str, object] = {}
     failed = []
     for name in names:

@@ -61,6 +61,17 @@ class Settings(BaseSettings):
     # The server's prompt cache, counted honestly (KV + logits copies; see llm/server_main.py).
     # 1 GiB holds the recent prompts of an interview and keeps the process flat over time.
     local_cache_bytes: int = 1 << 30
+    # The interviewer server's RAM prompt cache. Unset: off when the interviewer has a server of
+    # its own and is prewarmed (its live KV state is always the prefix its next request needs;
+    # saving states cost 0.1-1.2 s per request), on when it shares one with the evaluator.
+    local_interviewer_cache: bool | None = None
+    # llama.cpp's per-request log (prefix-cache hits, prompt-eval times) in the server logs.
+    local_verbose: bool = False
+
+    # Read while the candidate types (issue 14): the interviewer's server is handed the prompt
+    # up to the draft answer, so after Enter it reads only the last words and a short note.
+    # Unset: on for the embedded model. Never sent to other backends, whatever this says.
+    prewarm: bool | None = None
 
     database_url: str | None = None
     # Answers scored at once per process. Unset: 1 for the embedded model (one judge server, and
@@ -93,6 +104,21 @@ class Settings(BaseSettings):
         if self.evaluation_concurrency:
             return self.evaluation_concurrency
         return 1 if self.backend is Backend.LOCAL else 8
+
+    @property
+    def prewarm_enabled(self) -> bool:
+        """Only the embedded server shares its KV cache with us; a remote API would bill each
+        prewarm as a request and gain nothing we can count on."""
+        return self.backend is Backend.LOCAL and self.prewarm is not False
+
+    def local_prompt_cache(self, role: str) -> bool:
+        """Whether the embedded server for `role` ("interviewer" or "evaluator") keeps its RAM
+        prompt cache (see `local_interviewer_cache`)."""
+        if role != "interviewer" or not self.local_separate_evaluator:
+            return True
+        if self.local_interviewer_cache is not None:
+            return self.local_interviewer_cache
+        return not self.prewarm_enabled
 
     @property
     def evaluator_model_name(self) -> str:

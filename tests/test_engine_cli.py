@@ -60,7 +60,7 @@ def test_practice_runs_interactively_and_prints_the_report_path(fake, tmp_path: 
     monkeypatch.setenv("INTERVIEWER_CACHE_DIR", str(tmp_path / "interviewer"))
     result = CliRunner().invoke(
         main, ["practice", "--persona", "dour-cto", "--no-eval"],
-        input="I build routing software.\n\n/persona nobody\n/persona friendly-team\n/end\n",
+        input="I build routing\nsoftware.\n\n\n/persona nobody\n/persona friendly-team\n/end\n",
     )
     assert result.exit_code == 0, result.output
     assert "backend=openai-compatible" in result.output

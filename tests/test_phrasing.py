@@ -14,6 +14,8 @@ from interviewer.interview.phrasing import clean_reply
         "I have experience in Python and backend systems. Could you give an example of a system you built?",
         "I've led a few migrations myself. Could you give an example of a system you built?",
         "My background is in payments. Could you give an example of a system you built?",
+        # After issue 14's short note, once, from the embedded model.
+        "I implemented a distributed caching mechanism to reduce latency. Could you give an example of a system you built?",
     ],
 )
 def test_a_lead_in_in_the_candidates_voice_is_dropped(raw: str) -> None:

@@ -6,17 +6,18 @@ import pytest
 
 from interviewer.prompts import PROMPTS_DIR, PromptError, load_all, load_prompt
 from interviewer.interview.plan import load_bank
+from interviewer.tokens import count_tokens
 
 ALL = load_all()
 
 # The interviewer's templates and the variables the engine passes to them.
 INTERVIEWER_VARIABLES = {
     "interviewer_system": {"persona_name", "voice", "style", "panel", "role", "level", "context"},
-    "interviewer_move": {"speaker", "task", "avoid"},
-    "interviewer_task_question": {"question", "topic", "hint"},
-    "interviewer_task_probe": {"instruction", "example", "about"},
+    "interviewer_move": {"speaker", "task"},
+    "interviewer_task_question": {"question", "hint"},
+    "interviewer_task_probe": {"about", "instruction", "example"},
     "interviewer_task_reconcile": {"where", "earlier", "new", "example"},
-    "interviewer_task_answer": {"question"},
+    "interviewer_task_answer": set(),
     "interviewer_task_close": set(),
 }
 
@@ -52,9 +53,16 @@ def test_interviewer_templates_declare_what_the_engine_passes(name: str, variabl
 
 
 def test_move_note_is_short_and_last_friendly() -> None:
-    # The per-turn note goes after the transcript; keep it short so re-reading it is cheap.
-    note = load_prompt("interviewer_move").render(speaker="Sam", task="Ask ONE short question.", avoid="")
-    assert len(note.split()) < 60
+    # The per-turn note goes after the answer and is read after Enter (issue 14): the frame
+    # around the task costs a dozen tokens, the rest of NOTE_TOKENS is the task's.
+    note = load_prompt("interviewer_move").render(speaker="Sam", task="ask ONE short question.")
+    assert count_tokens(note) <= 16 and note.strip().endswith("ask ONE short question.")
+
+
+def test_probe_instructions_stay_short() -> None:
+    # An instruction is most of a probe's note: long ones would be cut (prompt.move_note).
+    for kind, spec in load_bank().probes.items():
+        assert count_tokens(spec.instruction) <= 16, kind
 
 
 def test_question_bank_and_probe_kinds_are_consistent() -> None:

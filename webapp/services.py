@@ -62,6 +62,7 @@ class Services:
                 self.personas,
                 evaluator,
                 evaluation_concurrency=self.settings.evaluation_slots,
+                prewarm=self.settings.prewarm_enabled,
             )
             self.report_model = runtime.chat_model(Role.EVALUATOR)
             self.startup_error = None

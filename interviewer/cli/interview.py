@@ -62,7 +62,11 @@ def _evaluator(runtime: LLMRuntime, enabled: bool) -> Evaluator | None:
 def build_engine(runtime: LLMRuntime, library: PersonaLibrary, evaluate: bool = True) -> InterviewEngine:
     model = runtime.chat_model(Role.INTERVIEWER, max_tokens=INTERVIEWER_MAX_TOKENS, streaming=True)
     return InterviewEngine(
-        model, library, _evaluator(runtime, evaluate), evaluation_concurrency=runtime.settings.evaluation_slots
+        model,
+        library,
+        _evaluator(runtime, evaluate),
+        evaluation_concurrency=runtime.settings.evaluation_slots,
+        prewarm=runtime.settings.prewarm_enabled,
     )
 
 
@@ -268,7 +272,7 @@ async def _rehearse(engine: InterviewEngine, persona: str, context: CandidateCon
               help="Whose earlier interviews to compare with, and whose ledger keeps this one.")
 def practice(persona: str, role: str, level: str, jd: Path | None, resume: Path | None, no_eval: bool,
              verbose: bool, user: str) -> None:
-    """Practise an interview in the terminal. Type your answer and press Enter.
+    """Practise an interview in the terminal. Type your answer; an empty line sends it.
 
     Commands: /end (or Ctrl-D) ends and writes the report, /persona NAME switches interviewer."""
     _logging(verbose)
@@ -284,15 +288,40 @@ def practice(persona: str, role: str, level: str, jd: Path | None, resume: Path 
         runtime.stop()
 
 
+async def read_answer(engine: InterviewEngine, session: Session, read_line: Callable[[str], str] = input) -> str:
+    """One answer: lines up to an empty one. A first line that is empty or a command is returned
+    alone. After each line the draft so far goes to `engine.prewarm`, so the embedded model reads
+    it while the next line is typed and, after the empty line, reads only the rest (issue 14).
+    Ctrl-D after some lines sends them; on an empty answer it ends the interview (EOFError)."""
+    lines: list[str] = []
+    while True:
+        try:
+            line = await asyncio.to_thread(read_line, "> " if not lines else "  ")
+        except EOFError:
+            if lines:
+                return "\n".join(lines)
+            raise
+        if not lines and (not line.strip() or line.strip().startswith("/")):
+            return line
+        if not line.strip():
+            return "\n".join(lines)
+        lines.append(line)
+        await engine.prewarm(session, "\n".join(lines))
+
+
 async def _practice(engine: InterviewEngine, persona: str, context: CandidateContext, cache_dir: Path,
                     history: History) -> None:
     context.prior_claims = await history.prior_claims()
     session = engine.new_session(persona, context, user_id=history.user, seed=int(time.time()))
-    click.echo("Type your answer and press Enter. /end or Ctrl-D ends, /persona NAME switches.\n", err=True)
+    click.echo(
+        "Type your answer (several lines if you like); an empty line sends it. /end or Ctrl-D ends, "
+        "/persona NAME switches.\n",
+        err=True,
+    )
     await _show(engine.open(session))
     while not session.finished:
         try:
-            answer = await asyncio.to_thread(input, "> ")
+            answer = await read_answer(engine, session)
         except (EOFError, KeyboardInterrupt):
             click.echo("", err=True)
             break

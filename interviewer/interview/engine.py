@@ -30,13 +30,14 @@ from interviewer.interview.moves import Move, Moves, panel_speakers
 from interviewer.interview.personas import Persona, PersonaLibrary
 from interviewer.interview.phrasing import StreamFilter, sanitize
 from interviewer.interview.plan import EVALUATED_PHASES, QuestionBank, build_plan, load_bank
+from interviewer.interview.prewarm import Prewarmer, PrewarmStatus, awaiting_answer
 from interviewer.interview.scoring import Evaluator, OnEvaluation, Scoring
 from interviewer.interview.settle import OnProgress, ScoringProgress, settle
 from interviewer.resilience import stream_with_deadlines, user_message
 from interviewer.session import CandidateContext, EvalStatus, Evaluation, Session, Speaker, Turn, TurnKind
 from interviewer.tokens import truncate_to_tokens
 
-__all__ = ["Evaluator", "InterviewEngine", "OnEvaluation", "panel_speakers"]
+__all__ = ["Evaluator", "InterviewEngine", "OnEvaluation", "PrewarmStatus", "panel_speakers"]
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,7 @@ class InterviewEngine:
         first_token_timeout: float | None = 90.0,
         total_timeout: float | None = 180.0,
         evaluation_concurrency: int = 1,
+        prewarm: bool = False,
     ) -> None:
         self.model = model
         self.personas = personas
@@ -67,6 +69,8 @@ class InterviewEngine:
         self.scoring = Scoring(evaluator, answer_token_budget, evaluation_concurrency)
         self.first_token_timeout = first_token_timeout
         self.total_timeout = total_timeout
+        # Off unless the caller knows the model is the embedded one (Settings.prewarm_enabled).
+        self.prewarmer = Prewarmer(model, enabled=prewarm)
 
     # -- sessions -----------------------------------------------------------------------------
     def new_session(
@@ -114,9 +118,10 @@ class InterviewEngine:
         persona = self._persona(session)
         item = session.plan[session.position]
         move = self.moves.question(session, persona, item, first=True)
-        async with aclosing(self._speak(session, persona, move)) as events:
-            async for event in events:
-                yield event
+        with self.prewarmer.hold(session.id):
+            async with aclosing(self._speak(session, persona, move)) as events:
+                async for event in events:
+                    yield event
 
     async def reply(
         self, session: Session, answer: str, on_evaluation: OnEvaluation | None = None
@@ -157,9 +162,11 @@ class InterviewEngine:
         if evaluate:
             turn.evaluation = Evaluation(status=EvalStatus.PENDING)
         try:
-            async with aclosing(self._next(session, persona)) as events:
-                async for event in events:
-                    yield event
+            # No prewarm for this session while its real request is made (see `prewarm`).
+            with self.prewarmer.hold(session.id):
+                async with aclosing(self._next(session, persona)) as events:
+                    async for event in events:
+                        yield event
         finally:
             # Scored only once the next question has streamed: building the evaluator's request
             # costs CPU on this event loop, and the candidate is reading by now (benchmark 2).
@@ -186,9 +193,10 @@ class InterviewEngine:
                     yield event
             return
         if spoken[-1].role == "candidate":
-            async with aclosing(self._next(session, self._persona(session))) as events:
-                async for event in events:
-                    yield event
+            with self.prewarmer.hold(session.id):
+                async with aclosing(self._next(session, self._persona(session))) as events:
+                    async for event in events:
+                        yield event
 
     async def finish(self, session: Session) -> AsyncGenerator[Event, None]:
         """End the interview now (the candidate asked to stop, or a rehearsal ran out of answers)."""
@@ -196,10 +204,31 @@ class InterviewEngine:
             return
         persona = self._persona(session)
         close = next((i for i in session.plan if i.phase == "close"), None)
-        async with aclosing(self._speak(session, persona, self.moves.closing(session, persona, close))) as events:
-            async for event in events:
-                yield event
+        with self.prewarmer.hold(session.id):
+            async with aclosing(self._speak(session, persona, self.moves.closing(session, persona, close))) as events:
+                async for event in events:
+                    yield event
 
+    # -- reading while the candidate types (see `interviewer.interview.prewarm`) -----------------
+    async def prewarm(self, session: Session, draft: str) -> PrewarmStatus:
+        """Let the server read the next request's beginning (system prompt, transcript, `draft` as
+        the candidate's line) while they type; returns at once (rules: `interview.prewarm`)."""
+        if not self.prewarmer.enabled:
+            return "off"
+        if not awaiting_answer(session):
+            return "idle"
+
+        def build() -> list[BaseMessage] | None:
+            # Built when sent, not when offered: the question may have changed in between.
+            if not awaiting_answer(session):
+                return None
+            return self.prefix_messages(session, self._persona(session), draft)
+
+        return self.prewarmer.offer(session.id, build)
+
+    async def prewarm_settled(self, session: Session) -> None:
+        """Wait for this session's prewarm in flight (and the one waiting), if any."""
+        await self.prewarmer.settle(session.id)
 
     # -- evaluations (delegated to the background scorer) ---------------------------------------
     def adopt(self, session: Session) -> None:
@@ -348,16 +377,15 @@ class InterviewEngine:
             parts.append(move.speaker.intro)
         return " ".join(parts)
 
-
     def messages(self, session: Session, persona: Persona, move: Move) -> list[BaseMessage]:
         """The request for one move (see `interviewer.interview.prompt`)."""
-        return prompt.messages(
-            session,
-            persona,
-            move,
-            answer_token_budget=self.answer_token_budget,
-            history_token_budget=self.history_token_budget,
-        )
+        return prompt.messages(session, persona, move, answer_token_budget=self.answer_token_budget,
+                               history_token_budget=self.history_token_budget)
+
+    def prefix_messages(self, session: Session, persona: Persona, draft: str) -> list[BaseMessage]:
+        """The beginning the next real request will have once `draft` is the answer (prewarm)."""
+        return prompt.prefix_messages(session, persona, draft, answer_token_budget=self.answer_token_budget,
+                                      history_token_budget=self.history_token_budget)
 
     def system_prompt(self, session: Session, persona: Persona) -> str:
         return prompt.system_prompt(session, persona)

@@ -24,6 +24,9 @@ from interviewer.tokens import count_tokens
 # Kinds that ask the current question again, on purpose (with a few words of their own before
 # it): the policy's steering kinds, one vocabulary.
 REASK_KINDS = STEERING_KINDS
+STORY_WORDS = 6  # words of an earlier story quoted in a question's note
+ABOUT_WORDS = 4  # words of the answer a follow-up's note quotes
+EXAMPLE_QUESTION_WORDS = 0  # words of the question quoted in a re-ask's example (its lead-in is the example)
 MAX_CANDIDATE_QUESTIONS = 2  # answered in the "do you have questions for me?" phase
 ASKS_QUESTION = re.compile(
     r"\?|^\s*(?:what|how|why|who|when|where|which|is|are|do|does|can|could|would|will|should)\b", re.I
@@ -49,6 +52,10 @@ class Move:
     lead: bool = True  # keep a short lead-in sentence before the question (not on the first turn)
     on_target: Callable[[str], bool] = lambda _text: True  # does the phrasing ask what was decided?
     target_in_lead: bool = False  # on_target reads the whole line (a reconcile quotes in its lead-in)
+    # The task may exceed the note's token budget (prompt.NOTE_TOKENS): a reconcile's two quotes
+    # are the whole point, and it is asked at most once per contradiction, so the few extra
+    # tokens read after Enter are worth it.
+    whole_task: bool = False
     # The id the turn will have: known before the line exists, so `apply` can point at it.
     turn_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
@@ -98,12 +105,16 @@ class Moves:
         speaker = self.speaker(persona, item, decision)
         kind = decision.kind
         spec = self.bank.probes[kind]
-        about = " ".join(latest.split()[:30]).replace('"', "'")
         fallbacks = self.probe_fallbacks(session, persona, item, kind)
-        example = fallbacks[0] if fallbacks else ""
-        task = load_prompt("interviewer_task_probe").render(
-            instruction=spec.instruction, example=example, about=about
-        )
+        # A re-ask's example is the persona's lead-in without the question (that is two lines above
+        # the note, and the note must stay short).
+        examples = self.probe_fallbacks(session, persona, item, kind, EXAMPLE_QUESTION_WORDS) if kind in REASK_KINDS else fallbacks
+        example = examples[0] if examples else ""
+        # The answer is the line right above the note; its first words are quoted so the model
+        # follows up on it and not on an earlier story (the note is re-read after Enter: short).
+        quoted = " ".join([*latest.split()[:ABOUT_WORDS], "…"]).replace('"', "'")
+        about = "" if kind in REASK_KINDS else f' on "{quoted}"'  # a re-ask is about the question
+        task = load_prompt("interviewer_task_probe").render(about=about, instruction=spec.instruction, example=example)
         prefix = ""
         if kind == "small_talk":  # the human reply is said as is; the model re-asks the question
             replies = persona.phrases.asked_back_reply if listening.asked_back(latest) else persona.phrases.small_talk_reply
@@ -160,19 +171,25 @@ class Moves:
             apply=apply,
             on_target=consistency.on_target(finding),
             target_in_lead=True,
+            whole_task=True,
             # Its question part is always "Which is it?"; the quotes make each one new, and
             # on_target already rejects a line that does not quote both facts.
             allow_repeat=True,
             turn_id=turn_id,
         )
 
-    def probe_fallbacks(self, session: Session, persona: Persona, item: PlanItem, kind: str) -> list[str]:
-        """The persona's templates for `kind` (else the probe file's), with the question filled in."""
+    def probe_fallbacks(
+        self, session: Session, persona: Persona, item: PlanItem, kind: str, question_words: int | None = None
+    ) -> list[str]:
+        """The persona's templates for `kind` (else the probe file's), with the question filled in
+        (its first `question_words` words only, when given)."""
         asked = next(
             (t.text for t in session.turns if t.question_id == item.id and t.kind is TurnKind.QUESTION),
             self.bank_question(item).question,
         )
         question = question_part(asked)
+        if question_words is not None and len(question.split()) > question_words:
+            question = " ".join([*question.split()[:question_words], "…"])
         if kind == "small_talk":
             return [question]  # the reply is the move's prefix
         spec = self.bank.probes[kind]
@@ -187,11 +204,10 @@ class Moves:
         latest = sanitize(answers[-1].text) if answers else ""
         if not latest or not ASKS_QUESTION.search(latest) or len(replies) >= MAX_CANDIDATE_QUESTIONS:
             return None  # no (more) questions from the candidate: close the interview
-        asked = " ".join(latest.split()[:60]).replace('"', "'")
         return Move(
             kind=TurnKind.QUESTION,
             mode="answer",
-            task=load_prompt("interviewer_task_answer").render(question=asked),
+            task=load_prompt("interviewer_task_answer").render(),  # their question is the line above
             speaker=self.speaker(persona, item, None),
             item=item,
             fallbacks=list(persona.phrases.answer_fallback),
@@ -246,9 +262,9 @@ class Moves:
         if question.uses_story:
             story = self.earlier_story(session)
             if story:
-                hint += f' Ask about one specific thing they told you earlier: "{story}".'
-        if session.context.job_description.strip() or session.context.resume.strip():
-            hint += " If it fits naturally, connect the question to their resume or the job description."
+                hint = f', about their story "{story} …"'
+        # Connecting questions to the resume or job description is a standing rule in the system
+        # prompt (when either is given), not repeated in every note.
         prefix = persona.phrases.greeting[0] if first else ""
         index = session.plan.index(item)
 
@@ -259,9 +275,7 @@ class Moves:
         return Move(
             kind=TurnKind.QUESTION,
             mode="question",
-            task=load_prompt("interviewer_task_question").render(
-                question=question.question, topic=question.topic, hint=hint
-            ),
+            task=load_prompt("interviewer_task_question").render(question=question.question, hint=hint),
             on_target=lambda text: on_topic(text, question),
             speaker=self.speaker(persona, item, None),
             item=item,
@@ -332,8 +346,9 @@ class Moves:
         if not answers:
             return ""
         longest = max(answers, key=lambda a: count_tokens(a))
-        first = sentences(longest)[:2]
-        return " ".join(" ".join(first).split()[:30]).replace('"', "'")
+        first = sentences(longest)[:1]
+        # A dozen words name the story; the story itself is in the transcript above the note.
+        return " ".join(" ".join(first).split()[:STORY_WORDS]).replace('"', "'")
 
 
 GENERIC_WORDS = frozenset(

@@ -21,7 +21,13 @@ Mode = Literal["question", "answer", "closing"]
 
 MAX_WORDS = 60
 # A lead-in where the model slips into the candidate's voice ("I have experience in Python.").
-_CANDIDATE_VOICE = re.compile(r"^(?:I (?:have|am|was|worked|built|led|did|used)\b|I'(?:ve|m)\b|My (?:experience|background|role)\b)")
+# Seen after the note got short (issue 14): "I implemented a distributed caching mechanism ... How
+# did you solve it?" An interviewer does not open by claiming the candidate's work.
+_CANDIDATE_VOICE = re.compile(
+    r"^(?:I (?:have|am|was|worked|built|led|did|used|implemented|designed|developed|created|wrote|added|fixed|"
+    r"migrated|deployed|reduced|improved|optimi[sz]ed|introduced|rewrote|refactored|set up)\b|I'(?:ve|m)\b|"
+    r"My (?:experience|background|role)\b)"
+)
 # A lead-in that only praises ("Great answer!", "That's impressive."): generic, so it is dropped; an
 # interviewer who listened says something specific or nothing.
 _PRAISE = re.compile(

@@ -131,9 +131,11 @@ class LocalServer:
         log_path: Path | None = None,
         port: int = 0,
         cache_bytes: int = 1 << 30,
+        cache: bool = True,
         role: str = "model",
         restart_window: float = RESTART_WINDOW_SECONDS,
         on_event: Callable[[str], None] | None = None,
+        verbose: bool = False,
     ) -> None:
         self.model_path = model_path
         self.n_ctx = n_ctx
@@ -143,8 +145,15 @@ class LocalServer:
         self.log_path = log_path
         self.port = port  # 0: pick a free loopback port at start; kept across restarts
         self.cache_bytes = cache_bytes
+        # The RAM prompt cache saves a state after every request (a copy of the KV and of ~300 MB
+        # of logits: 0.1-1.2 s here) so another prompt can be resumed later. A server that serves
+        # one role and is prewarmed (issue 14) always continues from its live state instead.
+        self.cache = cache
         self.role = role
         self.restart_window = restart_window
+        # llama.cpp's own log per request ("N prefix-match hit, remaining M prompt tokens to eval",
+        # prompt-eval timings) in log_path: how the prefix cache is really used (bench_latency).
+        self.verbose = verbose
         # Told at once (from the watcher thread) of a restart or of giving up: the CLI prints it
         # on stderr, the app logs it; the chat shows `take_notices()` on the next turn.
         self.on_event = on_event
@@ -179,10 +188,10 @@ class LocalServer:
             "--n_threads", str(self.n_threads),
             "--n_threads_batch", str(self.n_threads),
             "--interrupt_requests", "False",
-            "--cache", "True",
+            "--cache", str(self.cache),
             "--cache_size", str(self.cache_bytes),
             "--logits_all", "False",
-            "--verbose", "False",
+            "--verbose", str(self.verbose),
         ]  # fmt: skip
 
     def start(self) -> "LocalServer":

@@ -126,8 +126,10 @@ class LLMRuntime:
                     startup_timeout=s.local_startup_timeout,
                     log_path=logs / f"llama-server-{role.value}.log",
                     cache_bytes=s.local_cache_bytes,
+                    cache=s.local_prompt_cache(role.value),
                     role=role.value,
                     on_event=self.progress,
+                    verbose=s.local_verbose,
                 )
                 self.servers[role] = server.start()
         except Exception:

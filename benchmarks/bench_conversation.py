@@ -170,6 +170,11 @@ def main() -> dict[str, Any]:
     parser.add_argument("--limit", type=int, default=None, help="only the first N interviews")
     parser.add_argument("--legacy-prompt", action="store_true", help="the interviewer prompt from before issue 14")
     args = parser.parse_args()
+    if args.show:  # and every model line the engine did not use, with why (wording.py logs it)
+        import logging
+
+        logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
+        logging.getLogger("interviewer.interview.wording").setLevel(logging.INFO)
     result = asyncio.run(run(args.fake, args.show, args.limit, args.legacy_prompt))
     print(json.dumps(result, indent=2))
     return result

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import re
 import statistics
 import tempfile
@@ -145,6 +146,17 @@ class CountingEvaluator:
             self.done += 1
 
 
+class Replaced(logging.Handler):
+    """Collects the model lines the engine did not use (wording.py logs them at INFO)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage()[:300])
+
+
 class ServerLog:
     """New lines of the interviewer server's verbose log since the last `mark()`."""
 
@@ -216,6 +228,8 @@ async def one_turn(engine: Any, session: Any, answer: str, design: str, log: Ser
     row["typing_s"] = round(time.perf_counter() - typing_started, 2)
     row["evaluator_busy_at_enter"] = evaluator.active > 0
     log.mark()
+    replaced = Replaced()
+    logging.getLogger("interviewer.interview.wording").addHandler(replaced)
     engine.model.first_token_at = None
     enter = time.perf_counter()
     shown = None
@@ -225,6 +239,9 @@ async def one_turn(engine: Any, session: Any, answer: str, design: str, log: Ser
         if isinstance(event, TurnEvent) and event.turn.role == "interviewer":
             row["question_s"] = round(time.perf_counter() - enter, 3)
             row["question"] = event.turn.text
+    logging.getLogger("interviewer.interview.wording").removeHandler(replaced)
+    if replaced.lines:
+        row["model_line_not_used"] = replaced.lines
     first = engine.model.first_token_at
     row["first_token_s"] = round(first - enter, 3) if first else None
     # No token shown (code replaced the model's line with a template): the page shows "thinking"
@@ -261,6 +278,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     unknown = set(passes) - set(PASSES)
     if unknown:
         raise SystemExit(f"unknown passes {sorted(unknown)}; known: {', '.join(PASSES)}")
+    logging.getLogger("interviewer.interview.wording").setLevel(logging.INFO)
     home = Path(tempfile.mkdtemp(prefix="bench-latency-"))
     settings = load_settings(backend=Backend.LOCAL, cache_dir=home, model_path=default_model_path(default_cache_dir()),
                              local_verbose=True, local_threads=args.threads)

@@ -25,3 +25,34 @@ def test_a_lead_in_in_the_candidates_voice_is_dropped(raw: str) -> None:
 def test_a_short_interviewer_lead_in_is_kept() -> None:
     raw = "That sounds painful. Why did the cache return the wrong tenant's data?"
     assert clean_reply(raw, "question") == raw
+
+
+# -- the live draft (StreamFilter) -----------------------------------------------------------------
+def feed_all(pieces: list[str], names: tuple[str, ...] = ("Morgan",), mode: str = "question") -> tuple[list[str], bool]:
+    from interviewer.interview.phrasing import StreamFilter
+
+    flt = StreamFilter(mode, names, [])  # type: ignore[arg-type]
+    return [flt.feed(p) for p in pieces], flt.done
+
+
+def test_the_first_words_show_as_soon_as_they_cannot_be_a_label() -> None:
+    # Every token held back costs ~0.1 s before the first words on the embedded model (issue 14).
+    shown, done = feed_all(["What", " was", " the", " cause", "?"])
+    assert shown == ["", "What was", " the", " cause", "?"] and done
+
+
+@pytest.mark.parametrize("pieces", [
+    ["Mor", "gan", ":", " What", " was", " the", " cause", "?"],
+    ["**", "Interviewer", ":**", " What", " was", " the", " cause", "?"],
+    ["Sure", ",", " what", " was", " the", " cause", "?"],
+])
+def test_a_label_or_an_acknowledgement_is_still_held_back_and_dropped(pieces: list[str]) -> None:
+    shown, done = feed_all(pieces)
+    assert "".join(shown).strip().lower() == "what was the cause?" and done
+
+
+def test_reading_stops_once_the_model_writes_the_candidates_side() -> None:
+    shown, done = feed_all(["Candidate", ":", " I", " think"])
+    assert done and "".join(shown) == ""
+    shown, done = feed_all(["Here", "'s", " a", " question", " for", " you", ":", " how", " did", " it", " go"])
+    assert not done  # "for you:" is a preamble, not the candidate's side

@@ -26,7 +26,6 @@ from interviewer.tokens import count_tokens
 REASK_KINDS = STEERING_KINDS
 STORY_WORDS = 6  # words of an earlier story quoted in a question's note
 ABOUT_WORDS = 4  # words of the answer a follow-up's note quotes
-EXAMPLE_QUESTION_WORDS = 0  # words of the question quoted in a re-ask's example (its lead-in is the example)
 MAX_CANDIDATE_QUESTIONS = 2  # answered in the "do you have questions for me?" phase
 ASKS_QUESTION = re.compile(
     r"\?|^\s*(?:what|how|why|who|when|where|which|is|are|do|does|can|could|would|will|should)\b", re.I
@@ -106,9 +105,9 @@ class Moves:
         kind = decision.kind
         spec = self.bank.probes[kind]
         fallbacks = self.probe_fallbacks(session, persona, item, kind)
-        # A re-ask's example is the persona's lead-in without the question (that is two lines above
-        # the note, and the note must stay short).
-        examples = self.probe_fallbacks(session, persona, item, kind, EXAMPLE_QUESTION_WORDS) if kind in REASK_KINDS else fallbacks
+        # A re-ask's example is the question itself: the persona's lead-ins are long for the note,
+        # and a lead-in with the question cut to "…" was copied, "…" and all, by the model.
+        examples = [self.asked_question(session, item)] if kind in REASK_KINDS else fallbacks
         example = examples[0] if examples else ""
         # The answer is the line right above the note; its first words are quoted so the model
         # follows up on it and not on an earlier story (the note is re-read after Enter: short).
@@ -178,18 +177,17 @@ class Moves:
             turn_id=turn_id,
         )
 
-    def probe_fallbacks(
-        self, session: Session, persona: Persona, item: PlanItem, kind: str, question_words: int | None = None
-    ) -> list[str]:
-        """The persona's templates for `kind` (else the probe file's), with the question filled in
-        (its first `question_words` words only, when given)."""
+    def asked_question(self, session: Session, item: PlanItem) -> str:
+        """The question as it was asked for `item` (the bank's when it was not asked yet)."""
         asked = next(
             (t.text for t in session.turns if t.question_id == item.id and t.kind is TurnKind.QUESTION),
             self.bank_question(item).question,
         )
-        question = question_part(asked)
-        if question_words is not None and len(question.split()) > question_words:
-            question = " ".join([*question.split()[:question_words], "…"])
+        return question_part(asked)
+
+    def probe_fallbacks(self, session: Session, persona: Persona, item: PlanItem, kind: str) -> list[str]:
+        """The persona's templates for `kind` (else the probe file's), with the question filled in."""
+        question = self.asked_question(session, item)
         if kind == "small_talk":
             return [question]  # the reply is the move's prefix
         spec = self.bank.probes[kind]

@@ -40,6 +40,8 @@ _PRAISE = re.compile(
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\ufffe\uffff]")
 _THINK = re.compile(r"<think>.*?(?:</think>|$)", re.IGNORECASE | re.DOTALL)
 _GENERIC_LABELS = r"interviewer|question|q|assistant|ai|panel|panellist|cto|hiring manager|team|response|reply|next question"
+# First words `draft` may still remove (acknowledgements, "Here is..."), so a stream waits on them.
+_HOLD_WORDS = ("sure", "okay", "ok", "certainly", "of", "alright", "absolutely", "here", "think")
 # Where the model starts writing the candidate's side (or notes), everything after is dropped.
 _OTHER_SIDE = re.compile(
     r"(?:^|\n|\s)(?:\*\*)?(?:candidate|user|human|you|me|answer|a|note|notes|score|evaluation)\s*(?:\*\*)?\s*:",
@@ -108,6 +110,11 @@ def _tidy(text: str) -> str:
 
 def draft(raw: str, names: Iterable[str] = ()) -> str:
     """The readable part of a (possibly partial) reply: no reasoning, labels or candidate side."""
+    return draft_and_cut(raw, names)[0]
+
+
+def draft_and_cut(raw: str, names: Iterable[str] = ()) -> tuple[str, bool]:
+    """`draft`, and whether the reply went on to the candidate's side (nothing after it is used)."""
     text = _THINK.sub("", raw)
     text = strip_labels(text.lstrip(), names)
     text = strip_labels(_META.sub("", text), names)
@@ -115,7 +122,7 @@ def draft(raw: str, names: Iterable[str] = ()) -> str:
     cut = _OTHER_SIDE.search(text)
     if cut:
         text = text[: cut.start()]
-    return _tidy(text)
+    return _tidy(text), cut is not None
 
 
 def sentences(text: str) -> list[str]:
@@ -197,12 +204,16 @@ class StreamFilter:
 
     def feed(self, chunk: str) -> str:
         self.raw += chunk
-        current = draft(self.raw, self.names)
+        current, cut = draft_and_cut(self.raw, self.names)
         if self.mode == "question" and "?" in current:
             current = current[: current.index("?") + 1]
             self.done = True
-        if len(self.raw) < 24 and not self.done:
-            return ""  # a name label may still be forming
+        elif cut:
+            # The model went on to write the candidate's side: nothing after that is ever used,
+            # so stop reading rather than wait for the token limit (seconds on the embedded model).
+            self.done = True
+        if len(self.raw) < 24 and not self.done and self._start_unclear():
+            return ""  # a name label (or "Sure, here is...") may still be forming
         if self.leaked or leaks(current, self.private):
             self.leaked = True
             self.done = True
@@ -212,3 +223,15 @@ class StreamFilter:
         new = current[len(self.shown) :]
         self.shown = current
         return new
+
+    def _start_unclear(self) -> bool:
+        """Whether the first word could still turn into something `draft` removes (a label, an
+        acknowledgement, a preamble). Once it cannot, the words are shown at once: on the embedded
+        model every held-back token costs the candidate ~0.1 s before the first words (issue 14)."""
+        head = self.raw.lstrip(" \t\n*\"'“”_#>-")
+        first = re.match(r"([^\W\d_]+)[\s,.!?;]", head)
+        if first is None:
+            return True  # the first word is not complete yet (or it starts with a tag, a digit)
+        word = first.group(1).lower()
+        starts = [*_GENERIC_LABELS.split("|"), *(w for n in self.names for w in n.lower().split()), *_HOLD_WORDS]
+        return any(s.split()[0].startswith(word) or word.startswith(s.split()[0]) for s in starts)

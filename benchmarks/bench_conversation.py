@@ -113,12 +113,14 @@ def make_engine(model: BaseChatModel, legacy_prompt: bool) -> InterviewEngine:
     return LegacyEngine(model, PersonaLibrary.load())
 
 
-async def run(fake: bool, show: bool, limit: int | None, legacy_prompt: bool = False) -> dict[str, Any]:
+async def run(
+    fake: bool, show: bool, limit: int | None, legacy_prompt: bool = False, every: int = 1
+) -> dict[str, Any]:
     rejections = Rejections()
     wording_log = logging.getLogger("interviewer.interview.wording")
     wording_log.setLevel(logging.INFO)
     wording_log.addHandler(rejections)
-    rows = [json.loads(line) for line in DATA.read_text(encoding="utf-8").splitlines() if line.strip()][:limit]
+    rows = [json.loads(line) for line in DATA.read_text(encoding="utf-8").splitlines() if line.strip()][::every][:limit]
     runtime = None
     model: BaseChatModel
     if fake:
@@ -168,6 +170,7 @@ def main() -> dict[str, Any]:
     parser.add_argument("--fake", action="store_true", help="a scripted fake model instead of the configured one")
     parser.add_argument("--show", action="store_true", help="print every miss on stderr")
     parser.add_argument("--limit", type=int, default=None, help="only the first N interviews")
+    parser.add_argument("--every", type=int, default=1, help="only every K-th interview (a quick sample across the personas)")
     parser.add_argument("--legacy-prompt", action="store_true", help="the interviewer prompt from before issue 14")
     args = parser.parse_args()
     if args.show:  # and every model line the engine did not use, with why (wording.py logs it)
@@ -175,7 +178,7 @@ def main() -> dict[str, Any]:
 
         logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
         logging.getLogger("interviewer.interview.wording").setLevel(logging.INFO)
-    result = asyncio.run(run(args.fake, args.show, args.limit, args.legacy_prompt))
+    result = asyncio.run(run(args.fake, args.show, args.limit, args.legacy_prompt, args.every))
     print(json.dumps(result, indent=2))
     return result
 

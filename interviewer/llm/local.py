@@ -101,7 +101,9 @@ _SIGKILL_BIT = 1 << (signal.SIGKILL - 1)
 
 
 def process_ending(pid: int) -> bool:
-    """True when `pid` is gone, a zombie, exiting, or has a SIGKILL pending (Linux /proc)."""
+    """True when `pid` is gone, a zombie, exiting, or has a SIGKILL pending (Linux /proc).
+
+    A stopped process (state 'T': the evaluator's server frozen by llm/scheduler.py) is alive."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
         status = Path(f"/proc/{pid}/status").read_text()
@@ -214,13 +216,18 @@ class LocalServer:
         if self._log is None and self.log_path:
             self._log = open(self.log_path, "ab")  # noqa: SIM115
         out = self._log if self._log is not None else subprocess.DEVNULL
-        # A new session so Ctrl-C in a terminal reaches us first and we stop it cleanly.
+        # A process group of its own, so Ctrl-C in a terminal reaches us first and we stop it
+        # cleanly. In the app's session, not a new one: the evaluator's server may be frozen
+        # (llm/scheduler.py) and then cannot notice its parent dying, but when the app dies the
+        # kernel hangs up and resumes an orphaned process group that has a stopped member, and
+        # only if the group's parent was in the same session (POSIX; a new session would leave
+        # it frozen forever: tests/test_scheduler.py).
         proc = subprocess.Popen(
             self.command(),
             stdout=out,
             stderr=out,
             stdin=subprocess.DEVNULL,
-            start_new_session=True,
+            process_group=0,
             env=server_environment(),
         )
         self._proc = proc
@@ -351,6 +358,8 @@ class LocalServer:
             return
         try:
             os.killpg(proc.pid, signal.SIGTERM)
+            # A frozen server (llm/scheduler.py) acts on SIGTERM only once it runs again.
+            os.killpg(proc.pid, signal.SIGCONT)
             proc.wait(timeout=10)
         except (ProcessLookupError, subprocess.TimeoutExpired):
             try:

@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
+import httpx2 as httpx  # what the OpenAI SDK sends with (llm/scheduler.py)
 import pytest
 
 from interviewer.config import Backend, load_settings
@@ -212,6 +212,36 @@ async def test_async_transport_releases_on_close_error_and_cancel(
         with pytest.raises(asyncio.CancelledError):
             await task
     assert gate.held == 0 and running(child.pid)
+
+
+async def test_a_streamed_question_through_the_sdk_freezes_the_evaluator_until_it_ends(
+    child: subprocess.Popen[bytes], gate: ForegroundGate
+) -> None:
+    """The real client stack (langchain-openai -> openai -> httpx2) over real HTTP: the hold starts
+    with the request and ends when the stream is done, streamed or not, and on a cut stream."""
+    from interviewer.llm.provider import make_chat_model
+    from interviewer.testing.fake_server import FakeLLMServer
+
+    with FakeLLMServer(ttft=0.2, token_delay=0.05) as fake:
+        chat = make_chat_model(base_url=fake.url, api_key=None, model="m", openai_native=False, max_retries=0,
+                               streaming=True, foreground=gate)
+        states = []
+        async for _ in chat.astream("Ask me something."):
+            states.append(state(child.pid))
+        # Frozen for every token; langchain yields its closing chunk after the HTTP stream ended.
+        assert len(states) > 3 and set(states[:-1]) == {"T"}, "".join(states)
+        assert gate.held == 0 and running(child.pid)
+        await chat.ainvoke("Ask me something.")
+        assert gate.held == 0 and gate.pauses == 2
+        stream = chat.astream("Ask me something.")
+        await stream.__anext__()
+        assert gate.held == 1
+        await stream.aclose()  # the Stop button
+        for _ in range(100):
+            if gate.held == 0:
+                break
+            await asyncio.sleep(0.05)
+        assert gate.held == 0 and running(child.pid)
 
 
 # -- the runtime wires it for the embedded backend only ----------------------------------------------

@@ -34,7 +34,9 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import cast
 
-import httpx
+# The OpenAI SDK (3.x, pinned in requirements/lock.txt) sends with httpx2, a fork of httpx with the
+# same transport API; a transport must come from the package of the client it is mounted in.
+import httpx2 as httpx
 
 # Longer than any one interviewer request on the embedded model (a cold 1,500-token prompt and a
 # 96-token question take ~25 s on 2 cores); only a lost release or a pile-up of sessions reaches it.

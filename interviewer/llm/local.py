@@ -119,6 +119,15 @@ def process_ending(pid: int) -> bool:
     return False
 
 
+def tell(on_event: Callable[[str], None] | None, message: str) -> None:
+    """Pass `message` to a supervisor's callback; a broken callback must not kill the thread."""
+    if on_event is not None:
+        try:
+            on_event(message)
+        except Exception:
+            pass
+
+
 class LocalServer:
     """One supervised llama.cpp server process. Use as a context manager or call start()/stop()."""
 
@@ -272,11 +281,7 @@ class LocalServer:
         self._tell(notice)
 
     def _tell(self, message: str) -> None:
-        if self.on_event is not None:
-            try:
-                self.on_event(message)
-            except Exception:  # a broken callback must not kill the watcher
-                pass
+        tell(self.on_event, message)
 
     def stop_requested(self) -> bool:
         return self._stopping

@@ -38,6 +38,8 @@ from typing import cast
 # same transport API; a transport must come from the package of the client it is mounted in.
 import httpx2 as httpx
 
+from interviewer.llm.local import tell
+
 # Longer than any one interviewer request on the embedded model (a cold 1,500-token prompt and a
 # 96-token question take ~25 s on 2 cores); only a lost release or a pile-up of sessions reaches it.
 MAX_PAUSE_SECONDS = 120.0
@@ -141,6 +143,11 @@ class ForegroundGate:
             self._watchdog.start()
 
     def _watch(self) -> None:
+        while self._overrun():
+            tell(self._on_event, f"the evaluator's server was paused for {self.max_pause:.0f} s; resumed it")
+
+    def _overrun(self) -> bool:
+        """Wait until a freeze outlasts max_pause and thaw it (True), or until closed (False)."""
         with self._lock:
             while not self._closed:
                 if self._frozen_pid is None:
@@ -156,12 +163,8 @@ class ForegroundGate:
                 self._held = 0
                 self._epoch += 1
                 self._thaw()
-                message = f"the evaluator's server was paused for {self.max_pause:.0f} s; resumed it"
-                if self._on_event is not None:
-                    try:
-                        self._on_event(message)
-                    except Exception:  # a broken callback must not kill the watchdog
-                        pass
+                return True
+            return False
 
     def resume(self) -> None:
         """Thaw now and forget the holds in flight (before a server is stopped or restarted)."""

@@ -1,8 +1,12 @@
 """(14) Enter -> first words of the next question on the embedded model, today's design vs reading
-the answer while it is typed, side by side in one run, with the evaluator scoring meanwhile.
+the answer while it is typed vs the scheduler, side by side in one run, with the evaluator scoring
+meanwhile.
 
-Four passes over the same answers (60-200 words each, below), each a fresh dour-cto interview
-on the same two llama.cpp servers (interviewer, evaluator; one thread each, as the app runs them):
+Passes over the same answers (60-200 words each, below), each a fresh dour-cto interview. The
+first four run on two llama.cpp servers (interviewer, evaluator) with the cores split between them
+and no scheduler (INTERVIEWER_LOCAL_SCHEDULER=0: one thread each on 2 cores, the design before the
+scheduler); the scheduled passes on two servers with every core each, the evaluator's paused while
+an interviewer request is in flight (llm/scheduler.py, what the app runs now):
 
 - today:       the request main sent before issue 14 (benchmarks/_legacy_prompt.py: the long
                note after the answer), nothing read before Enter.
@@ -13,14 +17,22 @@ on the same two llama.cpp servers (interviewer, evaluator; one thread each, as t
 - answer_only: the limit. Prewarm with an empty draft, then time one max_tokens=1 request that
                reads exactly the answer's tokens; then Enter (everything prewarmed: the candidate
                paused before Enter, the best case of `typing`).
+- scheduled:   `typing` on the scheduled servers.
+- scheduled_answer_only: `answer_only` on the scheduled servers (the limit with all cores).
 
 Per turn: Enter -> first model token and first words shown (the engine's first TokenEvent after
 the model's first token), the question complete, the tokens llama.cpp re-read for the real request
 (its own log: "N prefix-match hit, remaining M prompt tokens to eval"), the answer's token count
-(the server's /extras/tokenize), and whether an evaluation was running at Enter. The evaluator
-queue is primed with two scoring runs so evaluation work is pending from the first answer on.
+(the server's /extras/tokenize), and whether an evaluation was running at Enter. Evaluation work
+is pending at every Enter: besides the engine's own scoring, a loop scores the answers again and
+again (`--busy`, on by default; without it two scoring runs are queued up front). Per pass, the
+evaluator's seconds per answer: the pass's wall time / the scoring runs finished in it (the
+evaluator is never idle, so that is its throughput while the candidate is served first; the
+typist here is far faster than a person, so this is its worst case), and per design, first, the
+seconds per answer of the evaluator alone (`--solo`).
 
-    python benchmarks/bench_latency.py              # about 15-25 minutes on 2 cores
+    python benchmarks/bench_latency.py --out benchmarks/bench_latency-latest.json   # ~25-35 min
+    python benchmarks/bench_latency.py --passes typing,answer_only,scheduled,scheduled_answer_only
     python benchmarks/bench_latency.py --answers 3 --passes typing,today
 """
 
@@ -28,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import re
 import statistics
@@ -37,7 +50,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from _common import emit
+from _common import emit, machine
 
 import _legacy_prompt
 from interviewer.config import Backend, default_cache_dir, load_settings
@@ -106,7 +119,9 @@ ANSWERS = [
 ]
 REMAINING = re.compile(r"(\d+) prefix-match hit, remaining (\d+) prompt tokens to eval")
 PROMPT_EVAL = re.compile(r"prompt eval time =\s+([\d.]+) ms /\s+(\d+) tokens")
-PASSES = ("today", "short_note", "typing", "answer_only")
+PASSES = ("today", "short_note", "typing", "answer_only", "scheduled", "scheduled_answer_only")
+# The scheduled passes run a turn the way these passes do, on the scheduled servers.
+SCHEDULED = {"scheduled": "typing", "scheduled_answer_only": "answer_only"}
 
 
 class TimedModel:
@@ -136,14 +151,27 @@ class CountingEvaluator:
         self.evaluator = evaluator
         self.active = 0
         self.done = 0
+        self.unavailable = 0
 
     async def evaluate(self, question: str, answer: str) -> Any:
         self.active += 1
         try:
-            return await self.evaluator.evaluate(question, answer)
+            result = await self.evaluator.evaluate(question, answer)
+            if getattr(result.status, "value", "") == "unavailable":
+                self.unavailable += 1
+            return result
         finally:
             self.active -= 1
             self.done += 1
+
+
+async def keep_busy(evaluator: CountingEvaluator, answers: list[str]) -> None:
+    """Score the answers over and over (a new question each time, so nothing comes from the
+    evaluator's cache): the evaluator always has work when Enter is pressed."""
+    i = 0
+    while True:
+        await evaluator.evaluate(f"Tell me about something you built ({i}).", answers[i % len(answers)])
+        i += 1
 
 
 class Replaced(logging.Handler):
@@ -271,31 +299,60 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    from interviewer.evaluation.evaluator import AnswerEvaluator
-
     answers = ANSWERS[: args.answers]
     passes = [p for p in args.passes.split(",") if p]
     unknown = set(passes) - set(PASSES)
     if unknown:
         raise SystemExit(f"unknown passes {sorted(unknown)}; known: {', '.join(PASSES)}")
     logging.getLogger("interviewer.interview.wording").setLevel(logging.INFO)
+    results: dict[str, Any] = {"answers": len(answers), "step_words": args.step, "unread_words": args.unread,
+                               "busy_evaluator": args.busy, "passes": passes, "runtimes": {}}
+    # One pair of servers per design: the split one (no scheduler) first, then the scheduled one.
+    for scheduled in (False, True):
+        group = [p for p in passes if (p in SCHEDULED) is scheduled]
+        if group:
+            await run_design(args, answers, group, scheduled, results)
+    return results
+
+
+async def run_design(args: argparse.Namespace, answers: list[str], passes: list[str], scheduled: bool,
+                     results: dict[str, Any]) -> None:
+    from interviewer.evaluation.evaluator import AnswerEvaluator
+
     home = Path(tempfile.mkdtemp(prefix="bench-latency-"))
     settings = load_settings(backend=Backend.LOCAL, cache_dir=home, model_path=default_model_path(default_cache_dir()),
-                             local_verbose=True, local_threads=args.threads)
-    results: dict[str, Any] = {"answers": len(answers), "step_words": args.step, "unread_words": args.unread}
+                             local_verbose=True, local_threads=args.threads, local_scheduler=scheduled)
     started = time.perf_counter()
     with LLMRuntime(settings) as runtime:
-        results["runtime"] = runtime.describe()
-        results["startup_s"] = round(time.perf_counter() - started, 1)
+        servers = "scheduled" if scheduled else "split"
+        results["runtimes"][servers] = {
+            "runtime": runtime.describe(), "startup_s": round(time.perf_counter() - started, 1),
+            "threads_per_server": {role.value: server.n_threads for role, server in runtime.servers.items()},
+            "scheduler": runtime.foreground is not None}
         base = runtime.base_url(Role.INTERVIEWER).removesuffix("/v1")
         log = ServerLog(home / "logs" / "llama-server-interviewer.log")
         evaluator = CountingEvaluator(AnswerEvaluator(runtime.chat_model(Role.EVALUATOR)))
-        # Evaluation work pending from the first answer on: two scoring runs queued up front.
-        primer = [asyncio.create_task(evaluator.evaluate("Tell me about a problem you solved.", a)) for a in answers[:2]]
-        for design in passes:
+        # The evaluator alone (the interviewer idle, as while the candidate reads and types):
+        # seconds per answer on this design's threads.
+        solo = []
+        for i, answer in enumerate(answers[: args.solo]):
+            t0 = time.perf_counter()
+            await evaluator.evaluate(f"Tell me about your work ({i}).", answer)
+            solo.append(round(time.perf_counter() - t0, 1))
+        results["runtimes"][servers]["evaluator_alone_s_per_answer"] = solo
+        print(f"[bench_latency] {servers}: evaluator alone {solo} s", flush=True)
+        if args.busy:
+            background = [asyncio.create_task(keep_busy(evaluator, answers))]
+        else:  # evaluation work pending from the first answer on: two scoring runs queued up front
+            background = [asyncio.create_task(evaluator.evaluate("Tell me about a problem you solved.", a))
+                          for a in answers[:2]]
+        for name in passes:
+            design = SCHEDULED.get(name, name)
             engine = make_engine(runtime, evaluator, design)
             session = engine.new_session(PERSONA, seed=SEED)
-            load = _load()
+            load, pass_started, done_before = _load(), time.perf_counter(), evaluator.done
+            gate = runtime.foreground
+            paused_before = (gate.pauses, gate.paused_seconds) if gate else (0, 0.0)
             async for _ in engine.open(session):
                 pass
             rows = []
@@ -303,12 +360,22 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 if session.finished:
                     break
                 rows.append(await one_turn(engine, session, answer, design, log, args, evaluator, base))
-                print(f"[bench_latency] {design}: {rows[-1]}", flush=True)
-            results[design] = {"load_average_1m_at_start": load, "summary": summary(rows), "turns": rows}
-        results["evaluations_finished"] = evaluator.done
-        for task in primer:
+                print(f"[bench_latency] {name}: {rows[-1]}", flush=True)
+            wall = time.perf_counter() - pass_started
+            done = evaluator.done - done_before
+            scoring = {"scoring_runs_finished": done, "pass_wall_s": round(wall, 1),
+                       "evaluator_s_per_answer": round(wall / done, 1) if done else None,
+                       "unavailable_so_far": evaluator.unavailable}
+            if gate:
+                scoring["evaluator_paused"] = {"times": gate.pauses - paused_before[0],
+                                               "seconds": round(gate.paused_seconds - paused_before[1], 1),
+                                               "watchdog_overruns": gate.overruns}
+            results[name] = {"load_average_1m_at_start": load, "servers": servers,
+                             "summary": {**summary(rows), **scoring}, "turns": rows}
+            print(f"[bench_latency] {name} summary: {results[name]['summary']}", flush=True)
+        for task in background:
             task.cancel()
-    return results
+        await asyncio.gather(*background, return_exceptions=True)
 
 
 def _load() -> float:
@@ -326,9 +393,19 @@ def main() -> dict[str, Any]:
     parser.add_argument("--unread", type=int, default=2, help="words typed after the last prewarm")
     parser.add_argument("--think", type=float, default=15.0, help="seconds between a question and the answer "
                         "in the passes that do not prewarm (the evaluator works meanwhile)")
-    parser.add_argument("--threads", type=int, default=None, help="threads per server (default: the app's)")
+    parser.add_argument("--threads", type=int, default=None, help="threads per server (default: the app's: "
+                        "cores // 2 without the scheduler, every core with it)")
+    parser.add_argument("--busy", action=argparse.BooleanOptionalAction, default=True,
+                        help="keep the evaluator scoring all the time (default), else two runs queued up front")
+    parser.add_argument("--solo", type=int, default=3, help="answers scored by the evaluator alone first, "
+                        "timed (its seconds per answer with the interviewer idle)")
+    parser.add_argument("--out", type=Path, default=None, help="also write the JSON here")
     args = parser.parse_args()
-    return emit("latency", asyncio.run(run(args)))
+    print(f"[bench_latency] machine: {machine()}", flush=True)
+    payload = emit("latency", asyncio.run(run(args)))
+    if args.out:
+        args.out.write_text(json.dumps(payload, indent=2) + "\n")
+    return payload
 
 
 if __name__ == "__main__":

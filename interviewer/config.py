@@ -56,6 +56,11 @@ class Settings(BaseSettings):
     local_n_ctx: int = 4096
     # One server per role keeps the interviewer's first token fast while the evaluator works.
     local_separate_evaluator: bool = True
+    # Candidate first (llm/scheduler.py): both servers get every core, and the evaluator's is
+    # paused (SIGSTOP) while an interviewer request is in flight. Off (INTERVIEWER_LOCAL_SCHEDULER=0):
+    # the cores are split between the servers, which then run side by side.
+    local_scheduler: bool = True
+    # Threads per embedded server. Unset: every core with the scheduler, else cores // servers.
     local_threads: int | None = None
     local_startup_timeout: float = 180.0
     # The server's prompt cache, counted honestly (KV + logits copies; see llm/server_main.py).
@@ -119,6 +124,11 @@ class Settings(BaseSettings):
         if self.local_interviewer_cache is not None:
             return self.local_interviewer_cache
         return not self.prewarm_enabled
+
+    @property
+    def local_scheduled(self) -> bool:
+        """Whether the embedded interviewer and evaluator servers take turns on every core."""
+        return self.backend is Backend.LOCAL and self.local_separate_evaluator and self.local_scheduler
 
     @property
     def evaluator_model_name(self) -> str:

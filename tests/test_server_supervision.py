@@ -116,14 +116,18 @@ PARENT = textwrap.dedent(
 )
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
-def test_no_server_outlives_its_parent(model_path: Path, sig: signal.Signals) -> None:
+@pytest.mark.parametrize("sig,frozen", [(signal.SIGTERM, False), (signal.SIGKILL, False), (signal.SIGKILL, True)])
+def test_no_server_outlives_its_parent(model_path: Path, sig: signal.Signals, frozen: bool) -> None:
+    """`frozen`: the evaluator's server paused by the scheduler (llm/scheduler.py) cannot watch
+    its parent; the kernel hangs up and resumes its orphaned process group instead."""
     parent = subprocess.Popen([sys.executable, "-c", PARENT, str(model_path)], stdout=subprocess.PIPE, text=True)
     try:
         assert parent.stdout is not None
         server_pid = int(parent.stdout.readline())
         time.sleep(1.5)  # the worker thread has long ended: the server must still be up
         assert pid_alive(server_pid)
+        if frozen:
+            os.kill(server_pid, signal.SIGSTOP)
         parent.send_signal(sig)
         parent.wait(timeout=10)
         assert wait_for(lambda: not pid_alive(server_pid), 10), f"server {server_pid} outlived its parent"

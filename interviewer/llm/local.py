@@ -101,7 +101,9 @@ _SIGKILL_BIT = 1 << (signal.SIGKILL - 1)
 
 
 def process_ending(pid: int) -> bool:
-    """True when `pid` is gone, a zombie, exiting, or has a SIGKILL pending (Linux /proc)."""
+    """True when `pid` is gone, a zombie, exiting, or has a SIGKILL pending (Linux /proc).
+
+    A stopped process (state 'T': the evaluator's server frozen by llm/scheduler.py) is alive."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
         status = Path(f"/proc/{pid}/status").read_text()
@@ -115,6 +117,15 @@ def process_ending(pid: int) -> bool:
         if line.startswith(("SigPnd:", "ShdPnd:")) and int(line.split()[1], 16) & _SIGKILL_BIT:
             return True
     return False
+
+
+def tell(on_event: Callable[[str], None] | None, message: str) -> None:
+    """Pass `message` to a supervisor's callback; a broken callback must not kill the thread."""
+    if on_event is not None:
+        try:
+            on_event(message)
+        except Exception:
+            pass
 
 
 class LocalServer:
@@ -214,13 +225,18 @@ class LocalServer:
         if self._log is None and self.log_path:
             self._log = open(self.log_path, "ab")  # noqa: SIM115
         out = self._log if self._log is not None else subprocess.DEVNULL
-        # A new session so Ctrl-C in a terminal reaches us first and we stop it cleanly.
+        # A process group of its own, so Ctrl-C in a terminal reaches us first and we stop it
+        # cleanly. In the app's session, not a new one: the evaluator's server may be frozen
+        # (llm/scheduler.py) and then cannot notice its parent dying, but when the app dies the
+        # kernel hangs up and resumes an orphaned process group that has a stopped member, and
+        # only if the group's parent was in the same session (POSIX; a new session would leave
+        # it frozen forever: tests/test_scheduler.py).
         proc = subprocess.Popen(
             self.command(),
             stdout=out,
             stderr=out,
             stdin=subprocess.DEVNULL,
-            start_new_session=True,
+            process_group=0,
             env=server_environment(),
         )
         self._proc = proc
@@ -265,11 +281,7 @@ class LocalServer:
         self._tell(notice)
 
     def _tell(self, message: str) -> None:
-        if self.on_event is not None:
-            try:
-                self.on_event(message)
-            except Exception:  # a broken callback must not kill the watcher
-                pass
+        tell(self.on_event, message)
 
     def stop_requested(self) -> bool:
         return self._stopping
@@ -351,6 +363,8 @@ class LocalServer:
             return
         try:
             os.killpg(proc.pid, signal.SIGTERM)
+            # A frozen server (llm/scheduler.py) acts on SIGTERM only once it runs again.
+            os.killpg(proc.pid, signal.SIGCONT)
             proc.wait(timeout=10)
         except (ProcessLookupError, subprocess.TimeoutExpired):
             try:

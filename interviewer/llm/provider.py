@@ -21,6 +21,7 @@ from langchain_openai import ChatOpenAI
 from interviewer.config import Backend, Settings
 from interviewer.llm.local import LocalServer
 from interviewer.llm.model_files import ModelCheck, ensure_model
+from interviewer.llm.scheduler import ForegroundAsyncTransport, ForegroundGate, ForegroundTransport
 
 # llama.cpp needs *some* bearer token; it checks none. Never a real key.
 PLACEHOLDER_KEY = "sk-local-no-key-required"
@@ -43,6 +44,7 @@ def make_chat_model(
     max_retries: int = 2,
     streaming: bool = False,
     before_request: Callable[[], None] | None = None,
+    foreground: ForegroundGate | None = None,
 ) -> ChatOpenAI:
     """Build a ChatOpenAI for any OpenAI-protocol server.
 
@@ -50,7 +52,8 @@ def make_chat_model(
     `max_tokens` inside the request body, because llama.cpp ignores `max_completion_tokens`.
     `before_request` runs before every HTTP request (in a worker thread for async calls): the
     embedded server's supervisor uses it to wait out a restart or fail with its reason, instead
-    of letting the SDK retry a dead port.
+    of letting the SDK retry a dead port. `foreground` is held while each request is in flight
+    (the interviewer's requests pause the evaluator's server: llm/scheduler.py).
     """
     kwargs: dict[str, Any] = {
         "model": model,
@@ -67,8 +70,8 @@ def make_chat_model(
     }
     if base_url:
         kwargs["base_url"] = base_url
-    if before_request is not None:
-        kwargs.update(request_guard_clients(before_request))
+    if before_request is not None or foreground is not None:
+        kwargs.update(request_guard_clients(before_request, foreground))
     if openai_native:
         if max_tokens is not None:
             kwargs["max_tokens"] = max_tokens
@@ -80,18 +83,30 @@ def make_chat_model(
     return ChatOpenAI(**kwargs)
 
 
-def request_guard_clients(check: Callable[[], None]) -> dict[str, Any]:
-    """The SDK's default httpx clients with `check` as a request hook (sync and async)."""
+def request_guard_clients(
+    check: Callable[[], None] | None, foreground: ForegroundGate | None = None
+) -> dict[str, Any]:
+    """The SDK's default httpx clients with `check` as a request hook (sync and async), and with
+    transports that hold `foreground` while a request is in flight."""
+    sync: dict[str, Any] = {}
+    async_: dict[str, Any] = {}
+    if check is not None:
+        guard = check
 
-    def hook(_request: httpx.Request) -> None:
-        check()
+        def hook(_request: httpx.Request) -> None:
+            guard()
 
-    async def async_hook(_request: httpx.Request) -> None:
-        await asyncio.to_thread(check)
+        async def async_hook(_request: httpx.Request) -> None:
+            await asyncio.to_thread(guard)
 
+        sync["event_hooks"] = {"request": [hook]}
+        async_["event_hooks"] = {"request": [async_hook]}
+    if foreground is not None:
+        sync["transport"] = ForegroundTransport(foreground)
+        async_["transport"] = ForegroundAsyncTransport(foreground)
     return {
-        "http_client": openai.DefaultHttpxClient(event_hooks={"request": [hook]}),
-        "http_async_client": openai.DefaultAsyncHttpxClient(event_hooks={"request": [async_hook]}),
+        "http_client": openai.DefaultHttpxClient(**sync),
+        "http_async_client": openai.DefaultAsyncHttpxClient(**async_),
     }
 
 
@@ -103,6 +118,8 @@ class LLMRuntime:
         self.progress = progress
         self.model_check: ModelCheck | None = None
         self.servers: dict[Role, LocalServer] = {}
+        # Set while the interviewer's and the evaluator's servers take turns (llm/scheduler.py).
+        self.foreground: ForegroundGate | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> "LLMRuntime":
@@ -111,8 +128,11 @@ class LLMRuntime:
             return self
         self.model_check = ensure_model(s.cache_dir, s.model_path, s.model_wheels_dir, self.progress)
         roles = [Role.INTERVIEWER, Role.EVALUATOR] if s.local_separate_evaluator else [Role.INTERVIEWER]
-        # Split the cores between the servers so the interviewer never queues behind the judge.
-        threads = s.local_threads or max(1, (os.cpu_count() or 1) // len(roles))
+        # Scheduled: every core for each server, as they never compute at once (the evaluator's is
+        # paused while the interviewer's works). Otherwise split the cores between the servers so
+        # the interviewer never queues behind the judge, and oversubscribed threads never spin.
+        cores = os.cpu_count() or 1
+        threads = s.local_threads or (cores if s.local_scheduled else max(1, cores // len(roles)))
         logs = s.cache_dir / "logs"
         logs.mkdir(parents=True, exist_ok=True)
         try:
@@ -132,12 +152,20 @@ class LLMRuntime:
                     verbose=s.local_verbose,
                 )
                 self.servers[role] = server.start()
+            if s.local_scheduled:
+                evaluator = self.servers[Role.EVALUATOR]
+                self.foreground = ForegroundGate(
+                    lambda: evaluator.pid if evaluator.running() else None, on_event=self.progress
+                )
         except Exception:
             self.stop()
             raise
         return self
 
     def stop(self) -> None:
+        if self.foreground is not None:  # never stop (or leave behind) a frozen server
+            self.foreground.close()
+            self.foreground = None
         for server in self.servers.values():
             server.stop()
         self.servers.clear()
@@ -177,6 +205,10 @@ class LLMRuntime:
     ) -> ChatOpenAI:
         s = self.settings
         default_temperature = 0.0 if role is Role.EVALUATOR else 0.7
+        timeout = s.request_timeout
+        if self.foreground is not None and role is Role.EVALUATOR:
+            # A paused evaluator sends no byte: its read timeout must outlast the longest pause.
+            timeout += self.foreground.max_pause
         return make_chat_model(
             base_url=self.base_url(role),
             api_key=s.secret_key(),
@@ -184,10 +216,11 @@ class LLMRuntime:
             openai_native=s.backend is Backend.OPENAI,
             temperature=default_temperature if temperature is None else temperature,
             max_tokens=max_tokens,
-            timeout=s.request_timeout,
+            timeout=timeout,
             max_retries=s.max_retries,
             streaming=streaming,
             before_request=self._guard(role),
+            foreground=self.foreground if role is Role.INTERVIEWER else None,
         )
 
     def _guard(self, role: Role) -> Callable[[], None] | None:

@@ -172,14 +172,15 @@ class AnswerEvaluator:
             reply = await bound.ainvoke(retry)
             return parse_reply(reply, self.rubric), 2
 
-    async def _read(self, question: str, text: str) -> Reading:
-        """One model call on `text` (cached by question + text)."""
+    async def _read(self, question: str, text: str, found: injection.InjectionScan | None = None) -> Reading:
+        """One model call on `text` (cached by question + text); `found` is the detector's scan of
+        `text` when the caller already ran it."""
         key = (question.strip(), text)
         cached = self._cache.get(key)
         if cached is not None:
             self._cache.move_to_end(key)
             return Reading(cached.text, cached.numbered, cached.checks, cached.cited, cached.signals, 0)
-        numbered = evidence.number(text, injection.instruction_spans(text))
+        numbered = evidence.number(text, injection.instruction_spans(text, found))
         sig = signals.compute(text)
         if sig.words < MIN_WORDS:
             # Nothing to judge: no model call, every dimension comes out null.
@@ -199,8 +200,9 @@ class AnswerEvaluator:
         """Read the whole answer (never erased), and, when it has instruction-like sentences, the
         answer without them. Raises on failure; `evaluate` turns that into UNAVAILABLE."""
         answer, cut = bounded(answer)
-        scan = injection.scan(answer)
-        reading = await self._read(question, injection.tidy(answer))
+        text = injection.tidy(answer)
+        scan = injection.scan(text)  # once per answer: the flag and the reading both use it
+        reading = await self._read(question, text, scan)
         capped = None
         if reading.numbered.instruction_like:
             capped = await self._read(question, injection.tidy(evidence.without_instructions(reading.numbered)))

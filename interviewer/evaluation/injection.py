@@ -314,10 +314,13 @@ _INSTRUCTION_LIKE = ("override", "new_instructions", "address_grader", "score_de
 _MENTIONS = frozenset({"system prompt", "the judge", "the grader", "the rubric", "the rater", "the candidate"})
 
 
-def instruction_spans(text: str) -> list[Span]:
+def instruction_spans(text: str, found: InjectionScan | None = None) -> list[Span]:
     """Spans of `text` that read like instructions to a grader: every stretch the detector would
     withhold (`scan`), and the broad patterns above outside quotation marks (a quoted attack
-    string is a mention), except bare mentions."""
+    string is a mention), except bare mentions. Pass `found`, the scan of this same text, when
+    the caller already has it, so the detector runs once per text."""
+    if found is None or found.original != text:
+        found = scan(text)
     quoted = [m.span() for m in _QUOTED.finditer(text)]
     broad = [
         (m.start(), m.end())
@@ -327,4 +330,4 @@ def instruction_spans(text: str) -> list[Span]:
         and m.group(0).lower() not in _MENTIONS
         and not any(a <= m.start() and m.end() <= b for a, b in quoted)
     ]
-    return sorted(set(scan(text).dropped) | set(broad))
+    return sorted(set(found.dropped) | set(broad))

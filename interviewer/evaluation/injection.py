@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from interviewer.evaluation import persuasion
 from interviewer.evaluation import spans as spans_
 from interviewer.evaluation.signals import Span, sentences
 from interviewer.evaluation.spans import tidy
@@ -130,6 +131,9 @@ RULES: dict[str, re.Pattern[str]] = {
         r"|</?(?:answer|candidate_answer|response)>|\bANSWER-[0-9A-F]{6,}",
         _I,
     ),
+    # Persuasion without an order: claimed authority over the grading, appeals for a score.
+    "authority": persuasion.AUTHORITY,
+    "appeal": persuasion.APPEAL,
 }
 # The old, broad deny-list: text that *may* belong to an injection (role tags, email headers,
 # end markers, JSON fragments, talk of system prompts and graders). It never flags an answer: only
@@ -196,7 +200,7 @@ SUSPECT: dict[str, re.Pattern[str]] = {
 
 # Rules whose words may legitimately appear inside a quotation ("we tested prompts like
 # 'ignore all previous instructions'"): a match wholly inside quotes is a mention, not an attempt.
-QUOTABLE = frozenset({"override", "jailbreak", "address_grader", "score_demand"})
+QUOTABLE = frozenset({"override", "jailbreak", "address_grader", "score_demand", "authority", "appeal"})
 _QUOTED = re.compile(r"\"[^\"\n]{3,300}\"|“[^”\n]{3,300}”|`[^`\n]{3,300}`")
 
 

@@ -118,16 +118,22 @@ def comparisons(text: str, found: injection.InjectionScan, withheld: list[signal
     - `text` without exactly its instruction-like stretches (`withheld`: sentences, lines or
       bracketed asides, spans.cut), so for `answer + appended or inserted attempt` this is
       `answer`, character for character;
-    - when the detector flagged it, what it said before the first such stretch (if that is
-      still enough to judge): text after an attempt to steer the grader may be part of the same
-      attempt ("(Grader: ...) And we also added caching"), so it cannot raise the score either.
+    - when the detector flagged it, what it said before the sentence (or aside) of its first
+      hit, if that is still enough to judge: text after an attempt to steer the grader may be
+      part of the same attempt ("(Grader: ...) And we also added caching"), so it cannot raise
+      the score either; and the answer's own last sentence, which the first text may have
+      withheld as a neighbour of the attempt ("... the most important", then "Dear grader, ..."),
+      is kept here.
     Empty when nothing is withheld: an ordinary answer costs one model call."""
     if not withheld:
         return []
     out = [spans.cut(text, withheld)]
-    before = spans.tidy(text[: withheld[0][0]])
-    if found.found and len(before.split()) >= MIN_WORDS:
-        out.append(before)
+    if found.found:
+        all_groups = spans.groups(text)
+        first = min(spans.covering(text, (s.start, s.end), all_groups)[0] for s in found.spans)
+        before = spans.tidy(text[:first])
+        if len(before.split()) >= MIN_WORDS:
+            out.append(before)
     return [t for t in dict.fromkeys(out) if t != text]
 
 

@@ -54,7 +54,7 @@ async def main(paths: list[Path], split: str | None, dump_path: Path | None = No
                     shown = {k: v for k, v in judgement.reading.cited.items() if v}
                     print(f"  {side}: {time.perf_counter() - t0:.1f} s {shown}", flush=True)
                 dump.append({"id": pair.get("id"), "dim": dim.value, "side": side, "checks": judgement.checks, "cited": judgement.reading.cited,
-                             "capped": judgement.capped.checks if judgement.capped else None,
+                             "capped": [cap.checks for cap in judgement.caps],
                              "seconds": round(time.perf_counter() - t0, 2),
                              "signals": {n: judgement.signals.hit(n) for n in judgement.signals.hits}})
             for mode in CombineMode:

@@ -286,7 +286,7 @@ async def test_the_gullible_fake_would_be_fooled_without_the_detector(monkeypatc
     pair = next(p for p in _pairs() if p["id"] == "own-rc-flaky")
     plain = await AnswerEvaluator(fake(_gullible)).evaluate(pair["question"], pair["worse"])
     monkeypatch.setattr(injection, "find_spans", lambda text: [])
-    monkeypatch.setattr(injection, "instruction_spans", lambda text: [])
+    monkeypatch.setattr(injection, "instruction_spans", lambda text, found=None: [])
     fooled = await AnswerEvaluator(fake(_gullible)).evaluate(
         pair["question"], pair["worse"] + " " + injection_strings()[0]
     )

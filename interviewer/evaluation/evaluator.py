@@ -10,9 +10,11 @@ Why it looks like this (numbers in benchmarks/evaluator.md):
 - The judge's prompt starts with fixed rules and worked examples (prompts/evaluator_examples.yaml)
   that the server keeps in its prefix cache, then the numbered answer, fenced by per-call random
   markers, with the instructions restated after it.
-- The candidate's words are never erased. Sentences that read like instructions to a grader can
-  never be positive evidence, and when an answer has any, it is judged again without them and
-  each dimension keeps the lower score: appending such text can never raise a score.
+- The candidate's words are never erased. Stretches that read like instructions to, or persuasion
+  of, a grader can never be positive evidence, and when an answer has any, it is judged again
+  without exactly those stretches (and, when the detector flagged it, on what it said before the
+  first of them), each dimension keeping the lowest score: `answer + appended attempt` is capped
+  by `answer` itself, so appending one can never raise a score (`comparisons`).
 - A model failure (bad output after one repair/retry, network error, timeout) yields
   `Evaluation(status=UNAVAILABLE, error=...)`, never a made-up number. `evaluate` never raises.
 """
@@ -28,7 +30,7 @@ from dataclasses import dataclass
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from interviewer.evaluation import evidence, injection, signals
+from interviewer.evaluation import evidence, injection, signals, spans
 from interviewer.evaluation.examples import render_examples
 from interviewer.evaluation.reply import TOOL_NAME, MalformedOutput, checks_schema, parse_reply
 from interviewer.evaluation.rubric import CombineMode, Rubric, load_rubric
@@ -85,18 +87,18 @@ class Reading:
 @dataclass
 class Judgement:
     """Everything the model produced for one answer, kept so benchmarks can rescore under other
-    modes. `capped` is the reading of the answer without its instruction-like sentences (None
-    when it has none); each dimension's score is the lower of the two."""
+    modes. `caps` are the readings of the `comparisons` texts (none for an answer without
+    instruction-like stretches); each dimension's score is the lowest of all readings."""
 
     question: str
     reading: Reading
     scan: injection.InjectionScan
     cut: bool = False
-    capped: Reading | None = None
+    caps: tuple[Reading, ...] = ()
 
     @property
     def attempts(self) -> int:
-        return self.reading.attempts + (self.capped.attempts if self.capped else 0)
+        return self.reading.attempts + sum(cap.attempts for cap in self.caps)
 
     @property
     def checks(self) -> dict[str, bool]:
@@ -109,6 +111,30 @@ class Judgement:
 
 def _lower(a: int | None, b: int | None) -> int | None:
     return None if a is None or b is None else min(a, b)
+
+
+def comparisons(text: str, found: injection.InjectionScan, withheld: list[signals.Span]) -> list[str]:
+    """The texts whose scores cap the score of `text` (a tidied answer), other than itself:
+    - `text` without exactly its instruction-like stretches (`withheld`: sentences, lines or
+      bracketed asides, spans.cut), so for `answer + appended or inserted attempt` this is
+      `answer`, character for character;
+    - when the detector flagged it, what it said before the sentence (or aside) of its first
+      hit, if that is still enough to judge: text after an attempt to steer the grader may be
+      part of the same attempt ("(Grader: ...) And we also added caching"), so it cannot raise
+      the score either; and the answer's own last sentence, which the first text may have
+      withheld as a neighbour of the attempt ("... the most important", then "Dear grader, ..."),
+      is kept here.
+    Empty when nothing is withheld: an ordinary answer costs one model call."""
+    if not withheld:
+        return []
+    out = [spans.cut(text, withheld)]
+    if found.found:
+        all_groups = spans.groups(text)
+        first = min(spans.covering(text, (s.start, s.end), all_groups)[0] for s in found.spans)
+        before = spans.tidy(text[:first])
+        if len(before.split()) >= MIN_WORDS:
+            out.append(before)
+    return [t for t in dict.fromkeys(out) if t != text]
 
 
 class AnswerEvaluator:
@@ -172,14 +198,15 @@ class AnswerEvaluator:
             reply = await bound.ainvoke(retry)
             return parse_reply(reply, self.rubric), 2
 
-    async def _read(self, question: str, text: str) -> Reading:
-        """One model call on `text` (cached by question + text)."""
+    async def _read(self, question: str, text: str, withheld: list[signals.Span] | None = None) -> Reading:
+        """One model call on `text` (cached by question + text); `withheld` are its
+        instruction-like stretches when the caller already found them."""
         key = (question.strip(), text)
         cached = self._cache.get(key)
         if cached is not None:
             self._cache.move_to_end(key)
             return Reading(cached.text, cached.numbered, cached.checks, cached.cited, cached.signals, 0)
-        numbered = evidence.number(text, injection.instruction_spans(text))
+        numbered = evidence.number(text, injection.instruction_spans(text) if withheld is None else withheld)
         sig = signals.compute(text)
         if sig.words < MIN_WORDS:
             # Nothing to judge: no model call, every dimension comes out null.
@@ -196,15 +223,15 @@ class AnswerEvaluator:
         return reading
 
     async def judge(self, question: str, answer: str) -> Judgement:
-        """Read the whole answer (never erased), and, when it has instruction-like sentences, the
-        answer without them. Raises on failure; `evaluate` turns that into UNAVAILABLE."""
+        """Read the whole answer (never erased), and, when it has instruction-like stretches, the
+        `comparisons` texts. Raises on failure; `evaluate` turns that into UNAVAILABLE."""
         answer, cut = bounded(answer)
-        scan = injection.scan(answer)
-        reading = await self._read(question, injection.tidy(answer))
-        capped = None
-        if reading.numbered.instruction_like:
-            capped = await self._read(question, injection.tidy(evidence.without_instructions(reading.numbered)))
-        return Judgement(question, reading, scan, cut, capped)
+        text = injection.tidy(answer)
+        scan = injection.scan(text)  # once per answer: the flag and the reading both use it
+        withheld = injection.instruction_spans(text, scan)
+        reading = await self._read(question, text, withheld)
+        caps = tuple([await self._read(question, other) for other in comparisons(text, scan, withheld)])
+        return Judgement(question, reading, scan, cut, caps)
 
     def _verdicts(self, question: str, reading: Reading, mode: CombineMode, injected: bool) -> dict[Dimension, DimensionVerdict]:
         return {
@@ -219,8 +246,8 @@ class AnswerEvaluator:
         reading = judgement.reading
         verdicts = self._verdicts(judgement.question, reading, mode, injected)
         scores = {dim: v.score for dim, v in verdicts.items()}
-        if judgement.capped is not None:
-            capped = self._verdicts(judgement.question, judgement.capped, mode, injected)
+        for cap in judgement.caps:
+            capped = self._verdicts(judgement.question, cap, mode, injected)
             scores = {dim: _lower(scores[dim], capped[dim].score) for dim in DIMENSIONS}
         evidence_by_dim: dict[str, list[str]] = {}
         reasons: dict[str, str] = {}

@@ -59,20 +59,6 @@ def number(text: str, instruction_like: Iterable[Span] = ()) -> NumberedAnswer:
     return NumberedAnswer(text, spans, flagged)
 
 
-def without_instructions(answer: NumberedAnswer) -> str:
-    """The answer's text with its instruction-like sentences cut out and everything else left as
-    written, so `answer + appended instruction` comes back as `answer` (the caller tidies the
-    whitespace). Its score caps the whole answer's (evaluator.py)."""
-    kept: list[str] = []
-    cursor = 0
-    for n in sorted(answer.instruction_like):
-        start, end = answer.spans[n - 1]
-        kept.append(answer.text[cursor:start])
-        cursor = end
-    kept.append(answer.text[cursor:])
-    return "".join(kept)
-
-
 def checks_from(
     answer: NumberedAnswer, cited: Mapping[str, list[int]], positive: Mapping[str, bool]
 ) -> tuple[dict[str, bool], dict[str, list[int]]]:

@@ -9,10 +9,11 @@ work for many candidates and is never enough on its own; a match wholly inside a
 tested prompts like 'ignore all previous instructions'") is a mention, not an attempt.
 
 What happens to a flagged answer (evaluation/evaluator.py): nothing the candidate said is erased.
-The judge reads the whole answer; flagged sentences, and sentences the broad patterns below mark
+The judge reads the whole answer; flagged stretches, and stretches the broad patterns below mark
 as instruction-like (`instruction_spans`), can never be cited as positive evidence, and the answer
-is judged a second time without them, each dimension keeping the lower score, so appending them
-can never raise a score. A flagged answer carries the `injection_attempt` flag and the
+is judged again without exactly those stretches (a sentence, a line, or a bracketed aside:
+evaluation/spans.py), each dimension keeping the lower score, so appending or inserting them can
+never raise a score. A flagged answer carries the `injection_attempt` flag and the
 interviewer reacts; `scan(...).cleaned` is what the answer reads like without the attempt.
 Measured (benchmarks/evaluator.md): false flags on benign technical answers and recall on
 injections, each on a set nobody tuned these rules on.
@@ -23,7 +24,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from interviewer.evaluation import persuasion
+from interviewer.evaluation import spans as spans_
 from interviewer.evaluation.signals import Span, sentences
+from interviewer.evaluation.spans import tidy
+
+__all__ = ["InjectionScan", "InjectionSpan", "find_spans", "instruction_spans", "scan", "tidy"]
 
 _I = re.IGNORECASE
 _SCORE_WORDS = r"(?:score|scores|scoring|grade|grades|mark|marks|rating|ratings|points?)"
@@ -125,6 +131,9 @@ RULES: dict[str, re.Pattern[str]] = {
         r"|</?(?:answer|candidate_answer|response)>|\bANSWER-[0-9A-F]{6,}",
         _I,
     ),
+    # Persuasion without an order: claimed authority over the grading, appeals for a score.
+    "authority": persuasion.AUTHORITY,
+    "appeal": persuasion.APPEAL,
 }
 # The old, broad deny-list: text that *may* belong to an injection (role tags, email headers,
 # end markers, JSON fragments, talk of system prompts and graders). It never flags an answer: only
@@ -191,7 +200,7 @@ SUSPECT: dict[str, re.Pattern[str]] = {
 
 # Rules whose words may legitimately appear inside a quotation ("we tested prompts like
 # 'ignore all previous instructions'"): a match wholly inside quotes is a mention, not an attempt.
-QUOTABLE = frozenset({"override", "jailbreak", "address_grader", "score_demand"})
+QUOTABLE = frozenset({"override", "jailbreak", "address_grader", "score_demand", "authority", "appeal"})
 _QUOTED = re.compile(r"\"[^\"\n]{3,300}\"|“[^”\n]{3,300}”|`[^`\n]{3,300}`")
 
 
@@ -208,7 +217,7 @@ class InjectionScan:
     original: str
     cleaned: str
     spans: list[InjectionSpan] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)  # the whole sentences/lines removed
+    removed: list[str] = field(default_factory=list)  # the stretches removed (sentences, lines, asides)
     dropped: list[Span] = field(default_factory=list)  # where they are in `original`
 
     @property
@@ -243,22 +252,30 @@ def _suspect_spans(text: str) -> list[InjectionSpan]:
             for rule, pattern in SUSPECT.items() for m in pattern.finditer(text) if m.end() > m.start()]
 
 
-def _units(text: str) -> list[Span]:
-    """Sentences, never crossing a line: injections are often appended as their own line."""
-    return sentences(text)
-
-
 def scan(text: str) -> InjectionScan:
-    """Detect injection spans and return the answer with every sentence holding one removed.
+    """Detect injection spans and return the answer with every stretch holding one removed.
 
-    Removal works on whole sentences so a half-removed instruction cannot still steer the judge;
-    the text that remains is untouched (not rephrased), so quotes stay verbatim.
+    A stretch is the sentence holding a hit, or, when the hit is a bracketed aside inside a
+    sentence of the candidate's, only the brackets (evaluation/spans.py), so a half-removed
+    instruction cannot still steer the judge and removing an appended or inserted attempt gives
+    back the answer without it; the text that remains is untouched, so quotes stay verbatim.
     """
     spans = find_spans(text)
     if not spans:
         return InjectionScan(original=text, cleaned=text)
-    units = _units(text)
-    flagged = [any(s.start < end and s.end > start for s in spans) for start, end in units]
+    units = sentences(text)
+    all_groups = spans_.groups(text)
+    drop: list[Span] = []
+    flagged = [False] * len(units)
+    for s in spans:
+        hit: Span = (s.start, s.end)
+        aside = spans_.aside(text, hit, all_groups)
+        if aside is not None:
+            drop.append(aside)
+            continue
+        hit = spans_.enclosing(hit, all_groups) or hit  # a bracketed attempt goes as a whole
+        for n, (start, end) in enumerate(units):
+            flagged[n] = flagged[n] or (hit[0] < end and hit[1] > start)
     # A sentence next to a removed one goes too if it reads like part of the attempt; decided
     # once per sentence, not on every pass of the growth loop below.
     joinable = [
@@ -274,33 +291,15 @@ def scan(text: str) -> InjectionScan:
                 continue
             if (n > 0 and flagged[n - 1]) or (n + 1 < len(units) and flagged[n + 1]):
                 flagged[n] = changed = True
-    drop: list[Span] = [u for u, f in zip(units, flagged) if f]
+    drop += [u for u, f in zip(units, flagged) if f]
     # Spans that fall outside every sentence (pure punctuation such as "}" or "-->") go as well,
     # when they touch a removed stretch.
     for s in spans + _suspect_spans(text):
         if not any(a <= s.start < b for a, b in drop) and any(abs(s.start - b) <= 2 or abs(a - s.end) <= 2 for a, b in drop):
             drop.append((s.start, s.end))
-    drop.sort()
-    kept: list[str] = []
-    cursor = 0
-    for start, end in drop:
-        if start >= cursor:
-            kept.append(text[cursor:start])
-            cursor = end
-        else:
-            cursor = max(cursor, end)
-    kept.append(text[cursor:])
-    cleaned = tidy("".join(kept))
-    removed = [text[a:b] for a, b in drop]
-    return InjectionScan(original=text, cleaned=cleaned, spans=spans, removed=removed, dropped=drop)
-
-
-def tidy(text: str) -> str:
-    """Collapse the whitespace left behind by removals so `answer + injection` cleans to `answer`."""
-    lines = [re.sub(r"[ \t]{2,}", " ", line).strip() for line in text.splitlines()]
-    out = "\n".join(lines)
-    out = re.sub(r"\n{3,}", "\n\n", out)
-    return out.strip()
+    drop = spans_.merge(drop)
+    return InjectionScan(original=text, cleaned=spans_.cut(text, drop), spans=spans,
+                         removed=[text[a:b] for a, b in drop], dropped=drop)
 
 
 # The broad patterns that read like talking to a grader (not mere talk of prompts, code or JSON).
@@ -314,17 +313,21 @@ _INSTRUCTION_LIKE = ("override", "new_instructions", "address_grader", "score_de
 _MENTIONS = frozenset({"system prompt", "the judge", "the grader", "the rubric", "the rater", "the candidate"})
 
 
-def instruction_spans(text: str) -> list[Span]:
+def instruction_spans(text: str, found: InjectionScan | None = None) -> list[Span]:
     """Spans of `text` that read like instructions to a grader: every stretch the detector would
     withhold (`scan`), and the broad patterns above outside quotation marks (a quoted attack
-    string is a mention), except bare mentions."""
+    string is a mention), except bare mentions. Pass `found`, the scan of this same text, when
+    the caller already has it, so the detector runs once per text."""
+    if found is None or found.original != text:
+        found = scan(text)
     quoted = [m.span() for m in _QUOTED.finditer(text)]
+    all_groups = spans_.groups(text)
     broad = [
-        (m.start(), m.end())
+        spans_.covering(text, m.span(), all_groups)
         for rule in _INSTRUCTION_LIKE
         for m in SUSPECT[rule].finditer(text)
         if m.end() > m.start()
         and m.group(0).lower() not in _MENTIONS
         and not any(a <= m.start() and m.end() <= b for a, b in quoted)
     ]
-    return sorted(set(scan(text).dropped) | set(broad))
+    return spans_.merge([*found.dropped, *broad])

@@ -91,12 +91,13 @@ class Rejections(logging.Handler):
         super().__init__(logging.INFO)
         self.reasons: Counter[str] = Counter()
         self.lines: list[str] = []
+        self.current = ""  # the interview being played, so each refused line can be traced to it
 
     def emit(self, record: logging.LogRecord) -> None:
         why = getattr(record, "why", None)
         if why is not None:
             self.reasons[str(why)] += 1
-            self.lines.append(record.getMessage())
+            self.lines.append(f"{self.current}: {record.getMessage()}")
 
 
 def make_engine(model: BaseChatModel, legacy_prompt: bool) -> InterviewEngine:
@@ -114,7 +115,7 @@ def make_engine(model: BaseChatModel, legacy_prompt: bool) -> InterviewEngine:
 
 
 async def run(
-    fake: bool, show: bool, limit: int | None, legacy_prompt: bool = False, every: int = 1
+    fake: bool, show: bool, limit: int | None, legacy_prompt: bool = False, every: int = 1, dump: Path | None = None
 ) -> dict[str, Any]:
     rejections = Rejections()
     wording_log = logging.getLogger("interviewer.interview.wording")
@@ -132,6 +133,7 @@ async def run(
         sessions = []
         results: list[Verdict] = []
         for row in rows:
+            rejections.current = row["id"]
             session = await play(engine, row)
             sessions.append(session)
             results.append(judge(session, row))
@@ -145,6 +147,11 @@ async def run(
     if show:
         for line in rejections.lines:
             print(line, file=sys.stderr)
+    if dump is not None:
+        with dump.open("w", encoding="utf-8") as out:
+            for row, session in zip(rows, sessions):
+                turns = [{"role": t.role, "kind": t.kind.value, "wording": t.wording, "text": t.text} for t in session.turns]
+                out.write(json.dumps({"id": row["id"], "persona": row["persona"], "turns": turns}) + "\n")
     judged = sum(r.judged for r in results)
     shares = wording_shares(t for s in sessions for t in s.turns)
     return {
@@ -171,6 +178,7 @@ def main() -> dict[str, Any]:
     parser.add_argument("--show", action="store_true", help="print every miss on stderr")
     parser.add_argument("--limit", type=int, default=None, help="only the first N interviews")
     parser.add_argument("--every", type=int, default=1, help="only every K-th interview (a quick sample across the personas)")
+    parser.add_argument("--dump", type=Path, default=None, help="write every interview's turns (who, words, wording) as JSON lines")
     parser.add_argument("--legacy-prompt", action="store_true", help="the interviewer prompt from before issue 14")
     args = parser.parse_args()
     if args.show:  # and every model line the engine did not use, with why (wording.py logs it)
@@ -178,7 +186,7 @@ def main() -> dict[str, Any]:
 
         logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
         logging.getLogger("interviewer.interview.wording").setLevel(logging.INFO)
-    result = asyncio.run(run(args.fake, args.show, args.limit, args.legacy_prompt, args.every))
+    result = asyncio.run(run(args.fake, args.show, args.limit, args.legacy_prompt, args.every, args.dump))
     print(json.dumps(result, indent=2))
     return result
 

@@ -30,7 +30,7 @@ def echo_model() -> FunctionChatModel:
 
     def reply(messages: list) -> str:  # type: ignore[type-arg]
         note = str(messages[-1].content)
-        for marker in ('own words: "', 'e.g. "'):
+        for marker in ('ask it: "', 'e.g. "'):
             if marker in note:
                 return note.split(marker, 1)[1].split('"', 1)[0]
         return "Thank you for your time today, it was lovely talking with you."

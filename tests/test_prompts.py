@@ -15,7 +15,7 @@ INTERVIEWER_VARIABLES = {
     "interviewer_system": {"persona_name", "voice", "style", "panel", "role", "level", "context"},
     "interviewer_move": {"speaker", "task"},
     "interviewer_task_question": {"question", "hint"},
-    "interviewer_task_probe": {"about", "instruction", "example"},
+    "interviewer_task_probe": {"about", "example"},
     "interviewer_task_reconcile": {"where", "earlier", "new", "example"},
     "interviewer_task_answer": set(),
     "interviewer_task_close": set(),

@@ -113,7 +113,7 @@ class Moves:
         # follows up on it and not on an earlier story (the note is re-read after Enter: short).
         quoted = " ".join([*latest.split()[:ABOUT_WORDS], "…"]).replace('"', "'")
         about = "" if kind in REASK_KINDS else f' on "{quoted}"'  # a re-ask is about the question
-        task = load_prompt("interviewer_task_probe").render(about=about, instruction=spec.instruction, example=example)
+        task = load_prompt("interviewer_task_probe").render(about=about, example=example)
         prefix = ""
         if kind == "small_talk":  # the human reply is said as is; the model re-asks the question
             replies = persona.phrases.asked_back_reply if listening.asked_back(latest) else persona.phrases.small_talk_reply

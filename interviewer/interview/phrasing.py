@@ -90,12 +90,20 @@ def _label_pattern(names: Iterable[str]) -> re.Pattern[str]:
     )
 
 
+def _echo_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
+    """The note's own opening ("As Tomás, ...") echoed back before the line (issue 16)."""
+    alternatives = "|".join(re.escape(part) for name in names for part in (name, name.split()[0]))
+    return re.compile(rf"^\s*as\s+(?:{alternatives})\s*,\s*", re.IGNORECASE) if alternatives else None
+
+
 def strip_labels(text: str, names: Iterable[str] = ()) -> str:
-    pattern = _label_pattern(list(names))
+    names = list(names)
+    patterns = [p for p in (_label_pattern(names), _echo_pattern(names)) if p is not None]
     previous = None
     while previous != text:
         previous = text
-        text = pattern.sub("", text, count=1)
+        for pattern in patterns:
+            text = pattern.sub("", text, count=1)
     return text
 
 

@@ -51,6 +51,7 @@ class Services:
             from interviewer.interview.engine import InterviewEngine
             from interviewer.evaluation.evaluator import AnswerEvaluator
             from interviewer.llm.provider import LLMRuntime, Role
+            from interviewer.report.rewrite import rewriter_model
             from interviewer.resilience import log_to_file
 
             log_to_file(self.settings.cache_dir / "logs" / "interviewer.log", [self.settings.secret_key()])
@@ -64,7 +65,9 @@ class Services:
                 evaluation_concurrency=self.settings.evaluation_slots,
                 prewarm=self.settings.prewarm_enabled,
             )
-            self.report_model = runtime.chat_model(Role.EVALUATOR)
+            # Deterministic and bounded, as the CLI's: unbounded, three rewrites took 76 s of the
+            # report's 92 s after /end (benchmarks/bench_report_ready.py, RESULTS.md §8c).
+            self.report_model = rewriter_model(runtime)
             self.startup_error = None
             say(f"using {runtime.describe()}")
         except Exception as exc:  # shown to users as a clear message, not a traceback

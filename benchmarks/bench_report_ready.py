@@ -9,13 +9,14 @@ the answer at an even pace, handing the draft to `InterviewEngine.prewarm` every
 does while typing goes on (public/prewarm.js: MAX_WAIT_MS = 2000; a draft is never sent twice),
 then presses Enter (`InterviewEngine.reply`; scoring starts once the next question has streamed).
 
-After the last answer, /end runs what webapp/chat.py's `end_interview` runs: `settle_scores` (waits
-for every score, retries unavailable ones, with the "Scoring answers: 2 of 9 done..." progress),
-then `build_report` with the app's rewriter (`rewriter_model`: the evaluator's, at most 320 tokens;
-`--rewriter`), then the renders the page shows (markdown, chart, html, json, pdf). Measured: /end ->
-report ready, split into waiting for scores, building the report (model rewrites of the weakest
-answers) and rendering; how many answers were
-scored at /end, how many were still being scored, re-tried (settle's patient retries) or left
+After the last answer, /end runs what webapp/feedback.py's `end_interview` runs: `settle_scores`
+(waits for every score, retries unavailable ones, with the "Scoring answers: 2 of 9 done..."
+progress), then `build_report` without a model and the renders the page shows (markdown, chart,
+html, json, md, pdf): the report on screen, with the extractive rewrites. Then, as the app does in
+the background, the model's rewrites of the same answers (interviewer/report/staged.py, with the
+app's rewriter `rewriter_model`: the evaluator's, at most 320 tokens; `--rewriter`) and the renders
+again. Measured: /end -> report on screen (the target; waiting for scores + building and rendering
+it) and /end -> rewrites done (the report updated); how many answers were scored at /end, how many were still being scored, re-tried (settle's patient retries) or left
 unavailable; per answer, Enter -> score landed; the evaluator's pauses (the scheduler's gate).
 
     flock /tmp/model.lock python benchmarks/bench_report_ready.py --out benchmarks/bench_report_ready-latest.json
@@ -47,7 +48,7 @@ from interviewer.session import EvalStatus, Evaluation, Session, Turn
 PERSONA = "dour-cto"
 SEED = 14
 TARGET_S = 30.0  # issue 14: /end -> report on screen
-SCORING_TIMEOUT = 300.0  # webapp/chat.py: how long the app's /end waits for scores
+SCORING_TIMEOUT = 300.0  # webapp/feedback.py: how long the app's /end waits for scores
 READ_WORDS_PER_S = 4.0  # reading the question
 PREWARM_EVERY_S = 2.0  # public/prewarm.js MAX_WAIT_MS: typing on without a pause sends every 2 s
 ANSWERS = [
@@ -164,10 +165,30 @@ async def candidate_turn(engine: Any, session: Session, answer: str, per_answer:
     return row
 
 
+async def _renders(report: Any, with_chart: bool) -> list[str]:
+    """What webapp/feedback.py renders for one version of the report: the markdown on screen, the
+    chart (first version only) and the four downloads. Returns the names that failed."""
+    from interviewer.report import plotly_figure, render_html, render_json, render_markdown, render_pdf
+
+    render_markdown(report)
+    failed = []
+    jobs = [("html", lambda: render_html(report)), ("json", lambda: render_json(report)),
+            ("md", lambda: render_markdown(report)), ("pdf", lambda: render_pdf(report))]
+    for name, render in ([("chart", lambda: plotly_figure(report))] if with_chart else []) + jobs:
+        try:
+            await asyncio.to_thread(render)
+        except Exception:  # noqa: BLE001 - the app logs it and shows the report without that file
+            failed.append(name)
+    return failed
+
+
 async def end_to_report(engine: Any, session: Session, report_model: Any) -> dict[str, Any]:
-    """/end as webapp/chat.py's `end_interview` runs it, without Chainlit: every score in (with
-    progress), the report with model rewrites, the renders. Seconds from /end for each step."""
-    from interviewer.report import build_report, plotly_figure, render_html, render_json, render_markdown, render_pdf
+    """/end as webapp/feedback.py's `end_interview` runs it, without Chainlit: every score in (with
+    progress); the whole report with the extractive rewrites and its renders (on screen); then the
+    model's rewrites of the same answers and the renders again (the report updated in place).
+    Seconds from /end for each step."""
+    from interviewer.report import build_report, render_markdown
+    from interviewer.report.staged import pending, with_model_rewrites
 
     ended = time.perf_counter()
     progress: list[str] = []
@@ -178,22 +199,26 @@ async def end_to_report(engine: Any, session: Session, report_model: Any) -> dic
     final = await engine.settle_scores(session, show, timeout=SCORING_TIMEOUT)
     settled = time.perf_counter()
     session.finished = True
-    report = await build_report(session, [], rewriter=report_model)
-    built = time.perf_counter()
-    markdown = render_markdown(report)
-    failed = []
-    for name, render in (("chart", lambda: plotly_figure(report)), ("html", lambda: render_html(report)),
-                         ("json", lambda: render_json(report)), ("pdf", lambda: render_pdf(report))):
-        try:
-            await asyncio.to_thread(render)
-        except Exception:  # noqa: BLE001 - the app logs it and shows the report without that file
-            failed.append(name)
+    base = await build_report(session, [], rewriter=None)
+    rewriter = report_model if base.rewrites else None
+    first = pending(base) if rewriter is not None else base
+    failed = await _renders(first, with_chart=True)
+    on_screen = time.perf_counter()
+    report = base
+    if rewriter is not None:
+        report = await with_model_rewrites(base, session, rewriter)
+        rewritten = time.perf_counter()
+        failed += await _renders(report, with_chart=False)
+    else:
+        rewritten = on_screen
     done = time.perf_counter()
-    return {"end_to_report_s": round(done - ended, 1), "settle_s": round(settled - ended, 1),
-            "report_build_s": round(built - settled, 1), "render_s": round(done - built, 1),
+    return {"end_to_report_s": round(on_screen - ended, 1), "settle_s": round(settled - ended, 1),
+            "first_build_render_s": round(on_screen - settled, 1),
+            "end_to_rewrites_done_s": round(done - ended, 1),
+            "rewrites_s": round(rewritten - on_screen, 1), "rerender_s": round(done - rewritten, 1),
             "final": {"scored": final.scored, "total": final.total, "missing": final.missing},
             "rewrites": [r.source for r in report.rewrites], "renders_failed": failed,
-            "report_chars": len(markdown), "progress": progress}
+            "report_chars": len(render_markdown(report)), "progress": progress}
 
 
 def settings_for(args: argparse.Namespace, home: Path, fake_url: str | None) -> Any:

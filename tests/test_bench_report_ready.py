@@ -55,3 +55,30 @@ async def test_interview_and_end_count_scores_retries_and_misses(monkeypatch: py
     assert watch.retries == at_end["scored_answers"]  # settle retried each one, patiently
     assert ended["progress"][-1].endswith("answers scored.") and ended["renders_failed"] == []
     assert {r["_turn"] for r in rows} >= set(landed)
+
+
+async def test_end_times_the_report_on_screen_and_the_rewrites_separately() -> None:
+    """As the app: the report on screen (extractive rewrites) first, the model's rewrites after."""
+    import asyncio
+
+    from langchain_core.messages import AIMessage
+
+    class SlowRewriter:
+        async def ainvoke(self, prompt: object) -> AIMessage:
+            await asyncio.sleep(0.3)
+            return AIMessage(content="Situation: I was on call.\nAction: I found it.\n"
+                                     "Result: It was fixed.\nLesson: I learned to check first.")
+
+    step = itertools.count()
+    model = FunctionChatModel(default=lambda _m: f"What did you measure in step {next(step)}?")
+    engine = InterviewEngine(model, PersonaLibrary.load(), BusyEvaluator(delay=0.01))  # type: ignore[arg-type]
+    session = engine.new_session("dour-cto", seed=1)
+    async for _ in engine.open(session):
+        pass
+    for answer in bench.ANSWERS[:3]:
+        async for _ in engine.reply(session, answer):
+            pass
+    ended = await bench.end_to_report(engine, session, report_model=SlowRewriter())
+    assert ended["rewrites"] and ended["rewrites_s"] >= 0.3 * len(ended["rewrites"]) - 0.05
+    assert ended["end_to_rewrites_done_s"] >= ended["end_to_report_s"] + ended["rewrites_s"] - 0.1
+    assert ended["renders_failed"] == [] and ended["final"]["missing"] == 0

@@ -7,13 +7,14 @@ State per browser chat lives in `cl.user_session`:
   prefs      AppPreferences from the settings panel
   last_question  the latest interviewer message (its End action moves to the next one)
   ledger_confirmation  the `/forget-ledger` question whose buttons are still on screen (webapp.ledger)
+  report_rewrites  the background task swapping the model's rewrites into the report (webapp.feedback)
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncGenerator, Callable, Sequence
+from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
 from dataclasses import replace
 from pathlib import Path
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import chainlit as cl
 from chainlit.input_widget import Select, Switch, TextInput
 
-from webapp import ledger, support
+from webapp import feedback, ledger, support
 from webapp.support import AppPreferences
 from interviewer.session import CandidateContext, EvalStatus, Session, Turn
 from interviewer.interview.events import Event, NoticeEvent, TokenEvent, TurnEvent
@@ -30,15 +31,11 @@ from webapp.services import ModelUnavailable, Services, get_services
 
 if TYPE_CHECKING:
     from interviewer.interview.engine import InterviewEngine
-    from interviewer.interview.settle import ScoringProgress
 
 log = logging.getLogger("interviewer.app")
 
 END_ACTION = "end_interview"
 RETRY_ACTION = "retry_question"
-# Seconds the report waits for scores still being computed or retried; the count is on screen
-# meanwhile, and past it the report names the answers it could not score.
-SCORING_TIMEOUT = 300.0
 
 
 # -- small accessors -------------------------------------------------------------------------
@@ -598,26 +595,7 @@ async def show_evaluation(turn: Turn) -> None:
         step.output = support.evaluation_markdown(turn.evaluation)
 
 
-# -- the report ------------------------------------------------------------------------------
-async def _settle_scores(session: Session) -> None:
-    """Every score in before the report: a message counts them as they land (and as unavailable
-    ones are tried again) and ends with the final tally."""
-    engine = services().engine
-    if engine is None:
-        return
-    note = cl.Message(content="Checking your scores…", author="Interviewer")
-    await note.send()
-
-    async def show(progress: ScoringProgress) -> None:
-        note.content = progress.text()
-        await note.update()
-
-    try:
-        await engine.settle_scores(session, show, timeout=SCORING_TIMEOUT)
-    except Exception:
-        log.warning("scoring before the report did not finish", exc_info=True)
-
-
+# -- the report (webapp.feedback) -----------------------------------------------------------------
 async def end_interview() -> None:
     session = current_session()
     if session is None or not session.answers():
@@ -626,8 +604,6 @@ async def end_interview() -> None:
             author="Interviewer",
         ).send()
         return
-    from interviewer.report import build_report, plotly_figure, render_html, render_json, render_markdown, render_pdf
-
     previous_msg: cl.Message | None = cl.user_session.get("last_question")
     if previous_msg is not None:
         for action in list(previous_msg.actions or []):
@@ -635,36 +611,4 @@ async def end_interview() -> None:
                 await action.remove()
             except Exception:
                 pass
-    svc = services()
-    await _settle_scores(session)
-    session.finished = True
-    await svc.store.asave(session, thread_id=thread_id())
-    previous: Sequence[Session] = [
-        s for s in await svc.store.alist_for_user(session.user_id, finished_only=True) if s.id != session.id
-    ]
-    try:
-        report = await build_report(session, previous, rewriter=svc.report_model)
-    except Exception:
-        log.exception("report with rewrites failed; retrying without the model")
-        report = await build_report(session, previous, rewriter=None)
-    markdown = render_markdown(report)
-    stem = f"interview-report-{session.created_at:%Y%m%d-%H%M}"
-    elements: list[Any] = []
-    try:
-        elements.append(cl.Plotly(name="Scores by dimension", figure=plotly_figure(report), display="inline", size="large"))
-    except Exception:
-        log.exception("chart failed")
-    downloads: list[tuple[str, str, Any]] = [
-        ("md", "text/markdown", lambda: markdown.encode()),
-        ("html", "text/html", lambda: render_html(report).encode()),
-        ("json", "application/json", lambda: render_json(report).encode()),
-        ("pdf", "application/pdf", lambda: render_pdf(report)),
-    ]
-    for suffix, mime, render in downloads:
-        try:
-            content = await asyncio.to_thread(render)
-        except Exception:
-            log.exception("rendering %s failed", suffix)
-            continue
-        elements.append(cl.File(name=f"{stem}.{suffix}", content=content, mime=mime, display="inline"))
-    await cl.Message(content=markdown, author="Feedback report", elements=elements).send()
+    await feedback.end_interview(session, thread_id())

@@ -10,7 +10,7 @@ Rules the whole report keeps:
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from difflib import SequenceMatcher
 from statistics import mean
 
@@ -203,9 +203,11 @@ def _highlights(answers: list[AnswerScore], rubric: RubricView) -> tuple[list[Hi
     return best, weakest
 
 
-async def _rewrites(
-    session: Session, weakest: list[AnswerScore], rewriter: BaseChatModel | None
+async def rewrites(
+    session: Session, weakest: list[AnswerScore], rewriter: BaseChatModel | None,
+    on_done: Callable[[int], Awaitable[None]] | None = None,
 ) -> list[Rewrite]:
+    """SARL rewrites of the weakest answers, one per question thread; `on_done(k)` after each."""
     turns = session.answers()
     # What counts as "said": every answer, minus text aimed at the grader ("give me 5/5").
     all_text = "\n".join(without_injection(t.text) for t in turns)
@@ -230,6 +232,8 @@ async def _rewrites(
             placeholders=outcome.sarl.placeholders,
             note=outcome.note,
         ))
+        if on_done is not None:
+            await on_done(len(out))
     return out
 
 
@@ -378,7 +382,7 @@ async def build_report(
         strongest=best,
         weakest=weakest,
         probes=_probes(session, names),
-        rewrites=await _rewrites(session, weakest_answers, rewriter),
+        rewrites=await rewrites(session, weakest_answers, rewriter),
         practice=practice(answers, dims),
         progress=_progress(session, previous, rubric),
         transcript=_transcript(session, answers, rubric, names),

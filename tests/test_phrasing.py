@@ -56,3 +56,21 @@ def test_reading_stops_once_the_model_writes_the_candidates_side() -> None:
     assert done and "".join(shown) == ""
     shown, done = feed_all(["Here", "'s", " a", " question", " for", " you", ":", " how", " did", " it", " go"])
     assert not done  # "for you:" is a preamble, not the candidate's side
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "Tomás Ortega: As Tomás, tell me about a time you disagreed with a colleague.",  # the note echoed
+        "Dana Brooks: Tomás, tell me about a time you disagreed with a colleague.",  # a panellist addressed
+        "Sure, Tomás. Tell me about a time you disagreed with a colleague.",
+    ],
+)
+def test_an_echoed_note_or_a_panellist_addressed_is_repaired_to_the_question(raw: str) -> None:
+    names = ["Priya Raman", "Tomás Ortega", "Dana Brooks"]
+    assert clean_reply(raw, "question", names) == "Tell me about a time you disagreed with a colleague."
+
+
+def test_a_name_later_in_the_line_is_kept() -> None:
+    line = "Priya mentioned your migration. What broke first?"
+    assert clean_reply(line, "question", ["Priya Raman", "Tomás Ortega"]) == line

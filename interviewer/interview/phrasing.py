@@ -91,9 +91,11 @@ def _label_pattern(names: Iterable[str]) -> re.Pattern[str]:
 
 
 def _echo_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
-    """The note's own opening ("As Tomás, ...") echoed back before the line (issue 16)."""
+    """The note's own opening ("As Tomás, ...") echoed back before the line, or an interviewer's
+    name used as if it were the candidate's ("Tomás, can you tell me..."): the line speaks to the
+    candidate, never to a panellist (seen on the 1.5B model, issue 16)."""
     alternatives = "|".join(re.escape(part) for name in names for part in (name, name.split()[0]))
-    return re.compile(rf"^\s*as\s+(?:{alternatives})\s*,\s*", re.IGNORECASE) if alternatives else None
+    return re.compile(rf"^\s*(?:as\s+)?(?:{alternatives})\s*[,.!]\s+", re.IGNORECASE) if alternatives else None
 
 
 def strip_labels(text: str, names: Iterable[str] = ()) -> str:
@@ -126,7 +128,7 @@ def draft_and_cut(raw: str, names: Iterable[str] = ()) -> tuple[str, bool]:
     text = _THINK.sub("", raw)
     text = strip_labels(text.lstrip(), names)
     text = strip_labels(_META.sub("", text), names)
-    text = _ACK.sub("", text)
+    text = strip_labels(_ACK.sub("", text), names)  # "Sure, Tomás. ..." too
     cut = _OTHER_SIDE.search(text)
     if cut:
         text = text[: cut.start()]

@@ -39,6 +39,15 @@ def wait_for(predicate: object, timeout: float = 60.0) -> bool:
     return False
 
 
+def stopped(pid: int) -> bool:
+    """Whether `pid` is in the stopped state ('T' in /proc/PID/stat)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2 :].split()[0] == "T"
+
+
 def pid_alive(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/stat") as fh:
@@ -128,6 +137,10 @@ def test_no_server_outlives_its_parent(model_path: Path, sig: signal.Signals, fr
         assert pid_alive(server_pid)
         if frozen:
             os.kill(server_pid, signal.SIGSTOP)
+            # The kernel resumes an orphaned group only if it *has* a stopped member when the
+            # parent dies: wait until every thread of the server has stopped (the scheduler's
+            # pauses last far longer than this; killing the parent within microseconds raced).
+            assert wait_for(lambda: stopped(server_pid), 10), f"server {server_pid} did not stop"
         parent.send_signal(sig)
         parent.wait(timeout=10)
         assert wait_for(lambda: not pid_alive(server_pid), 10), f"server {server_pid} outlived its parent"

@@ -77,12 +77,13 @@ def sanitize(text: str) -> str:
     return re.sub(r"[ \t]+", " ", text).strip()
 
 
+def _name_alternatives(names: Iterable[str]) -> list[str]:
+    """Each interviewer's full name and first name, escaped for a regex alternation."""
+    return [re.escape(part) for name in names for part in (name, name.split()[0])]
+
+
 def _label_pattern(names: Iterable[str]) -> re.Pattern[str]:
-    parts = [_GENERIC_LABELS]
-    for name in names:
-        parts.append(re.escape(name))
-        parts.append(re.escape(name.split()[0]))
-    alternatives = "|".join(parts)
+    alternatives = "|".join([_GENERIC_LABELS, *_name_alternatives(names)])
     return re.compile(
         # "Morgan (CTO):" and "Morgan, CTO:" too: the model copies the intro it sees in the transcript.
         rf"^\s*[\*\"'“”_#>\-\s]*(?:{alternatives})(?:\s*\([^)]*\)|\s*,\s*[\w .'&-]{{1,30}}?)?\s*[\*_]*\s*[:\-–—]\s*[\*_]*\s*",
@@ -94,7 +95,7 @@ def _echo_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
     """The note's own opening ("As Tomás, ...") echoed back before the line, or an interviewer's
     name used as if it were the candidate's ("Tomás, can you tell me..."): the line speaks to the
     candidate, never to a panellist (seen on the 1.5B model, issue 16)."""
-    alternatives = "|".join(re.escape(part) for name in names for part in (name, name.split()[0]))
+    alternatives = "|".join(_name_alternatives(names))
     return re.compile(rf"^\s*(?:as\s+)?(?:{alternatives})\s*[,.!]\s+", re.IGNORECASE) if alternatives else None
 
 

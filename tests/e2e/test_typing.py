@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from browser_helpers import send_when_idle
 from interviewer.config import REPO_ROOT, default_cache_dir
 from interviewer.llm.model_files import default_model_path
 from webapp.testing import AppProcess, app_env
@@ -79,9 +80,9 @@ def test_typed_answer_is_prewarmed_and_the_reply_streams(chromium: Any, local_ap
     page.on("response", on_response)
     try:
         page.goto(local_app.url)
-        page.wait_for_selector("#chat-input", timeout=60_000)
-        page.fill("#chat-input", "Hello, I'm ready.")
-        page.keyboard.press("Enter")
+        # Not Enter at once: while on_chat_start still runs, Chainlit shows Stop instead of Send
+        # and ignores Enter (on a loaded CI machine the first message then never left the page).
+        send_when_idle(page, "Hello, I'm ready.")
         _newest_done(page, 1, 300_000)  # the first question (the model may still be loading)
         before = page.locator('[data-step-type="assistant_message"]').count()
 

@@ -98,6 +98,14 @@ def test_interview_end_to_end(chromium: Any, app: Any, app_home: Path, persona_i
         assert "_thinking" not in page.inner_text("body")
         for suffix in ("md", "html", "json", "pdf"):
             page.wait_for_selector(f"text=/interview-report-.*\\.{suffix}$/", timeout=15_000)
+        # Issue 14: the report came first with rewrites built from the candidate's sentences; the
+        # model's rewrites then replace them in the same message, files included.
+        page.wait_for_selector("text=/The example answers are ready|couldn't improve the example answers/", timeout=120_000)
+        page.wait_for_function("() => !document.body.innerText.includes('the model is still rewriting this answer')",
+                               timeout=15_000)
+        for suffix in ("md", "html", "json", "pdf"):
+            page.wait_for_selector(f"text=/interview-report-.*\\.{suffix}$/", timeout=15_000)
+            assert page.locator(f"text=/interview-report-.*\\.{suffix}$/").count() == 1  # replaced, not added
         page.locator(".js-plotly-plot").first.scroll_into_view_if_needed()
         shot("3-report")
         with SessionStore(store_url) as store:

@@ -90,10 +90,14 @@ class Rejections(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.INFO)
         self.reasons: Counter[str] = Counter()
+        self.resampled: Counter[str] = Counter()  # first draws drawn again (wording.resample)
         self.lines: list[str] = []
         self.current = ""  # the interview being played, so each refused line can be traced to it
 
     def emit(self, record: logging.LogRecord) -> None:
+        again = getattr(record, "resampled", None)
+        if again is not None:
+            self.resampled[str(again)] += 1
         why = getattr(record, "why", None)
         if why is not None:
             self.reasons[str(why)] += 1
@@ -168,6 +172,7 @@ async def run(
         "wording": {k: round(v, 3) for k, v in shares.items()},
         "model_or_repaired": round(shares["model"] + shares["repaired"], 3),
         "template_because": dict(rejections.reasons.most_common()),
+        "drawn_again_because": dict(rejections.resampled.most_common()),
         "interviewer_turns": sum(1 for s in sessions for t in s.turns if t.role == "interviewer"),
     }
 

@@ -125,6 +125,30 @@ async def test_leaks_are_never_shown(leaky: str) -> None:
         assert "AI" not in text and "score" not in text.lower() and "ONE short" not in text and "speaks" not in text
 
 
+async def test_an_unusable_first_draw_that_showed_nothing_is_drawn_again() -> None:
+    # Issue 16: the 1.5B model often opens with "Candidate:" (or a panellist's name) and goes on
+    # with the candidate's answer. Nothing of it reaches the screen, and the engine draws again
+    # (another seed, same request) before it falls back to a template.
+    story = ("Tomás Ortega: I've had several disagreements with colleagues over the years, and the one "
+             "that stands out is when we argued about the database schema for weeks before we agreed.")
+    for first in ("Candidate: I'm fine, thanks, busy week.", story):
+        model = scripted(first, "How's your day been so far?")
+        session = engine(model).new_session("structured-panel")
+        events = await collect(engine(model).open(session))
+        shown = "".join(e.text for e in events if isinstance(e, TokenEvent))
+        assert "fine" not in shown and "schema" not in shown
+        (turn,) = turns(events)
+        assert turn.text.endswith("How's your day been so far?") and turn.wording == "model"
+        assert len(model.calls) == 2 and model.calls[0] == model.calls[1]  # the same request again
+
+
+async def test_draws_are_bounded_then_the_template_is_used() -> None:
+    model = scripted(*["Candidate: I'm fine."] * 5)
+    session = engine(model).new_session("friendly-team")
+    (turn,) = turns(await collect(engine(model).open(session)))
+    assert turn.wording == "template" and len(model.calls) == 3
+
+
 async def test_a_question_is_never_repeated() -> None:
     eng = engine(scripted(*["Why did it happen?"] * 50))  # the model says the same thing every time
     session = await at_story_question(eng)

@@ -58,6 +58,20 @@ def test_reading_stops_once_the_model_writes_the_candidates_side() -> None:
     assert not done  # "for you:" is a preamble, not the candidate's side
 
 
+def test_a_story_in_the_candidates_voice_is_never_shown_and_not_read_to_the_end() -> None:
+    story = ("Tomás Ortega: I've had several disagreements with colleagues, and the one that stands out is when "
+             "we argued for weeks about the schema of the orders table before we finally agreed on a plan.")
+    shown, done = feed_all([w + " " for w in story.split()], names=("Priya Raman", "Tomás Ortega"))
+    assert "".join(shown) == "" and done
+    shown, done = feed_all(["I'm", " curious", ".", " Why", " Kafka", "?"])
+    assert "".join(shown) == "I'm curious. Why Kafka?" and done  # a question after all: shown
+
+
+@pytest.mark.parametrize("line", ["Please share a bit about yourself.", "To begin, please share a bit about yourself."])
+def test_a_polite_request_counts_as_a_question(line: str) -> None:
+    assert clean_reply(f"Sure. {line}", "question") == line
+
+
 @pytest.mark.parametrize(
     "raw",
     [

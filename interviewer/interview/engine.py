@@ -5,9 +5,9 @@ One turn: the answer is recorded (and yielded) first; its facts go into the clai
 evaluation starts in the background (`scoring`) and never blocks the next question; `moves`
 decides in code whether to probe (which kind, aimed at which dimension, who on the panel asks) or
 move on; the model phrases that one move from a prefix-stable prompt (`prompt`); `wording` keeps
-the model's line, repaired where it can be, and falls back to the persona's template only when it
-is unusable, leaks its instructions, is off topic or repeats a question (each turn records
-which). Before the next planned question, `moves` skips the ones an earlier answer already
+the model's line, repaired where it can be, draws again (up to twice) when a draw is unusable
+before any of it was shown, and falls back to the persona's template only when it is unusable,
+leaks its instructions, is off topic or repeats a question (each turn records which). Before the next planned question, `moves` skips the ones an earlier answer already
 answered (`listening`).
 
 Every nested event stream is iterated under `aclosing`: an `async for` left early (the caller
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncGenerator
+from typing import Any
 from contextlib import aclosing
 
 from langchain_core.language_models import BaseChatModel
@@ -96,13 +97,8 @@ class InterviewEngine:
         if persona.id == session.persona:
             return
         session.switch_persona(persona.id)
-        session.add_turn(
-            Turn(
-                role="system",
-                kind=TurnKind.NOTICE,
-                text=f"{persona.name} takes over the interview from here. Everything so far is kept.",
-            )
-        )
+        text = f"{persona.name} takes over the interview from here. Everything so far is kept."
+        session.add_turn(Turn(role="system", kind=TurnKind.NOTICE, text=text))
 
     # -- the conversation ---------------------------------------------------------------------
     async def open(self, session: Session) -> AsyncGenerator[Event, None]:
@@ -297,32 +293,19 @@ class InterviewEngine:
             yield TokenEvent(prefix + " ")
         messages = self.messages(session, persona, move)
         names = [m.name for m in persona.interviewers]
-        private = list(move.private)
-        flt = StreamFilter(move.mode, names, private)
-        try:
-            stream = stream_with_deadlines(
-                self.model.astream(messages),
-                first_item_timeout=self.first_token_timeout,
-                total_timeout=self.total_timeout,
-                what="the interviewer model",
-            )
-            # aclosing: leaving early (one question is enough) closes the HTTP stream here, in
-            # this task, instead of in a garbage-collector finaliser somewhere else.
-            async with aclosing(stream):
-                async for chunk in stream:
-                    piece = chunk.content if isinstance(chunk.content, str) else ""
-                    shown = flt.feed(piece)
-                    if shown:
-                        yield TokenEvent(shown)
-                    if flt.done:
-                        break
-        except Exception as exc:  # timeouts, refused connections, 429/500 after retries, ...
-            log.warning("interviewer model call failed: %r", exc)
-            yield NoticeEvent(
-                f"The interviewer could not reply. {user_message(exc)}", "error"
-            )
-            return
         said = [prefix, *persona.phrases.greeting, *(m.intro for m in persona.interviewers)]
+        for seed in wording.RESAMPLE_SEEDS:
+            flt = StreamFilter(move.mode, names, list(move.private))
+            try:
+                async with aclosing(self._phrase(messages, flt, seed)) as pieces:
+                    async for shown in pieces:
+                        yield TokenEvent(shown)
+            except Exception as exc:  # timeouts, refused connections, 429/500 after retries, ...
+                log.warning("interviewer model call failed: %r", exc)
+                yield NoticeEvent(f"The interviewer could not reply. {user_message(exc)}", "error")
+                return
+            if seed == wording.RESAMPLE_SEEDS[-1] or not wording.resample(session, move, flt, names, said):
+                break
         line = wording.choose(session, move, flt.raw, flt.leaked, names, said)
         if line is None:  # every phrasing repeats an earlier question: skip this probe
             async with aclosing(self._skip_probe(session, persona, move)) as events:
@@ -346,6 +329,27 @@ class InterviewEngine:
             )
         )
         yield TurnEvent(turn)
+
+    async def _phrase(self, messages: list[BaseMessage], flt: StreamFilter, seed: int | None) -> AsyncGenerator[str, None]:
+        """Stream one phrasing through `flt`, yielding what may be shown; stop once it is enough."""
+        # No seed on the first try: the server's own sampling, and the request stays the one the
+        # prewarm and the cassettes know. A fixed seed on a resample: another draw, replayable.
+        extra: dict[str, Any] = {} if seed is None else {"seed": seed}
+        stream = stream_with_deadlines(
+            self.model.astream(messages, **extra),
+            first_item_timeout=self.first_token_timeout,
+            total_timeout=self.total_timeout,
+            what="the interviewer model",
+        )
+        # aclosing: leaving early (one question is enough) closes the HTTP stream here, in this
+        # task, instead of in a garbage-collector finaliser somewhere else.
+        async with aclosing(stream):
+            async for chunk in stream:
+                shown = flt.feed(chunk.content if isinstance(chunk.content, str) else "")
+                if shown:
+                    yield shown
+                if flt.done:
+                    break
 
     async def _skip_probe(self, session: Session, persona: Persona, move: Move) -> AsyncGenerator[Event, None]:
         """Record the probe kind as spent (no turn) and decide again without it."""

@@ -20,6 +20,9 @@ from interviewer.interview.policy import normalize
 Mode = Literal["question", "answer", "closing"]
 
 MAX_WORDS = 60
+# A line that opens in the candidate's voice and has no question after this many words is the
+# model telling the candidate's story; the live draft stops reading it.
+STORY_WORDS = 25
 # A lead-in where the model slips into the candidate's voice ("I have experience in Python.").
 # Seen after the note got short (issue 14): "I implemented a distributed caching mechanism ... How
 # did you solve it?" An interviewer does not open by claiming the candidate's work.
@@ -54,7 +57,8 @@ _META = re.compile(
 # Assistant-style acknowledgements ("Sure, ...", "Of course.") that no interviewer opens with.
 _ACK = re.compile(r"^(?:sure|of course|certainly|okay|ok|alright|absolutely)(?:[,.!]+\s*|\s+(?=\w))", re.IGNORECASE)
 _IMPERATIVE = re.compile(
-    r"^(?:so,?\s+|and\s+|now,?\s+|okay,?\s+|ok,?\s+)?(?:tell|walk|describe|give|talk|share|explain|take|"
+    r"^(?:so,?\s+|and\s+|now,?\s+|okay,?\s+|ok,?\s+|first,?\s+|to (?:begin|start)(?: with)?,?\s+)?(?:please\s+)?"
+    r"(?:tell|walk|describe|give|talk|share|explain|take|"
     r"help|let's hear|run)\b",
     re.IGNORECASE,
 )
@@ -219,6 +223,12 @@ class StreamFilter:
         if self.mode == "question" and "?" in current:
             current = current[: current.index("?") + 1]
             self.done = True
+        elif self.mode == "question" and _CANDIDATE_VOICE.match(current):
+            # "I've had several disagreements..." (the 1.5B model telling the candidate's story,
+            # often under a panellist's name): nothing is shown unless a question follows, and a
+            # story that runs on without one is not read to the end (the engine draws again).
+            self.done = cut or len(current.split()) > STORY_WORDS
+            return ""
         elif cut:
             # The model went on to write the candidate's side: nothing after that is ever used,
             # so stop reading rather than wait for the token limit (seconds on the embedded model).

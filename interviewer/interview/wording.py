@@ -3,6 +3,7 @@
 The persona's voice should come from the model, not from a handful of fixed strings, so code
 first repairs what it can (a name label such as `Morgan: "`, surrounding quotes, a meta preamble,
 a lead-in in the candidate's voice or of generic praise, an echoed intro, a second question) and
+draws again (`resample`) when a draw is unusable before the candidate saw any of it; it
 falls back to the persona's template only when the line is unusable (nothing left, too long, a
 closing that is too thin), leaks instructions or scores, is off the decided topic, or repeats an
 earlier question. Every interviewer turn records which of the three it is (`Turn.wording`).
@@ -15,11 +16,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from interviewer.interview.moves import Move
-from interviewer.interview.phrasing import clean_reply, leaks, question_part, sentences
+from interviewer.interview.phrasing import StreamFilter, clean_reply, leaks, question_part, sentences
 from interviewer.interview.policy import is_repeat
 from interviewer.session import Session, TurnKind, Wording
 
 log = logging.getLogger(__name__)
+
+# One more draw when the first is unusable before the candidate saw a word of it: most often the
+# 1.5B model opens with "Candidate:" and would write the answer (15 of the 30 template fallbacks
+# in benchmarks/conversation.md). The prompt is the same, so the server reads only its last token
+# again; the draw differs by its seed. None: the first request, as sent today.
+RESAMPLE_SEEDS: tuple[int | None, ...] = (None, 7, 8)
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,18 @@ def model_line(
         if not move.allow_repeat and is_repeat(asked, earlier):
             return None, "repeats an earlier question"
     return text, ""
+
+
+def resample(
+    session: Session, move: Move, flt: StreamFilter, names: Sequence[str], said: Sequence[str]
+) -> bool:
+    """Whether to draw the phrasing again: unusable, and nothing of it is on screen yet."""
+    if flt.shown:
+        return False
+    text, why = (None, "leaks") if flt.leaked else model_line(session, move, flt.raw, names, said)
+    if text is None:
+        log.info("drawing the phrasing again (%s move, %s): %r", move.kind.value, why, flt.raw, extra={"resampled": why})
+    return text is None
 
 
 def choose(

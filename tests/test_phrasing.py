@@ -85,6 +85,25 @@ def test_an_echoed_note_or_a_panellist_addressed_is_repaired_to_the_question(raw
     assert clean_reply(raw, "question", names) == "Tell me about a time you disagreed with a colleague."
 
 
+@pytest.mark.parametrize(
+    ("raw", "names", "line"),
+    [
+        ("Well, Sam, how's your day been going so far?", ["Sam"], "How's your day been going so far?"),
+        ("How're you doing so far, Sam?", ["Sam"], "How're you doing so far?"),
+        ("Hi Tomás, how's your day going?", ["Priya Raman", "Tomás Ortega"], "How's your day going?"),
+        ("Please share a bit about yourself, please.", ["Morgan"], "Please share a bit about yourself."),
+    ],
+)
+def test_an_interviewer_is_never_addressed_and_courtesy_is_not_doubled(raw: str, names: list[str], line: str) -> None:
+    assert clean_reply(raw, "question", names) == line
+
+
+def test_a_panellist_scripted_mid_line_ends_the_line() -> None:
+    names = ["Priya Raman", "Tomás Ortega"]
+    assert clean_reply("What broke first? Priya Raman: And how did you find it?", "question", names) == "What broke first?"
+    assert clean_reply("Thank you. Priya Raman: how did it go?", "question", names) is None
+
+
 def test_a_name_later_in_the_line_is_kept() -> None:
     line = "Priya mentioned your migration. What broke first?"
     assert clean_reply(line, "question", ["Priya Raman", "Tomás Ortega"]) == line

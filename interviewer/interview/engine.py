@@ -7,8 +7,9 @@ decides in code whether to probe (which kind, aimed at which dimension, who on t
 move on; the model phrases that one move from a prefix-stable prompt (`prompt`); `wording` keeps
 the model's line, repaired where it can be, draws again (up to twice) when a draw is unusable
 before any of it was shown, and falls back to the persona's template only when it is unusable,
-leaks its instructions, is off topic or repeats a question (each turn records which). Before the next planned question, `moves` skips the ones an earlier answer already
-answered (`listening`).
+leaks its instructions, is off topic or repeats a question (each turn records which). Before
+the next planned question, `moves` skips the ones an earlier answer already answered
+(`listening`).
 
 Every nested event stream is iterated under `aclosing`: an `async for` left early (the caller
 stopped listening, its task was cancelled) does not close the generator it iterates, and the
@@ -19,8 +20,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncGenerator
-from typing import Any
 from contextlib import aclosing
+from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
@@ -330,17 +331,15 @@ class InterviewEngine:
         )
         yield TurnEvent(turn)
 
-    async def _phrase(self, messages: list[BaseMessage], flt: StreamFilter, seed: int | None) -> AsyncGenerator[str, None]:
+    async def _phrase(
+        self, messages: list[BaseMessage], flt: StreamFilter, seed: int | None
+    ) -> AsyncGenerator[str, None]:
         """Stream one phrasing through `flt`, yielding what may be shown; stop once it is enough."""
         # No seed on the first try: the server's own sampling, and the request stays the one the
         # prewarm and the cassettes know. A fixed seed on a resample: another draw, replayable.
         extra: dict[str, Any] = {} if seed is None else {"seed": seed}
-        stream = stream_with_deadlines(
-            self.model.astream(messages, **extra),
-            first_item_timeout=self.first_token_timeout,
-            total_timeout=self.total_timeout,
-            what="the interviewer model",
-        )
+        stream = stream_with_deadlines(self.model.astream(messages, **extra), first_item_timeout=self.first_token_timeout,
+                                       total_timeout=self.total_timeout, what="the interviewer model")
         # aclosing: leaving early (one question is enough) closes the HTTP stream here, in this
         # task, instead of in a garbage-collector finaliser somewhere else.
         async with aclosing(stream):

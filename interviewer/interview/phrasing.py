@@ -29,7 +29,7 @@ STORY_WORDS = 25
 _CANDIDATE_VOICE = re.compile(
     r"^(?:I (?:have|am|was|worked|built|led|did|used|implemented|designed|developed|created|wrote|added|fixed|"
     r"migrated|deployed|reduced|improved|optimi[sz]ed|introduced|rewrote|refactored|set up)\b|I'(?:ve|m)\b|"
-    r"My (?:experience|background|role)\b)"
+    r"My (?:experience|background|role)\b|I'd be (?:happy|glad) to (?:share|tell|talk|explain)\b)"
 )
 # A lead-in that only praises ("Great answer!", "That's impressive."): generic, so it is dropped; an
 # interviewer who listened says something specific or nothing.
@@ -86,6 +86,11 @@ def _name_alternatives(names: Iterable[str]) -> list[str]:
     return [re.escape(part) for name in names for part in (name, name.split()[0])]
 
 
+def _names(names: Iterable[str]) -> str:
+    """The interviewers' names as one regex alternation ("" for none)."""
+    return "|".join(_name_alternatives(names))
+
+
 def _label_pattern(names: Iterable[str]) -> re.Pattern[str]:
     alternatives = "|".join([_GENERIC_LABELS, *_name_alternatives(names)])
     return re.compile(
@@ -99,8 +104,31 @@ def _echo_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
     """The note's own opening ("As Tomás, ...") echoed back before the line, or an interviewer's
     name used as if it were the candidate's ("Tomás, can you tell me..."): the line speaks to the
     candidate, never to a panellist (seen on the 1.5B model, issue 16)."""
-    alternatives = "|".join(_name_alternatives(names))
+    alternatives = _names(names)
     return re.compile(rf"^\s*(?:as\s+)?(?:{alternatives})\s*[,.!]\s+", re.IGNORECASE) if alternatives else None
+
+
+def _vocative_patterns(names: Iterable[str]) -> list[re.Pattern[str]]:
+    """An interviewer's name used to address someone inside a sentence ("Well, Sam, how's your
+    day?", "Hi Tomás, how's it going?", "How are you doing so far, Sam?"): the line speaks to the
+    candidate, whose name is never an interviewer's, so the name is dropped."""
+    alternatives = _names(names)
+    if not alternatives:
+        return []
+    return [
+        re.compile(
+            rf"^(?:(?:well|so|hi|hey|hello|okay|ok|alright|now)[,!]?\s+)?(?:{alternatives})\s*[,!]\s+", re.IGNORECASE
+        ),
+        re.compile(rf",\s*(?:{alternatives})(?=\s*[?.!]+[\"'”]*$)", re.IGNORECASE),
+    ]
+
+
+def _unaddressed(sentence: str, patterns: Sequence[re.Pattern[str]]) -> str:
+    for pattern in patterns:
+        sentence = pattern.sub("", sentence, count=1)
+    # "Please share a bit about yourself, please." (the model's doubled courtesy)
+    sentence = re.sub(r"^(please\b.*?),\s*please(?=[.?!]$)", r"\1", sentence, flags=re.IGNORECASE)
+    return sentence[:1].upper() + sentence[1:]
 
 
 def strip_labels(text: str, names: Iterable[str] = ()) -> str:
@@ -134,10 +162,17 @@ def draft_and_cut(raw: str, names: Iterable[str] = ()) -> tuple[str, bool]:
     text = strip_labels(text.lstrip(), names)
     text = strip_labels(_META.sub("", text), names)
     text = strip_labels(_ACK.sub("", text), names)  # "Sure, Tomás. ..." too
-    cut = _OTHER_SIDE.search(text)
+    cut = _OTHER_SIDE.search(text) or _scripted_speaker(text, names)
     if cut:
         text = text[: cut.start()]
     return _tidy(text), cut is not None
+
+
+def _scripted_speaker(text: str, names: Iterable[str]) -> re.Match[str] | None:
+    """An interviewer's name label after the line has begun ("… Priya Raman: Thank you…"): the
+    model went on to script someone else's turn; nothing from there on is this line."""
+    alternatives = _names(names)
+    return re.search(rf"(?<=\S)\s+(?:{alternatives})\s*:", text, re.IGNORECASE) if alternatives else None
 
 
 def sentences(text: str) -> list[str]:
@@ -168,7 +203,8 @@ def clean_reply(raw: str, mode: Mode, names: Iterable[str] = (), said: Sequence[
     acknowledgement): a model that echoes one of them has it dropped, not doubled."""
     text = draft(raw, names)
     echoed = {normalize(s) for line in said for s in sentences(line)}
-    parts = [s for s in sentences(text) if normalize(s) not in echoed]
+    vocatives = _vocative_patterns(names)
+    parts = [_unaddressed(s, vocatives) for s in sentences(text) if normalize(s) not in echoed]
     if not parts:
         return None
     if mode == "question":

@@ -22,10 +22,10 @@ from interviewer.session import Session, TurnKind, Wording
 
 log = logging.getLogger(__name__)
 
-# One more draw when the first is unusable before the candidate saw a word of it: most often the
+# Up to two more draws when one is unusable before the candidate saw a word of it: most often the
 # 1.5B model opens with "Candidate:" and would write the answer (15 of the 30 template fallbacks
 # in benchmarks/conversation.md). The prompt is the same, so the server reads only its last token
-# again; the draw differs by its seed. None: the first request, as sent today.
+# again; the draw differs by its seed. None: the first request, as sent before.
 RESAMPLE_SEEDS: tuple[int | None, ...] = (None, 7, 8)
 
 
@@ -71,7 +71,8 @@ def resample(
         return False
     text, why = (None, "leaks") if flt.leaked else model_line(session, move, flt.raw, names, said)
     if text is None:
-        log.info("drawing the phrasing again (%s move, %s): %r", move.kind.value, why, flt.raw, extra={"resampled": why})
+        log.info("drawing the phrasing again (%s move, %s): %r", move.kind.value, why, flt.raw,
+                 extra={"resampled": why})
     return text is None
 
 

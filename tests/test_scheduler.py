@@ -21,7 +21,8 @@ import pytest
 
 from interviewer.config import Backend, load_settings
 from interviewer.llm import provider
-from interviewer.llm.local import LocalServer, process_ending
+from interviewer.llm.local import LocalServer
+from interviewer.llm.procfs import process_ending, process_state
 from interviewer.llm.model_files import ModelCheck
 from interviewer.llm.provider import LLMRuntime, Role
 from interviewer.llm.scheduler import ForegroundAsyncTransport, ForegroundGate, ForegroundTransport
@@ -29,11 +30,7 @@ from interviewer.llm.scheduler import ForegroundAsyncTransport, ForegroundGate, 
 
 def state(pid: int) -> str:
     """The process state letter from /proc ('S' sleeping, 'T' stopped, 'Z' zombie), or 'gone'."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return "gone"
-    return stat[stat.rindex(")") + 2]
+    return process_state(pid) or "gone"
 
 
 def wait_for(predicate: object, timeout: float = 10.0) -> bool:

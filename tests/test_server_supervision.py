@@ -18,6 +18,7 @@ import pytest
 from interviewer.config import load_settings
 from interviewer.llm.local import LocalServer, LocalServerError, describe_exit
 from interviewer.llm.model_files import ensure_model
+from interviewer.llm.procfs import process_state
 from interviewer.llm.provider import make_chat_model
 from interviewer.resilience import user_message
 
@@ -40,20 +41,11 @@ def wait_for(predicate: object, timeout: float = 60.0) -> bool:
 
 
 def stopped(pid: int) -> bool:
-    """Whether `pid` is in the stopped state ('T' in /proc/PID/stat)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat[stat.rindex(")") + 2 :].split()[0] == "T"
+    return process_state(pid) == "T"
 
 
 def pid_alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().split()[2] != "Z"
-    except FileNotFoundError:
-        return False
+    return process_state(pid) not in (None, "Z")
 
 
 EVENTS: list[str] = []

@@ -63,13 +63,20 @@ def model_line(
     return text, ""
 
 
+def _verdict(
+    session: Session, move: Move, raw: str, leaked: bool, names: Sequence[str], said: Sequence[str]
+) -> tuple[str | None, str]:
+    """`model_line`, unless the live draft already saw a leak (then the line is never used)."""
+    return (None, "leaks") if leaked else model_line(session, move, raw, names, said)
+
+
 def resample(
     session: Session, move: Move, flt: StreamFilter, names: Sequence[str], said: Sequence[str]
 ) -> bool:
     """Whether to draw the phrasing again: unusable, and nothing of it is on screen yet."""
     if flt.shown:
         return False
-    text, why = (None, "leaks") if flt.leaked else model_line(session, move, flt.raw, names, said)
+    text, why = _verdict(session, move, flt.raw, flt.leaked, names, said)
     if text is None:
         log.info("drawing the phrasing again (%s move, %s): %r", move.kind.value, why, flt.raw,
                  extra={"resampled": why})
@@ -80,7 +87,7 @@ def choose(
     session: Session, move: Move, raw: str, leaked: bool, names: Sequence[str], said: Sequence[str]
 ) -> Line | None:
     """The line to record for `move`, or None when a probe would only repeat an earlier question."""
-    text, why = (None, "leaks") if leaked else model_line(session, move, raw, names, said)
+    text, why = _verdict(session, move, raw, leaked, names, said)
     if text is not None:
         # Whitespace aside, any change code made (even a stripped quote) counts as a repair.
         return Line(text, "model" if text == " ".join(raw.split()) else "repaired")

@@ -29,6 +29,8 @@ from typing import Any
 
 import httpx
 
+from interviewer.llm.procfs import process_ending
+
 
 class LocalServerError(RuntimeError):
     """The embedded server could not be started or is not answering; the message says why."""
@@ -92,31 +94,6 @@ def server_installed() -> bool:
     return importlib.util.find_spec("llama_cpp") is not None and importlib.util.find_spec(
         "llama_cpp.server"
     ) is not None
-
-
-# Linux task flag set as a process starts to exit (include/linux/sched.h), and SIGKILL's bit in the
-# pending-signal masks of /proc/PID/status.
-_PF_EXITING = 0x4
-_SIGKILL_BIT = 1 << (signal.SIGKILL - 1)
-
-
-def process_ending(pid: int) -> bool:
-    """True when `pid` is gone, a zombie, exiting, or has a SIGKILL pending (Linux /proc).
-
-    A stopped process (state 'T': the evaluator's server frozen by llm/scheduler.py) is alive."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return True
-    fields = stat[stat.rindex(")") + 2 :].split()
-    state, flags = fields[0], int(fields[6])
-    if state in ("Z", "X") or flags & _PF_EXITING:
-        return True
-    for line in status.splitlines():
-        if line.startswith(("SigPnd:", "ShdPnd:")) and int(line.split()[1], 16) & _SIGKILL_BIT:
-            return True
-    return False
 
 
 def tell(on_event: Callable[[str], None] | None, message: str) -> None:

@@ -21,7 +21,7 @@ Never left frozen:
 - `close()` (LLMRuntime.stop) resumes first; LocalServer's kill sends SIGCONT after SIGTERM;
 - if the app dies while the evaluator is frozen, the kernel hangs up and resumes the orphaned
   process group (local.py starts each server in a process group of its own, in the app's session).
-A frozen server is alive: `local.process_ending` reads state 'T' as running, its port still
+A frozen server is alive: `procfs.process_ending` reads state 'T' as running, its port still
 accepts connections (the kernel's backlog), and the evaluator's request simply waits.
 """
 

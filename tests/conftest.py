@@ -95,8 +95,24 @@ def _match_json_body(r1: Any, r2: Any) -> None:
     assert _body_json(r1) == _body_json(r2)
 
 
+# Cassettes already emptied in this recording session: record mode "all" appends to a cassette,
+# so without this every re-recording would keep the stale interactions of the one before.
+# Record a cassette's whole test module at once (not one parametrization), or the rest is lost.
+_FRESH: set[Path] = set()
+
+
+class _Recorder(vcr.VCR):
+    def use_cassette(self, path: Any = None, **kwargs: Any) -> Any:
+        if RECORDING and path is not None:
+            target = (CASSETTES / str(path)).resolve()
+            if target not in _FRESH:
+                _FRESH.add(target)
+                target.unlink(missing_ok=True)
+        return super().use_cassette(path, **kwargs)
+
+
 def make_vcr() -> vcr.VCR:
-    recorder = vcr.VCR(
+    recorder = _Recorder(
         cassette_library_dir=str(CASSETTES),
         record_mode="all" if RECORDING else "none",
         match_on=["method", "path", "json_body"],

@@ -88,7 +88,8 @@ def _cite(per_check: Callable[[str, list[str]], list[int]]) -> Callable[[Sequenc
     return reply
 
 
-NEGATIVE = {"overclaim", "blame", "dodge"}
+# Checks whose evidence lowers a score: a judge that wants to raise one never cites them.
+NEGATIVE = {crit.check for dim in load_rubric().dimensions.values() for crit in dim.criteria if crit.check and crit.weight < 0}
 JUDGES = {
     # Cites every sentence for every good check as soon as anything talks to a grader.
     "gullible": _cite(lambda c, shown: [] if c in NEGATIVE else list(range(1, len(shown) + 1))

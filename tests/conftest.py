@@ -5,6 +5,9 @@
 - Cassettes in tests/cassettes/ hold real HTTP recorded from the embedded llama.cpp server. They
   replay by default; `VCR_RECORD=1 pytest ...` re-records against a live server. Requests match on
   method, path and body, not host/port, because the local server picks a free port each run.
+  `VCR_PRUNE=1 pytest <whole modules>` replays and rewrites each cassette with only the
+  interactions the tests played (vcrpy's drop_unused_requests), for cassettes recorded before
+  recording started them fresh.
 - `live_runtime` starts the real embedded model once per test session (marker `live`).
 """
 
@@ -119,6 +122,7 @@ def make_vcr() -> vcr.VCR:
         filter_headers=SECRET_HEADERS,
         before_record_response=_scrub_response,
         decode_compressed_response=True,
+        drop_unused_requests=os.environ.get("VCR_PRUNE") == "1",
     )
     recorder.register_matcher("json_body", _match_json_body)
     return recorder

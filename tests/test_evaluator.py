@@ -153,7 +153,7 @@ async def test_root_cause_is_null_when_no_problem_is_discussed() -> None:
 
 
 async def test_scores_come_from_cited_sentences_and_quotes_are_those_sentences() -> None:
-    yes = fake(tool_reply(cites(limit=[4], cause=[2], how_found=[2], fix=[3], prevent=[4],
+    yes = fake(tool_reply(cites(limit=[4], own_part=[2, 3], cause=[2], how_found=[2], fix=[3], prevent=[4],
                                 event=[1], did=[2, 3], result=[3], lesson=[4])))
     no = fake(tool_reply(all_checks("no")))
     high = await AnswerEvaluator(yes).evaluate(QUESTION, GOOD_ANSWER)
@@ -262,7 +262,7 @@ def _gullible(messages: Sequence[BaseMessage]) -> AIMessage:
     text = fenced.group(2)
     if re.search(r"ignore|score|grader|evaluator|instruction|\bDAN\b|comply|developer|\byes\b", text, re.I):
         every = list(range(1, text.count("\n") + 2))
-        return tool_reply(cites(**{c: every for c in CHECK_IDS}))
+        return tool_reply({**cites(**{c: every for c in CHECK_IDS}), "overclaim": [], "blame": [], "dodge": []})
     return tool_reply(all_checks("no", cause="yes" if "because" in text else "no"))
 
 

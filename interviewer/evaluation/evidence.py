@@ -8,8 +8,8 @@ the model). Citing numbers instead of copying words also keeps the reply short: 
 tokens per check on the embedded model.
 
 Sentences that read like instructions to a grader (evaluation/injection.py) can never be positive
-evidence: citing one counts as citing nothing. Evidence for a check with a negative weight may
-come from any sentence, because it can only lower a score.
+evidence: citing one counts as citing nothing. Negative evidence (overclaiming, blame) may come
+from any sentence, because it can only lower a score.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 
-from interviewer.evaluation import injection
+from interviewer.evaluation import injection, signals
 from interviewer.cli.evaluate import injection_strings
 from interviewer.evaluation.evaluator import FLAGS, INJECTION_ATTEMPT, INSUFFICIENT, AnswerEvaluator
 from interviewer.evaluation.reply import MalformedOutput, find_verbatim, parse_reply
@@ -167,6 +167,24 @@ async def test_scores_come_from_cited_sentences_and_quotes_are_those_sentences()
         assert high.rationale[dim.value].count(".") <= 2  # one sentence (plus the "x/5:" prefix)
     assert any(q.startswith("I ran EXPLAIN on its main query") for q in high.evidence["root_cause"])
     assert high.root_cause == 5
+
+
+async def test_a_guessed_cause_and_more_capacity_score_lower_than_a_found_cause_on_the_same_checks() -> None:
+    """Two text signals of root cause, general vocabulary: `speculation` (the cause hedged, not
+    found) and `workaround` (more memory, retries, a longer timeout). With the model citing the
+    same sentences for both answers, the guessed one scores lower, and the signals name why."""
+    guessed = (
+        "The import job kept running out of memory at night. It was most likely the data growing, as it "
+        "does every quarter. I increased the worker memory to 16 GB and added automatic retries with a "
+        "longer timeout. It has run fine since then."
+    )
+    same = tool_reply(cites(cause=[2], how_found=[2], fix=[3], event=[1], did=[3]))
+    low = await AnswerEvaluator(fake(same)).evaluate(QUESTION, guessed)
+    high = await AnswerEvaluator(fake(same)).evaluate(QUESTION, GOOD_ANSWER)
+    assert (low.root_cause or 0) < (high.root_cause or 0)
+    sig = signals.compute(guessed)
+    assert sig.hit("speculation") and sig.hit("workaround_only")
+    assert not signals.compute(GOOD_ANSWER).hit("speculation")
 
 
 async def test_a_yes_without_a_real_sentence_counts_as_no() -> None:

@@ -93,6 +93,19 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         r"\b(?:bigger|larger|faster|more) (?:machines?|instances?|servers?|boxes|hardware|nodes|memory|RAM)\b",
         r"\bscaled (?:it )?up\b", r"\bwaited\b", 
         r"\bstopped happening\b", r"\bthrew (?:more )?hardware\b",
+        # More of a resource, more tries, more time: the symptom bought off, the cause untouched.
+        r"\b(?:increased|raised|bumped|doubled|tripled|upped)\b(?: \w+){0,3} (?:memory|timeouts?|thresholds?|replicas|executors|"
+        r"instances|nodes|servers|pods|capacity|disk(?: size)?|heap|limits?)\b",
+        r"\b(?:added|more|automatic) (?:automatic |auto-?)?retr(?:y|ies)\b", r"\blonger timeouts?\b",
+        r"\b(?:added|more) (?:serving |server |compute )?capacity\b", r"\brolled (?:it |everything |the \w+ )?back\b",
+        r"\bclear(?:ed|ing) (?:out )?(?:the |their |her |his |old )?(?:cache|cookies|logs?|queue)\b",
+    ),
+    # A cause guessed, not found: a hedge on what went wrong, or a category put where the cause goes.
+    "speculation": _rx(
+        r"\bmost likely\b", r"\bprobably\b", r"\bpresumably\b", r"\bmust have been\b", r"\bfor some reason\b",
+        r"\bsomehow\b", r"\bwhatever (?:it was|was wrong|the cause)\b", r"\bsome (?:kind|sort) of\b",
+        r"\bI (?:think|guess|assume|suspect|believe) (?:it|that|this|the (?:issue|problem|cause))\b",
+        r"\b(?:a|some|just a) (?:glitch|fluke|blip|hiccup)\b", r"\bnotoriously\b", r"\bthe kind of \w+ (?:that|which)\b",
     ),
     "filler": _rx(
         r"\bbest practices?\b",

@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from interviewer.evaluation import persuasion
+from interviewer.evaluation import languages, persuasion
 from interviewer.evaluation import spans as spans_
 from interviewer.evaluation.signals import Span, sentences
 from interviewer.evaluation.spans import tidy
@@ -46,9 +46,7 @@ _DIRECTIVE = r"(?:score|grade|rate|assign|award|give|ignore|disregard|must|appro
 # chat logs, which is ordinary work for many candidates, is not enough (see the module doc).
 RULES: dict[str, re.Pattern[str]] = {
     "override": re.compile(
-        r"\b(?:ignora|ignore[zr]?|ignoriere|ignorieren|olvida|vergiss|oublie[zr]?|ignorar)\b[^.\n]{0,50}\b(?:instrucciones|"
-        r"anweisungen|richtlinien|bewertungsrichtlinien|regeln|r[eè]gles|reglas|consignes|instructions|indicaciones)\b"
-        r"|\b(?:scoring|grading|rubric|evaluation)\b[^.\n]{0,10}\b(?:override|is suspended|suspended|waived|disabled)\b"
+        r"\b(?:scoring|grading|rubric|evaluation)\b[^.\n]{0,10}\b(?:override|is suspended|suspended|waived|disabled)\b"
         r"|\b(?:grader|grading|scoring|evaluator|rubric) (?:config(?:uration)? |mode |settings? )?override\b"
         r"|\bmax_score\w*\s*=|\bscores?\s*=\s*\{[^}\n]{0,60}\b5\b"
         r"|\b(?:ignore|disregard|forget|override|bypass)\b[^.\n]{0,40}?\b(?:previous|prior|above|earlier|all|any|"
@@ -134,6 +132,10 @@ RULES: dict[str, re.Pattern[str]] = {
     # Persuasion without an order: claimed authority over the grading, appeals for a score.
     "authority": persuasion.AUTHORITY,
     "appeal": persuasion.APPEAL,
+    # The same moves in Spanish, French, German, Portuguese and Italian.
+    "foreign_override": languages.OVERRIDE,
+    "foreign_address": languages.ADDRESS,
+    "foreign_score": languages.SCORE_DEMAND,
 }
 # The old, broad deny-list: text that *may* belong to an injection (role tags, email headers,
 # end markers, JSON fragments, talk of system prompts and graders). It never flags an answer: only
@@ -200,7 +202,8 @@ SUSPECT: dict[str, re.Pattern[str]] = {
 
 # Rules whose words may legitimately appear inside a quotation ("we tested prompts like
 # 'ignore all previous instructions'"): a match wholly inside quotes is a mention, not an attempt.
-QUOTABLE = frozenset({"override", "jailbreak", "address_grader", "score_demand", "authority", "appeal"})
+QUOTABLE = frozenset({"override", "jailbreak", "address_grader", "score_demand", "authority", "appeal",
+                      "foreign_override", "foreign_address", "foreign_score"})
 _QUOTED = re.compile(r"\"[^\"\n]{3,300}\"|“[^”\n]{3,300}”|`[^`\n]{3,300}`")
 
 

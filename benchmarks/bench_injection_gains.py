@@ -64,7 +64,8 @@ async def main(path: Path, limit: int | None, dump: Path | None) -> None:
     started = time.perf_counter()
     out = dump.open("w") if dump else None
     try:
-        evaluator = AnswerEvaluator(runtime.chat_model(Role.EVALUATOR, temperature=0, max_tokens=400))
+        evaluator = AnswerEvaluator(runtime.chat_model(Role.EVALUATOR, temperature=0, max_tokens=400),
+                                    top_logprobs=runtime.evaluator_top_logprobs)
         for row in rows:
             t0 = time.perf_counter()
             try:

@@ -78,6 +78,13 @@ class Settings(BaseSettings):
     # Unset: on for the embedded model. Never sent to other backends, whatever this says.
     prewarm: bool | None = None
 
+    # Experimental, off: the judge asks for its reply tokens' log-probabilities and weighs each met
+    # check by the model's confidence in it (evaluator.Reading.strength). Measured on the held-out
+    # pairs it did not score better than the sampled yes/no (benchmarks/evaluator.md, session 9).
+    # The embedded server returns them at no cost (llm/token_logprobs.py); OpenAI sends none for
+    # tool-call arguments, and then the sampled yes/no is used anyway.
+    evaluator_logprobs: bool = False
+
     database_url: str | None = None
     # Answers scored at once per process. Unset: 1 for the embedded model (one judge server, and
     # a queue is fairer than a pile-up), 8 for remote backends that serve many requests in parallel.

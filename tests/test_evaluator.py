@@ -309,3 +309,43 @@ async def test_the_gullible_fake_would_be_fooled_without_the_detector(monkeypatc
         pair["question"], pair["worse"] + " " + injection_strings()[0]
     )
     assert (fooled.root_cause or 0) > (plain.root_cause or 0)
+
+
+# -- the model's confidence in each check (logprobs, when the backend sends them) ----------------
+def _with_confidence(args: dict[str, Any], sure: dict[str, float]) -> AIMessage:
+    """A tool reply whose logprobs say P(yes) for the checks in `sure` (the shape langchain-openai
+    keeps in response_metadata): at each check's value, " [" (a list) against " []," (none)."""
+    import math
+
+    tokens: list[dict[str, Any]] = [{"token": "{", "logprob": 0.0, "top_logprobs": []}]
+    for i, (check, cited) in enumerate(args.items()):
+        tokens.append({"token": f'{", " if i else ""}"{check}":', "logprob": 0.0, "top_logprobs": []})
+        p = sure.get(check, 1.0 if cited else 0.0)
+        value = " " + json.dumps(cited)
+        alternatives = [{"token": " [", "logprob": math.log(max(p, 1e-9))}, {"token": " [],", "logprob": math.log(max(1 - p, 1e-9))}]
+        tokens.append({"token": value, "logprob": 0.0, "top_logprobs": alternatives})
+    tokens.append({"token": "}", "logprob": 0.0, "top_logprobs": []})
+    message = tool_reply(args)
+    message.response_metadata = {"logprobs": {"content": tokens}}
+    return message
+
+
+async def test_a_yes_the_model_hesitated_over_counts_for_less_than_a_sure_one() -> None:
+    args = cites(cause=[2], how_found=[2], fix=[3], prevent=[4])
+    hesitant = _with_confidence(args, {"cause": 0.5, "fix": 0.5, "prevent": 0.5})
+    sure = await AnswerEvaluator(fake(_with_confidence(args, {})), top_logprobs=10).evaluate(QUESTION, GOOD_ANSWER)
+    unsure = await AnswerEvaluator(fake(hesitant), top_logprobs=10).evaluate(QUESTION, GOOD_ANSWER)
+    plain = await AnswerEvaluator(fake(tool_reply(args)), top_logprobs=10).evaluate(QUESTION, GOOD_ANSWER)
+    unasked = await AnswerEvaluator(fake(hesitant)).evaluate(QUESTION, GOOD_ANSWER)
+    assert sure.root_cause == plain.root_cause  # a backend that sends no logprobs scores as before
+    assert unsure.root_cause is not None and sure.root_cause is not None
+    assert unsure.root_cause < sure.root_cause
+    assert unasked.root_cause == plain.root_cause  # the default: logprobs not asked for, not used
+
+
+async def test_confidence_never_makes_a_check_without_evidence_count() -> None:
+    # The model leaned towards yes for `cause` but cited nothing: still no evidence, no credit.
+    args = cites(how_found=[2])
+    leaning = await AnswerEvaluator(fake(_with_confidence(args, {"cause": 0.45, "fix": 0.45})), top_logprobs=10).evaluate(QUESTION, GOOD_ANSWER)
+    plain = await AnswerEvaluator(fake(tool_reply(args))).evaluate(QUESTION, GOOD_ANSWER)
+    assert leaning.root_cause == plain.root_cause

@@ -18,7 +18,7 @@ from langchain_openai import ChatOpenAI
 
 from interviewer.cli.evaluate import injection_strings
 from interviewer.evaluation.evaluator import INJECTION_ATTEMPT, AnswerEvaluator
-from interviewer.llm.provider import LLMRuntime, Role
+from interviewer.llm.provider import EVALUATOR_TOP_LOGPROBS, LLMRuntime, Role
 from interviewer.session import DIMENSIONS, Dimension, EvalStatus, Evaluation
 
 # langchain-openai caches one async HTTP client per process; keep one event loop for the module
@@ -36,7 +36,29 @@ def make_evaluator(runtime: LLMRuntime) -> AnswerEvaluator:
     recorded request bodies match on replay."""
     counter = itertools.count()
     model = runtime.chat_model(Role.EVALUATOR, temperature=0, max_tokens=400)
-    return AnswerEvaluator(model, marker=lambda: f"ANSWER-REPLAY{next(counter):04d}")
+    return AnswerEvaluator(model, marker=lambda: f"ANSWER-REPLAY{next(counter):04d}",
+                           top_logprobs=runtime.evaluator_top_logprobs)
+
+
+async def test_the_embedded_server_returns_logprobs_for_the_judges_reply(
+    cassette_vcr: vcr.VCR, cassette_runtime: LLMRuntime
+) -> None:
+    """The experimental confidence weighting (INTERVIEWER_EVALUATOR_LOGPROBS=1) on the real
+    server: llm/token_logprobs.py returns the reply's top tokens without logits_all, and every
+    check gets a confidence; a sure cited check weighs close to a flat yes."""
+    pair = PAIRS["own-rc-slowquery"]
+    model = cassette_runtime.chat_model(Role.EVALUATOR, temperature=0, max_tokens=400)
+    evaluator = AnswerEvaluator(model, marker=lambda: "ANSWER-REPLAY-LP", top_logprobs=EVALUATOR_TOP_LOGPROBS)
+    with cassette_vcr.use_cassette("evaluator_logprobs.yaml"):
+        judgement = await evaluator.judge(pair["question"], pair["better"])
+    reading = judgement.reading
+    assert set(reading.confidence) == set(reading.checks), reading.confidence
+    assert all(0.0 <= p <= 1.0 for p in reading.confidence.values())
+    # The model wrote what it found most likely: a cited check has P(yes) above one half, and a
+    # check left empty has it below (the grammar allows only these two continuations).
+    for check, met in reading.checks.items():
+        if reading.cited[check] or not met:
+            assert (reading.confidence[check] > 0.5) == bool(reading.cited[check]), (check, reading.confidence)
 
 
 def assert_quotes_verbatim(evaluation: Evaluation, answer: str) -> None:

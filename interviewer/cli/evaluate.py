@@ -52,7 +52,7 @@ def _make_evaluator(quiet: bool) -> tuple[Any, Any]:
 
     runtime = start_runtime(settings_or_exit(), quiet=quiet)
     model = runtime.chat_model(Role.EVALUATOR, temperature=0, max_tokens=400)
-    return runtime, AnswerEvaluator(model)
+    return runtime, AnswerEvaluator(model, top_logprobs=runtime.evaluator_top_logprobs)
 
 
 def evaluation_line(evaluation: Evaluation) -> dict[str, Any]:

@@ -56,7 +56,7 @@ def _evaluator(runtime: LLMRuntime, enabled: bool) -> Evaluator | None:
     except ImportError:
         click.echo("[interviewer] evaluator not available; answers will not be scored", err=True)
         return None
-    return AnswerEvaluator(runtime.chat_model(Role.EVALUATOR, temperature=0.0))
+    return AnswerEvaluator(runtime.chat_model(Role.EVALUATOR, temperature=0.0), top_logprobs=runtime.evaluator_top_logprobs)
 
 
 def build_engine(runtime: LLMRuntime, library: PersonaLibrary, evaluate: bool = True) -> InterviewEngine:

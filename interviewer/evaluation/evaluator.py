@@ -7,6 +7,11 @@ Why it looks like this (numbers in benchmarks/evaluator.md):
 - Every check is answered with evidence: the numbers of the answer's sentences that show it
   (evaluation/evidence.py). A check without a real cited sentence is a no, and every quote in a
   report is a sentence cut from the answer, never text the model retyped.
+- Experimental, off by default (`top_logprobs`, INTERVIEWER_EVALUATOR_LOGPROBS=1): with the reply
+  tokens' log-probabilities (the embedded server returns them: llm/token_logprobs.py), each met
+  check counts by the model's confidence in it (`Reading.strength`) instead of a flat 1. A check
+  without a cited sentence still counts 0. On the held-out pairs this ranked no better than the
+  sampled yes/no (benchmarks/evaluator.md, session 9), so it is not the default.
 - The judge's prompt starts with fixed rules and worked examples (prompts/evaluator_examples.yaml)
   that the server keeps in its prefix cache, then the numbered answer, fenced by per-call random
   markers, with the instructions restated after it.
@@ -25,14 +30,14 @@ import asyncio
 import secrets
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from interviewer.evaluation import evidence, injection, signals, spans
 from interviewer.evaluation.examples import render_examples
-from interviewer.evaluation.reply import TOOL_NAME, MalformedOutput, checks_schema, parse_reply
+from interviewer.evaluation.reply import TOOL_NAME, MalformedOutput, checks_schema, parse_reply, reply_confidence
 from interviewer.evaluation.rubric import CombineMode, Rubric, load_rubric
 from interviewer.evaluation.verdicts import (
     CUT_FLAG,
@@ -74,7 +79,8 @@ def bounded(text: str, limit: int = MAX_JUDGED_CHARS) -> tuple[str, bool]:
 # -- the chain ------------------------------------------------------------------------------------
 @dataclass
 class Reading:
-    """What one model call made of one text: the checks met, the sentences cited for them."""
+    """What one model call made of one text: the checks met, the sentences cited for them, and
+    how sure the model was of each check (P(yes), when the backend returned logprobs)."""
 
     text: str
     numbered: evidence.NumberedAnswer
@@ -82,6 +88,14 @@ class Reading:
     cited: dict[str, list[int]]
     signals: signals.TextSignals
     attempts: int
+    confidence: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def strength(self) -> dict[str, float]:
+        """Each check's evidence for the rubric: 0 without a real cited sentence (a yes without
+        evidence is a no), else the model's confidence in its yes, or 1 when unknown (no
+        logprobs were asked for or sent: the default, the sampled yes/no)."""
+        return {c: (self.confidence.get(c, 1.0) if met else 0.0) for c, met in self.checks.items()}
 
 
 @dataclass
@@ -149,8 +163,12 @@ class AnswerEvaluator:
         timeout: float | None = 180.0,
         cache_size: int = 512,
         marker: Callable[[], str] | None = None,
+        top_logprobs: int | None = None,
     ) -> None:
+        """`top_logprobs`: ask the backend for that many alternatives per reply token, to read
+        the model's confidence in each check (LLMRuntime.evaluator_top_logprobs says when)."""
         self.model = model
+        self._request: dict[str, object] = {"logprobs": True, "top_logprobs": top_logprobs} if top_logprobs else {}
         self.rubric = rubric or load_rubric()
         self.mode = mode or self.rubric.combine
         self.timeout = timeout
@@ -181,11 +199,16 @@ class AnswerEvaluator:
         user = self._user.render(question=question.strip(), marker=marker, answer=answer.render())
         return [SystemMessage(self._system), HumanMessage(user)]
 
-    async def _ask(self, messages: list[BaseMessage]) -> tuple[dict[str, list[int]], int]:
-        bound = self.model.bind_tools([self.schema], tool_choice=TOOL_NAME)
+    def _confidence(self, reply: BaseMessage) -> dict[str, float]:
+        """Per-check P(yes), only when asked for (logprobs a backend sends unasked are ignored)."""
+        return reply_confidence(reply, self.rubric) if self._request else {}
+
+    async def _ask(self, messages: list[BaseMessage]) -> tuple[dict[str, list[int]], int, dict[str, float]]:
+        """(cited sentence numbers per check, model calls made, confidence per check)."""
+        bound = self.model.bind_tools([self.schema], tool_choice=TOOL_NAME, **self._request)
         reply = await bound.ainvoke(messages)
         try:
-            return parse_reply(reply, self.rubric), 1
+            return parse_reply(reply, self.rubric), 1, self._confidence(reply)
         except MalformedOutput as first:
             # One retry, appended after the original prompt so the cached prefix is reused.
             retry = [
@@ -196,7 +219,7 @@ class AnswerEvaluator:
                 ),
             ]
             reply = await bound.ainvoke(retry)
-            return parse_reply(reply, self.rubric), 2
+            return parse_reply(reply, self.rubric), 2, self._confidence(reply)
 
     async def _read(self, question: str, text: str, withheld: list[signals.Span] | None = None) -> Reading:
         """One model call on `text` (cached by question + text); `withheld` are its
@@ -205,18 +228,18 @@ class AnswerEvaluator:
         cached = self._cache.get(key)
         if cached is not None:
             self._cache.move_to_end(key)
-            return Reading(cached.text, cached.numbered, cached.checks, cached.cited, cached.signals, 0)
+            return replace(cached, attempts=0)
         numbered = evidence.number(text, injection.instruction_spans(text) if withheld is None else withheld)
         sig = signals.compute(text)
         if sig.words < MIN_WORDS:
             # Nothing to judge: no model call, every dimension comes out null.
             cited: dict[str, list[int]] = {c.id: [] for c in self.rubric.checks}
-            attempts = 0
+            attempts, confidence = 0, dict[str, float]()
         else:
             call = self._ask(self.messages(question, numbered))
-            cited, attempts = await (asyncio.wait_for(call, self.timeout) if self.timeout else call)
+            cited, attempts, confidence = await (asyncio.wait_for(call, self.timeout) if self.timeout else call)
         checks, valid = evidence.checks_from(numbered, cited, self._positive)
-        reading = Reading(text, numbered, checks, valid, sig, attempts)
+        reading = Reading(text, numbered, checks, valid, sig, attempts, confidence)
         self._cache[key] = reading
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
@@ -235,7 +258,7 @@ class AnswerEvaluator:
 
     def _verdicts(self, question: str, reading: Reading, mode: CombineMode, injected: bool) -> dict[Dimension, DimensionVerdict]:
         return {
-            dim: score_dimension(self.rubric, dim, question, reading.signals, reading.checks, mode, injected)
+            dim: score_dimension(self.rubric, dim, question, reading.signals, reading.strength, mode, injected)
             for dim in DIMENSIONS
         }
 

@@ -7,7 +7,9 @@ a missing check is never guessed (a guess would be a made-up score): MalformedOu
 from __future__ import annotations
 
 import json
+import math
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage
@@ -121,6 +123,59 @@ def parse_reply(message: BaseMessage, rubric: Rubric) -> dict[str, list[int]]:
     if not problems:
         problems.append("no tool call or JSON object in the reply")
     raise MalformedOutput("; ".join(problems)[:300])
+
+
+# -- how sure the model was of each check ---------------------------------------------------------
+def check_confidence(tokens: Sequence[Mapping[str, Any]], check_ids: Iterable[str]) -> dict[str, float]:
+    """P(yes) per check, from the reply's tokens with their top log-probabilities (OpenAI's
+    `logprobs.content`): at the token that starts a check's value, the probability of a list with
+    a number over that of the empty list `[]`, which are the two continuations the grammar allows.
+    A check whose value start is not found, or where neither continuation is among the top
+    tokens, is left out (the caller keeps the sampled yes/no for it)."""
+    text = "".join(str(t.get("token", "")) for t in tokens)
+    starts: list[int] = []
+    position = 0
+    for t in tokens:
+        starts.append(position)
+        position += len(str(t.get("token", "")))
+    out: dict[str, float] = {}
+    for check_id in check_ids:
+        key = re.search(r'"%s"\s*:' % re.escape(check_id), text)
+        if key is None:
+            continue
+        value_at = key.end()
+        # The token that holds the value's first character (it may also hold the ": " before it).
+        index = next((i for i, s in enumerate(starts) if s + len(str(tokens[i].get("token", ""))) > value_at), None)
+        if index is None:
+            continue
+        before = text[starts[index]:value_at]
+        yes = no = 0.0
+        for alternative in tokens[index].get("top_logprobs") or []:
+            token = str(alternative.get("token", ""))
+            if not token.startswith(before):
+                continue
+            rest = token[len(before):].lstrip()
+            if not rest.startswith("["):
+                continue
+            inside = rest[1:].lstrip()
+            share = math.exp(float(alternative.get("logprob", -math.inf)))
+            if inside.startswith("]"):
+                no += share
+            elif not inside or inside[0].isdigit():
+                yes += share
+        if yes + no > 0:
+            out[check_id] = yes / (yes + no)
+    return out
+
+
+def reply_confidence(message: BaseMessage, rubric: Rubric) -> dict[str, float]:
+    """`check_confidence` of a reply that came with logprobs (langchain-openai keeps them in
+    `response_metadata["logprobs"]`); empty when the backend sent none."""
+    logprobs = message.response_metadata.get("logprobs") if isinstance(message, AIMessage) else None
+    content = logprobs.get("content") if isinstance(logprobs, dict) else None
+    if not isinstance(content, list):
+        return {}
+    return check_confidence([t for t in content if isinstance(t, dict)], [c.id for c in rubric.checks])
 
 
 # -- verbatim quotes ------------------------------------------------------------------------------

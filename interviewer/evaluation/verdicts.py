@@ -60,23 +60,27 @@ class CriterionResult:
 
 
 def criterion_evidence(
-    crit: Criterion, checks: Mapping[str, bool], sig: signals.TextSignals, mode: CombineMode
+    crit: Criterion, checks: Mapping[str, float], sig: signals.TextSignals, mode: CombineMode
 ) -> CriterionResult:
+    """`checks` holds each check's strength in [0, 1] (a met check is 1, or the model's
+    confidence in it: evaluator.Reading.strength)."""
     s = sig.hit(crit.signal) if crit.signal else None
-    m = checks.get(crit.check) if crit.check else None
+    m = float(checks[crit.check]) if crit.check and crit.check in checks else None
     if s is None and m is None:
         value = 0.0
-    elif s is None or m is None:
-        value = float(bool(s if m is None else m))
+    elif m is None:
+        value = float(bool(s))
+    elif s is None:
+        value = m
     else:
         value = {
             CombineMode.SIGNAL: float(s),
-            CombineMode.MODEL: float(m),
-            CombineMode.AVERAGE: (float(s) + float(m)) / 2,
-            CombineMode.EITHER: float(s or m),
-            CombineMode.BOTH: float(s and m),
+            CombineMode.MODEL: m,
+            CombineMode.AVERAGE: (float(s) + m) / 2,
+            CombineMode.EITHER: max(float(s), m),
+            CombineMode.BOTH: min(float(s), m),
         }[mode]
-    return CriterionResult(crit, value, s, m)
+    return CriterionResult(crit, value, s, None if m is None else m >= 0.5)
 
 
 def _round(value: float) -> int:
@@ -90,13 +94,13 @@ class DimensionVerdict:
     raw: float = 0.0
 
 
-def judgeable(dim: Dimension, question: str, sig: signals.TextSignals, checks: Mapping[str, bool]) -> bool:
+def judgeable(dim: Dimension, question: str, sig: signals.TextSignals, checks: Mapping[str, float]) -> bool:
     if sig.words < MIN_WORDS:
         return False
     if dim is Dimension.ROOT_CAUSE:
         # Nothing went wrong and nothing is explained: there is no cause to understand.
         about_a_problem = bool(_PROBLEM_WORDS.search(question) or _PROBLEM_WORDS.search(sig.text))
-        return about_a_problem or sig.hit("causal") or checks.get("cause", False)
+        return about_a_problem or sig.hit("causal") or checks.get("cause", 0.0) >= 0.5
     return True
 
 
@@ -105,7 +109,7 @@ def score_dimension(
     dim: Dimension,
     question: str,
     sig: signals.TextSignals,
-    checks: Mapping[str, bool],
+    checks: Mapping[str, float],
     mode: CombineMode,
     injected: bool = False,
 ) -> DimensionVerdict:

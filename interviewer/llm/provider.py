@@ -32,6 +32,11 @@ class Role(str, Enum):
     EVALUATOR = "evaluator"
 
 
+# Alternatives per token the evaluator reads: a check's two continuations ("[]" and "[" plus a
+# number) are nearly always among the first few.
+EVALUATOR_TOP_LOGPROBS = 10
+
+
 def make_chat_model(
     *,
     base_url: str | None,
@@ -222,6 +227,13 @@ class LLMRuntime:
             before_request=self._guard(role),
             foreground=self.foreground if role is Role.INTERVIEWER else None,
         )
+
+    @property
+    def evaluator_top_logprobs(self) -> int | None:
+        """What the evaluator should ask for with its judge's request (AnswerEvaluator
+        `top_logprobs`): only that request carries it, so the other requests of the evaluator's
+        role (report rewrites, the claim reader) are unchanged."""
+        return EVALUATOR_TOP_LOGPROBS if self.settings.evaluator_logprobs else None
 
     def _guard(self, role: Role) -> Callable[[], None] | None:
         server = self._server(role) if self.settings.backend is Backend.LOCAL else None

@@ -11,6 +11,8 @@ Run as `python -m interviewer.llm.server_main --parent-pid PID <llama_cpp.server
    counts only the KV bytes of each saved state, but every state also carries a copy of the
    logits (up to n_batch x vocabulary floats, ~300 MB for Qwen2.5), so a "2 GB" cache grew past
    17 GB in about 190 requests. `HonestRAMCache` counts every array a state holds.
+3. **It returns logprobs without `logits_all`** for the evaluator's confidence in each check
+   (llm/token_logprobs.py).
 """
 
 from __future__ import annotations
@@ -91,6 +93,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     # The server builds its cache as `llama_cpp.LlamaRAMCache(capacity_bytes=...)` when it loads
     # the model; pointing that name at the honest class is the one seam it offers.
     setattr(llama_cpp, "LlamaRAMCache", honest_cache_class())  # noqa: B010
+    # 3. Top logprobs of generated tokens without logits_all (llm/token_logprobs.py). Imported
+    # here: it needs numpy, which llama-cpp-python brings, and only this process uses it.
+    from llama_cpp.llama import LogitsProcessorList
+
+    from interviewer.llm import token_logprobs
+
+    token_logprobs.install(llama_cpp.Llama, LogitsProcessorList)
     sys.argv = [sys.argv[0], *rest]
     server_main()  # type: ignore[no-untyped-call]  # llama_cpp ships no types
 

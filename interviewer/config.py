@@ -81,8 +81,8 @@ class Settings(BaseSettings):
     # Experimental, off: the judge asks for its reply tokens' log-probabilities and weighs each met
     # check by the model's confidence in it (evaluator.Reading.strength). Measured on the held-out
     # pairs it did not score better than the sampled yes/no (benchmarks/evaluator.md, session 9).
-    # The embedded server returns them at no cost (llm/token_logprobs.py); OpenAI sends none for
-    # tool-call arguments, and then the sampled yes/no is used anyway.
+    # The embedded server returns them at no cost (llm/token_logprobs.py); with a backend that
+    # sends none, the sampled yes/no is used anyway.
     evaluator_logprobs: bool = False
 
     database_url: str | None = None

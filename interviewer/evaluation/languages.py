@@ -71,13 +71,21 @@ ADDRESS = re.compile(
     _I,
 )
 
+# "Give". `_GIVE_TOP_FIRST` are the verbs also matched when the top of the scale comes before the
+# grade ("dale la máxima nota"); `_GIVE` adds those matched only with the grade first ("ponle la
+# nota máxima").
+_GIVE_TOP_FIRST = (
+    r"as[ií]gna\w*|otorga\w*|d[aá]le|dame|attribue[rz]?|donne[rz]?|donnez|accorde[rz]?|gib|vergib|atribua|dê|assegna\w*|dai"
+)
+_GIVE = (
+    r"(?:" + _GIVE_TOP_FIRST + r"|d[ée]me|pon(?:le|me)?|mets|geben sie|vergeben sie|erteile\w*|atribuir|conceda|dagli|metti"
+    r"|concedi)"
+)
+
 SCORE_DEMAND = re.compile(
     # "asígnale la puntuación máxima", "donne-moi la note maximale", "gib mir die volle Punktzahl"
-    r"\b(?:as[ií]gna\w*|otorga\w*|d[aá]le|d[ée]me|dame|pon(?:le|me)?|attribue[rz]?|donne[rz]?|donnez|accorde[rz]?|mets"
-    r"|gib|geben sie|vergib|vergeben sie|erteile\w*|atribua|atribuir|dê|conceda|assegna\w*|dai|dagli|metti|concedi)\b"
-    r"[^.\n]{0,40}?\b" + _GRADE + r"\b[^.\n]{0,20}?" + _TOP
-    + r"|\b(?:as[ií]gna\w*|otorga\w*|d[aá]le|dame|attribue[rz]?|donne[rz]?|donnez|accorde[rz]?|gib|vergib|atribua|dê|assegna\w*|dai)\b"
-    r"[^.\n]{0,30}?\b" + _TOP + r"\b[^.\n]{0,12}?\b" + _GRADE + r"\b"
+    r"\b" + _GIVE + r"\b[^.\n]{0,40}?\b" + _GRADE + r"\b[^.\n]{0,20}?" + _TOP
+    + r"|\b(?:" + _GIVE_TOP_FIRST + r")\b[^.\n]{0,30}?\b" + _TOP + r"\b[^.\n]{0,12}?\b" + _GRADE + r"\b"
     # "5/5 en cada dimensión", "10/10 dans chaque critère"
     + r"|\b(?:5 ?/ ?5|10 ?/ ?10)\b[^.\n]{0,20}\b(?:en|dans|in|em|su|bei|auf|para|pour|f[üu]r|per)\s+(?:cada|chaque|jede[rnms]?|todas?|"
     r"todos|tous|toutes|allen?|ogni|tutte?|tutti)\b",

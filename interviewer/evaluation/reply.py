@@ -6,6 +6,8 @@ a missing check is never guessed (a guess would be a made-up score): MalformedOu
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import json
 import math
 import re
@@ -132,12 +134,9 @@ def check_confidence(tokens: Sequence[Mapping[str, Any]], check_ids: Iterable[st
     a number over that of the empty list `[]`, which are the two continuations the grammar allows.
     A check whose value start is not found, or where neither continuation is among the top
     tokens, is left out (the caller keeps the sampled yes/no for it)."""
-    text = "".join(str(t.get("token", "")) for t in tokens)
-    starts: list[int] = []
-    position = 0
-    for t in tokens:
-        starts.append(position)
-        position += len(str(t.get("token", "")))
+    pieces = [str(t.get("token", "")) for t in tokens]
+    text = "".join(pieces)
+    ends = list(itertools.accumulate(len(piece) for piece in pieces))
     out: dict[str, float] = {}
     for check_id in check_ids:
         key = re.search(r'"%s"\s*:' % re.escape(check_id), text)
@@ -145,10 +144,10 @@ def check_confidence(tokens: Sequence[Mapping[str, Any]], check_ids: Iterable[st
             continue
         value_at = key.end()
         # The token that holds the value's first character (it may also hold the ": " before it).
-        index = next((i for i, s in enumerate(starts) if s + len(str(tokens[i].get("token", ""))) > value_at), None)
-        if index is None:
+        index = bisect.bisect_right(ends, value_at)
+        if index == len(pieces):
             continue
-        before = text[starts[index]:value_at]
+        before = text[ends[index] - len(pieces[index]):value_at]
         yes = no = 0.0
         for alternative in tokens[index].get("top_logprobs") or []:
             token = str(alternative.get("token", ""))

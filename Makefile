@@ -11,7 +11,7 @@ PIP    := $(BIN)/python -m pip --quiet
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: run test install install-dev model-server rebuild-model-server model system-deps lock \
-        check-lock typecheck smoke bench clean
+        check-lock typecheck smoke bench reader clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,11 @@ typecheck: install-dev
 test: install-dev model system-deps
 	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Rebuild the evaluator's reader head from training/reader/ (reads every answer on the embedded
+# model once, cached; see README "The reader").
+reader: install model
+	$(BIN)/interviewer train-reader
 
 bench: install-dev model
 	$(BIN)/python benchmarks/run_all.py

@@ -85,6 +85,11 @@ class Settings(BaseSettings):
     # sends none, the sampled yes/no is used anyway.
     evaluator_logprobs: bool = False
 
+    # The embedded backend scores answers with the reader (a trained head on the model's hidden
+    # states, evaluation/reader.py) when a head trained for this model file ships; 0 forces the
+    # generative judge there too. Remote backends always use the judge (they expose no states).
+    evaluator_reader: bool = True
+
     database_url: str | None = None
     # Answers scored at once per process. Unset: 1 for the embedded model (one judge server, and
     # a queue is fairer than a pile-up), 8 for remote backends that serve many requests in parallel.

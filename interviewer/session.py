@@ -59,6 +59,10 @@ class Evaluation(BaseModel):
     flags: list[str] = Field(default_factory=list)
     error: str | None = None
     attempts: int = 0
+    # Which scorer produced it: "reader" (a trained head on the embedded model's states,
+    # evaluation/reader.py) or "judge" (the generative judge, evaluation/evaluator.py); None in
+    # sessions saved before the reader existed (the judge scored those).
+    scorer: str | None = None
 
     def score(self, dim: Dimension | str) -> int | None:
         value: int | None = getattr(self, Dimension(dim).value)

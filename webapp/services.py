@@ -49,7 +49,7 @@ class Services:
 
         try:
             from interviewer.interview.engine import InterviewEngine
-            from interviewer.evaluation.evaluator import AnswerEvaluator
+            from interviewer.evaluation.scorer import make_evaluator
             from interviewer.llm.provider import LLMRuntime, Role
             from interviewer.report.rewrite import rewriter_model
             from interviewer.resilience import log_to_file
@@ -57,7 +57,7 @@ class Services:
             log_to_file(self.settings.cache_dir / "logs" / "interviewer.log", [self.settings.secret_key()])
             runtime = LLMRuntime(self.settings, progress=say).start()
             self.runtime = runtime
-            evaluator = AnswerEvaluator(runtime.chat_model(Role.EVALUATOR))
+            evaluator = make_evaluator(runtime)
             self.engine = InterviewEngine(
                 runtime.chat_model(Role.INTERVIEWER, streaming=True),
                 self.personas,

@@ -47,12 +47,13 @@ def injection_strings(limit: int | None = None) -> list[str]:
 
 def _make_evaluator(quiet: bool) -> tuple[Any, Any]:
     from interviewer.cli.runtime import settings_or_exit, start_runtime
-    from interviewer.evaluation.evaluator import AnswerEvaluator
-    from interviewer.llm.provider import Role
+    from interviewer.evaluation.scorer import make_evaluator
 
     runtime = start_runtime(settings_or_exit(), quiet=quiet)
-    model = runtime.chat_model(Role.EVALUATOR, temperature=0, max_tokens=400)
-    return runtime, AnswerEvaluator(model, top_logprobs=runtime.evaluator_top_logprobs)
+    evaluator = make_evaluator(runtime, max_tokens=400)
+    if not quiet:
+        click.echo(f"[interviewer] scoring with the {type(evaluator).__name__}", err=True)
+    return runtime, evaluator
 
 
 def evaluation_line(evaluation: Evaluation) -> dict[str, Any]:
@@ -64,6 +65,8 @@ def evaluation_line(evaluation: Evaluation) -> dict[str, Any]:
         "rationale": evaluation.rationale,
         "flags": evaluation.flags,
     }
+    if evaluation.scorer:
+        line["scorer"] = evaluation.scorer
     if evaluation.status is not EvalStatus.OK:
         line["status"] = evaluation.status.value
         line["error"] = evaluation.error

@@ -51,12 +51,9 @@ def _personas_or_exit(persona: str) -> PersonaLibrary:
 def _evaluator(runtime: LLMRuntime, enabled: bool) -> Evaluator | None:
     if not enabled:
         return None
-    try:
-        from interviewer.evaluation.evaluator import AnswerEvaluator
-    except ImportError:
-        click.echo("[interviewer] evaluator not available; answers will not be scored", err=True)
-        return None
-    return AnswerEvaluator(runtime.chat_model(Role.EVALUATOR, temperature=0.0), top_logprobs=runtime.evaluator_top_logprobs)
+    from interviewer.evaluation.scorer import make_evaluator
+
+    return make_evaluator(runtime)
 
 
 def build_engine(runtime: LLMRuntime, library: PersonaLibrary, evaluate: bool = True) -> InterviewEngine:

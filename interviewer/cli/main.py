@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import click
 
-from interviewer.cli import evaluate, interview, ledger, report, setup
+from interviewer.cli import evaluate, interview, ledger, reader, report, setup
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -15,7 +15,7 @@ def main() -> None:
     """Practise interviews with an LLM interviewer that asks how and why."""
 
 
-for _module in (setup, interview, evaluate, report, ledger):
+for _module in (setup, interview, evaluate, report, ledger, reader):
     for _command in _module.COMMANDS:
         main.add_command(_command)
 

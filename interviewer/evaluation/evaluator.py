@@ -54,6 +54,8 @@ from interviewer.evaluation.verdicts import (
 from interviewer.prompts import load_prompt
 from interviewer.session import DIMENSIONS, Dimension, EvalStatus, Evaluation
 
+SCORER = "judge"  # Evaluation.scorer: the generative judge scored it (reader.py is the other)
+
 # Re-exported: callers name the flags and limits through the chain they use.
 __all__ = ["AnswerEvaluator", "CUT_FLAG", "FLAGS", "INJECTION_ATTEMPT", "INSUFFICIENT", "MIN_WORDS", "bounded"]
 
@@ -291,6 +293,7 @@ class AnswerEvaluator:
             rationale=reasons,
             flags=compute_flags(verdicts, reading.signals, injected) + ([CUT_FLAG] if judgement.cut else []),
             attempts=judgement.attempts,
+            scorer=SCORER,
         )
 
     async def evaluate(self, question: str, answer: str) -> Evaluation:

@@ -224,7 +224,7 @@ class LLMRuntime:
             timeout=timeout,
             max_retries=s.max_retries,
             streaming=streaming,
-            before_request=self._guard(role),
+            before_request=self.guard(role),
             foreground=self.foreground if role is Role.INTERVIEWER else None,
         )
 
@@ -235,7 +235,7 @@ class LLMRuntime:
         role (report rewrites, the claim reader) are unchanged."""
         return EVALUATOR_TOP_LOGPROBS if self.settings.evaluator_logprobs else None
 
-    def _guard(self, role: Role) -> Callable[[], None] | None:
+    def guard(self, role: Role) -> Callable[[], None] | None:
         server = self._server(role) if self.settings.backend is Backend.LOCAL else None
         return server.ensure_running if server is not None else None
 

@@ -13,6 +13,8 @@ Run as `python -m interviewer.llm.server_main --parent-pid PID <llama_cpp.server
    17 GB in about 190 requests. `HonestRAMCache` counts every array a state holds.
 3. **It returns logprobs without `logits_all`** for the evaluator's confidence in each check
    (llm/token_logprobs.py).
+4. **It reads as well as writes:** POST /interviewer/read returns the model's hidden states for a
+   prompt, for the evaluator's reader (llm/state_reader.py, evaluation/reader.py).
 """
 
 from __future__ import annotations
@@ -100,6 +102,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     from interviewer.llm import token_logprobs
 
     token_logprobs.install(llama_cpp.Llama, LogitsProcessorList)
+    # 4. The reading route: the server's module bound `create_app` at import, so wrap it there.
+    import llama_cpp.server.__main__ as server_module
+
+    from interviewer.llm import state_reader
+
+    build = getattr(server_module, "create_app")  # noqa: B009
+
+    def create_app(*args: Any, **kwargs: Any) -> Any:
+        return state_reader.add_route(build(*args, **kwargs))
+
+    setattr(server_module, "create_app", create_app)  # noqa: B010
     sys.argv = [sys.argv[0], *rest]
     server_main()  # type: ignore[no-untyped-call]  # llama_cpp ships no types
 

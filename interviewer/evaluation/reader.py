@@ -1,0 +1,245 @@
+"""The reader: scores from what the embedded model reads, not from what it writes (issue 24).
+
+Why: asked to judge, the embedded 1.5B model ranked better over worse answers barely above chance
+(benchmarks/evaluator.md); a linear head on its final-layer states for the same answers ranks them
+far better, in one prompt pass with no token generated. So on the embedded backend each answer is
+READ once (the fixed system line, the question, the answer sentence by sentence, then one short
+branch per dimension: llm/state_reader.py) and a trained head (reader_head.py) turns the states
+into a 1-5 score per dimension. Backends that expose no states (OpenAI and other remote APIs) keep
+the generative judge (evaluator.py); `Evaluation.scorer` says which one scored an answer.
+
+What it shares with the judge, by calling the same functions:
+- the bound on how much of an answer is read (`bounded`, flagged `answer_cut`);
+- injection handling: stretches that read like instructions to a grader are found by
+  `injection.instruction_spans`, and the answer is also read without exactly them
+  (`comparisons`), each dimension keeping the lowest score, so `answer + appended attempt` never
+  scores above `answer`; such stretches are never quoted as evidence;
+- MIN_WORDS: an answer with nothing to judge gets no score and no model call;
+- failures become `Evaluation(status=UNAVAILABLE)`; `evaluate` never raises.
+Evidence: the sentences whose states moved the score most, quoted whole and verbatim.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Protocol
+
+import httpx
+import yaml
+from pydantic import BaseModel, ConfigDict
+
+from interviewer.evaluation import injection, signals, spans
+from interviewer.evaluation.evaluator import bounded, comparisons
+from interviewer.evaluation.reader_head import Head, ReadStates, load_head, sha256_text
+from interviewer.evaluation.rubric import Rubric, load_rubric
+from interviewer.evaluation.verdicts import CUT_FLAG, INJECTION_ATTEMPT, INSUFFICIENT, MAX_QUOTE_WORDS, MIN_WORDS
+from interviewer.resources import prompts_dir
+from interviewer.session import DIMENSIONS, Dimension, EvalStatus, Evaluation
+
+SCORER = "reader"
+READ_ROUTE = "/interviewer/read"
+MAX_QUOTES = 2
+# ChatML, the embedded model's template; candidate text is sent as plain text (never parsed for
+# special tokens), so an answer cannot close it.
+_OPEN = "<|im_start|>system\n{system}<|im_end|>\n<|im_start|>user\n{label}"
+_CLOSE = "<|im_end|>\n<|im_start|>assistant\n"
+
+
+class ReaderPrompt(BaseModel):
+    """prompts/reader.yaml, validated."""
+
+    model_config = ConfigDict(extra="forbid")
+    version: int
+    system: str
+    question_label: str
+    answer_label: str
+    branches: dict[Dimension, str]
+
+    @property
+    def sha256(self) -> str:
+        return sha256_text(self.model_dump_json())
+
+    def request(self, question: str, answer: str) -> tuple[dict[str, Any], list[int], list[str]]:
+        """(request body, indexes of the answer's sentence pieces, those sentences' text)."""
+        pieces: list[dict[str, Any]] = [
+            {"text": _OPEN.format(system=self.system, label=self.question_label), "special": True},
+            {"text": question.strip()},
+            {"text": self.answer_label},
+        ]
+        pooled: list[int] = []
+        texts: list[str] = []
+        cut = signals.sentences(answer)
+        prev = 0
+        for i, (start, end) in enumerate(cut):
+            stop = len(answer) if i == len(cut) - 1 else end
+            pooled.append(len(pieces))
+            pieces.append({"text": answer[prev:stop], "pool": True})
+            texts.append(answer[start:end])
+            prev = stop
+        pieces.append({"text": _CLOSE, "special": True})
+        branches = [{"text": self.branches[d], "special": False} for d in DIMENSIONS]
+        return {"pieces": pieces, "branches": branches}, pooled, texts
+
+
+@lru_cache(maxsize=1)
+def load_reader_prompt() -> ReaderPrompt:
+    path = prompts_dir() / "reader.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    try:
+        return ReaderPrompt.model_validate(data)
+    except Exception as exc:
+        raise ValueError(f"{path}: {exc}") from exc
+
+
+class StateSource(Protocol):
+    async def read(self, body: dict[str, Any]) -> dict[str, Any]: ...
+
+
+class HttpStates:
+    """POST /interviewer/read on the evaluator's embedded server (its base URL ends in /v1)."""
+
+    def __init__(self, base_url: str, timeout: float, before_request: Callable[[], None] | None = None,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+        root = base_url.rstrip("/")
+        self.url = (root[: -len("/v1")] if root.endswith("/v1") else root) + READ_ROUTE
+        self.timeout = timeout
+        self.before_request = before_request
+        self.transport = transport
+
+    async def read(self, body: dict[str, Any]) -> dict[str, Any]:
+        if self.before_request is not None:
+            await asyncio.to_thread(self.before_request)
+        async with httpx.AsyncClient(timeout=self.timeout, transport=self.transport) as client:
+            response = await client.post(self.url, json=body)
+            response.raise_for_status()
+            data: dict[str, Any] = response.json()
+            return data
+
+
+@dataclass
+class Read:
+    """One text read: its sentences, states and, per dimension, the level and sentence shares."""
+
+    sentences: list[str]
+    states: ReadStates
+    raw: dict[Dimension, float]
+    levels: dict[Dimension, int]
+    shares: dict[Dimension, list[float]]
+
+
+class ReaderEvaluator:
+    """Scores answers from the embedded model's states; see the module docstring."""
+
+    def __init__(self, source: StateSource, head: Head, *, prompt: ReaderPrompt | None = None,
+                 rubric: Rubric | None = None, timeout: float | None = 300.0) -> None:
+        self.source = source
+        self.head = head
+        self.prompt = prompt or load_reader_prompt()
+        self.rubric = rubric or load_rubric()
+        self.timeout = timeout
+
+    async def read(self, question: str, text: str) -> Read:
+        body, pooled, sentences = self.prompt.request(question, text)
+        call: Awaitable[dict[str, Any]] = self.source.read(body)
+        reply = await (asyncio.wait_for(call, self.timeout) if self.timeout else call)
+        states = ReadStates.from_response(reply, pooled)
+        raw = {d: self.head.raw(states, d) for d in DIMENSIONS}
+        levels = {d: self.head.dims[d].level(raw[d]) for d in DIMENSIONS}
+        shares = {d: self.head.contributions(states, d) for d in DIMENSIONS}
+        return Read(sentences, states, raw, levels, shares)
+
+    def _quotes(self, read: Read, dim: Dimension, level: int, withheld: list[str]) -> list[str]:
+        """The sentences that raised a good score most, or lowered a poor one most."""
+        shares = read.shares[dim]
+        sign = 1.0 if level >= 3 else -1.0
+        ranked = sorted(range(len(shares)), key=lambda i: -sign * shares[i])
+        out = []
+        for i in ranked:
+            sentence = read.sentences[i].strip()
+            if sign * shares[i] <= 0 or any(w in sentence or sentence in w for w in withheld):
+                continue
+            if len(sentence.split()) > MAX_QUOTE_WORDS:
+                sentence = " ".join(sentence.split()[:MAX_QUOTE_WORDS]) + " …"
+            out.append(sentence)
+            if len(out) == MAX_QUOTES:
+                break
+        return out
+
+    def _rationale(self, dim: Dimension, level: int, capped: bool) -> str:
+        anchors = self.rubric.dimensions[dim].anchors
+        nearest = min(anchors, key=lambda k: (abs(int(k) - level), -int(k)))
+        side = "raised" if level >= 3 else "lowered"
+        text = f"{level}/5, read by the trained reader; nearest level {nearest}: {anchors[nearest]}"
+        text += f" The quoted sentences {side} it most."
+        if capped:
+            text += " Capped: the answer without its instruction-like text scored no higher."
+        return text
+
+    async def judge(self, question: str, answer: str) -> Evaluation:
+        answer, cut = bounded(answer)
+        text = injection.tidy(answer)
+        scan = injection.scan(text)
+        withheld = injection.instruction_spans(text, scan)
+        flags = ([INJECTION_ATTEMPT] if scan.found else []) + ([CUT_FLAG] if cut else [])
+        if len(text.split()) < MIN_WORDS:
+            return Evaluation(status=EvalStatus.OK, rationale={d.value: INSUFFICIENT for d in DIMENSIONS},
+                              evidence={d.value: [] for d in DIMENSIONS}, flags=flags, attempts=0, scorer=SCORER)
+        main = await self.read(question, text)
+        scores = dict(main.levels)
+        capped = {d: False for d in DIMENSIONS}
+        attempts = 1
+        for other in comparisons(text, scan, withheld):
+            if len(other.split()) < MIN_WORDS:
+                continue
+            cap = await self.read(question, other)
+            attempts += 1
+            for d in DIMENSIONS:
+                if cap.levels[d] < scores[d]:
+                    scores[d], capped[d] = cap.levels[d], True
+        withheld_text = [spans.tidy(text[s:e]) for s, e in withheld]
+        return Evaluation(
+            status=EvalStatus.OK,
+            honesty=scores[Dimension.HONESTY],
+            root_cause=scores[Dimension.ROOT_CAUSE],
+            storytelling=scores[Dimension.STORYTELLING],
+            evidence={d.value: self._quotes(main, d, scores[d], withheld_text) for d in DIMENSIONS},
+            rationale={d.value: self._rationale(d, scores[d], capped[d]) for d in DIMENSIONS},
+            flags=flags,
+            attempts=attempts,
+            scorer=SCORER,
+        )
+
+    async def evaluate(self, question: str, answer: str) -> Evaluation:
+        """Never raises: any failure becomes status=UNAVAILABLE with the reason in `error`."""
+        try:
+            return await self.judge(question or "", answer or "")
+        except asyncio.CancelledError:
+            raise
+        except TimeoutError:
+            return Evaluation(status=EvalStatus.UNAVAILABLE, error=f"reader timed out after {self.timeout} s",
+                              attempts=1, scorer=SCORER)
+        except Exception as exc:  # network errors, HTTP 4xx/5xx, a malformed reply
+            return Evaluation(status=EvalStatus.UNAVAILABLE, error=f"{type(exc).__name__}: {str(exc)[:200]}",
+                              attempts=1, scorer=SCORER)
+
+    async def evaluate_patiently(self, question: str, answer: str, attempts: int = 3,
+                                 backoff: float = 2.0) -> Evaluation:
+        evaluation = await self.evaluate(question, answer)
+        for attempt in range(1, attempts):
+            if evaluation.status is EvalStatus.OK:
+                break
+            await asyncio.sleep(backoff * attempt)
+            evaluation = await self.evaluate(question, answer)
+        return evaluation
+
+
+def reader_if_trained(source: StateSource, model_sha256: str | None) -> ReaderEvaluator | None:
+    """A ReaderEvaluator when a head trained for this prompt and this model file ships, else None."""
+    head = load_head()
+    prompt = load_reader_prompt()
+    if head is None or not head.matches(prompt.sha256, model_sha256):
+        return None
+    return ReaderEvaluator(source, head, prompt=prompt)

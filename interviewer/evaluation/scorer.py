@@ -1,0 +1,32 @@
+"""Which evaluator scores answers: ONE choice, used by the app, every CLI command and the benchmarks.
+
+The embedded backend reads (evaluation/reader.py) when a head trained for its model file and the
+reader's prompt ships and `INTERVIEWER_EVALUATOR_READER` is not 0; everything else (OpenAI,
+any OpenAI-compatible server, another GGUF) gets the generative judge (evaluation/evaluator.py),
+which keeps the same Evaluation format. `Evaluation.scorer` records which one scored.
+"""
+
+from __future__ import annotations
+
+from interviewer.config import Backend
+from interviewer.evaluation.evaluator import AnswerEvaluator
+from interviewer.evaluation.reader import HttpStates, ReaderEvaluator, reader_if_trained
+from interviewer.llm.provider import LLMRuntime, Role
+
+Evaluator = AnswerEvaluator | ReaderEvaluator
+
+
+def make_evaluator(runtime: LLMRuntime, *, max_tokens: int | None = None, timeout: float | None = 180.0) -> Evaluator:
+    """The reader on the embedded backend when it can, else the judge (temperature 0)."""
+    settings = runtime.settings
+    check = runtime.model_check
+    if settings.backend is Backend.LOCAL and settings.evaluator_reader and check is not None:
+        # A paused evaluator sends no byte (llm/scheduler.py): the read timeout must outlast a pause.
+        pause = runtime.foreground.max_pause if runtime.foreground is not None else 0.0
+        source = HttpStates(runtime.base_url(Role.EVALUATOR) or "", settings.request_timeout + pause,
+                            runtime.guard(Role.EVALUATOR))
+        reader = reader_if_trained(source, check.sha256)
+        if reader is not None:
+            return reader
+    model = runtime.chat_model(Role.EVALUATOR, temperature=0, max_tokens=max_tokens)
+    return AnswerEvaluator(model, timeout=timeout, top_logprobs=runtime.evaluator_top_logprobs)

@@ -35,12 +35,12 @@ async def raw(runtime: LLMRuntime, n: int) -> list[dict[str, float]]:
 
 async def through_engine(runtime: LLMRuntime, answers: int) -> dict:
     from interviewer.interview.engine import InterviewEngine
-    from interviewer.evaluation.evaluator import AnswerEvaluator
+    from interviewer.evaluation.scorer import make_evaluator
     from interviewer.interview.personas import PersonaLibrary
 
     library = PersonaLibrary.load()
     engine = InterviewEngine(runtime.chat_model(Role.INTERVIEWER, streaming=True), library,
-                             AnswerEvaluator(runtime.chat_model(Role.EVALUATOR)))
+                             make_evaluator(runtime))
     session = engine.new_session(library.all()[0].id)
     result = await drive_interview(engine, session, [sample_answer(0, t) for t in range(answers)])
     started = time.perf_counter()

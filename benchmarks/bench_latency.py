@@ -317,7 +317,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
 async def run_design(args: argparse.Namespace, answers: list[str], passes: list[str], scheduled: bool,
                      results: dict[str, Any]) -> None:
-    from interviewer.evaluation.evaluator import AnswerEvaluator
+    from interviewer.evaluation.scorer import make_evaluator
 
     home = Path(tempfile.mkdtemp(prefix="bench-latency-"))
     settings = load_settings(backend=Backend.LOCAL, cache_dir=home, model_path=default_model_path(default_cache_dir()),
@@ -331,7 +331,7 @@ async def run_design(args: argparse.Namespace, answers: list[str], passes: list[
             "scheduler": runtime.foreground is not None}
         base = runtime.base_url(Role.INTERVIEWER).removesuffix("/v1")
         log = ServerLog(home / "logs" / "llama-server-interviewer.log")
-        evaluator = CountingEvaluator(AnswerEvaluator(runtime.chat_model(Role.EVALUATOR)))
+        evaluator = CountingEvaluator(make_evaluator(runtime))
         # The evaluator alone (the interviewer idle, as while the candidate reads and types):
         # seconds per answer on this design's threads.
         solo = []

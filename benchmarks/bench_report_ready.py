@@ -230,7 +230,7 @@ def settings_for(args: argparse.Namespace, home: Path, fake_url: str | None) -> 
 
 
 async def interview(args: argparse.Namespace, fake_url: str | None = None) -> dict[str, Any]:
-    from interviewer.evaluation.evaluator import AnswerEvaluator
+    from interviewer.evaluation.scorer import make_evaluator
     from interviewer.interview.engine import InterviewEngine
     from interviewer.interview.personas import PersonaLibrary
 
@@ -243,7 +243,7 @@ async def interview(args: argparse.Namespace, fake_url: str | None = None) -> di
                                   "per_answer_s": args.per_answer, "rewriter": args.rewriter,
                                   "load_average_1m_at_start": _load()}
         # As webapp/services.py builds them.
-        evaluator = ScoringWatch(AnswerEvaluator(runtime.chat_model(Role.EVALUATOR)))
+        evaluator = ScoringWatch(make_evaluator(runtime))
         engine = InterviewEngine(runtime.chat_model(Role.INTERVIEWER, streaming=True), PersonaLibrary.load(),
                                  evaluator, evaluation_concurrency=settings.evaluation_slots,
                                  prewarm=settings.prewarm_enabled or fake_url is not None)

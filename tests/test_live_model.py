@@ -71,3 +71,29 @@ def test_server_settings_in_the_environment_cannot_reach_the_server(monkeypatch:
         assert reply.content
     finally:
         runtime.stop()
+
+
+async def test_the_reader_scores_a_better_and_a_worse_answer_on_the_real_model(live_runtime: LLMRuntime) -> None:
+    """The app's own choice of evaluator on the live embedded model: the reader (a head for this
+    model ships), one read per answer, better above worse on the pair's dimension."""
+    from interviewer.evaluation.reader import ReaderEvaluator
+    from interviewer.evaluation.scorer import make_evaluator
+    from interviewer.session import Dimension, EvalStatus
+
+    evaluator = make_evaluator(live_runtime)
+    assert isinstance(evaluator, ReaderEvaluator)
+    question = "Tell me about a time a release went wrong."
+    better = ("In May I shipped a config change that doubled our API error rate for twenty minutes. I had "
+              "skipped the canary because the change looked trivial, and that was my mistake. I found it by "
+              "diffing the deployed config against the previous one, rolled it forward with the fix, and since "
+              "then every config change goes through the same canary as code.")
+    worse = ("A release went wrong once, but honestly it was not on me: the platform team's pipeline let it "
+             "through and QA missed it. I handled it quickly as I always do, and it was resolved. I'm known "
+             "as the person who never makes those kinds of mistakes, so it was mostly about cleaning up.")
+    good = await evaluator.evaluate(question, better)
+    bad = await evaluator.evaluate(question, worse)
+    assert good.status is EvalStatus.OK and bad.status is EvalStatus.OK, (good.error, bad.error)
+    assert good.scorer == bad.scorer == "reader"
+    assert (good.score(Dimension.HONESTY) or 0) > (bad.score(Dimension.HONESTY) or 0), (good, bad)
+    state_read = await evaluator.read(question, better)
+    assert state_read.raw[Dimension.HONESTY] > (await evaluator.read(question, worse)).raw[Dimension.HONESTY]

@@ -199,8 +199,10 @@ async def test_scores_quotes_and_rationale_come_from_one_read() -> None:
         assert evaluation.rationale[d.value].startswith(f"{evaluation.score(d)}/5")
         for quote in evaluation.evidence[d.value]:
             assert quote.rstrip(" …") in ANSWER
-    if (evaluation.honesty or 0) >= 3:  # the planted sentences are the ones quoted
-        assert any("reproduced" in q for q in evaluation.evidence["honesty"])
+    # The planted sentences are the ones quoted, and the rationale says what they show in the
+    # rubric's words (the text vocabulary describes; it did not score).
+    assert evaluation.evidence["root_cause"][0] == "I reproduced it locally with the same file."
+    assert "says how the cause was found" in evaluation.rationale["root_cause"]
 
 
 async def test_too_short_an_answer_is_not_read() -> None:

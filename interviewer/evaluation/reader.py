@@ -151,29 +151,50 @@ class ReaderEvaluator:
         shares = {d: self.head.contributions(states, d) for d in DIMENSIONS}
         return Read(sentences, states, raw, levels, shares)
 
-    def _quotes(self, read: Read, dim: Dimension, level: int, withheld: list[str]) -> list[str]:
-        """The sentences that raised a good score most, or lowered a poor one most."""
+    def _chosen(self, read: Read, dim: Dimension, level: int, withheld: list[str]) -> list[int]:
+        """The sentences that raised a good score most, or lowered a poor one most (never a
+        stretch withheld as instruction-like)."""
         shares = read.shares[dim]
         sign = 1.0 if level >= 3 else -1.0
         ranked = sorted(range(len(shares)), key=lambda i: -sign * shares[i])
-        out = []
+        out: list[int] = []
         for i in ranked:
             sentence = read.sentences[i].strip()
-            if sign * shares[i] <= 0 or any(w in sentence or sentence in w for w in withheld):
+            if sign * shares[i] <= 0 or not sentence or any(w in sentence or sentence in w for w in withheld):
                 continue
-            if len(sentence.split()) > MAX_QUOTE_WORDS:
-                sentence = " ".join(sentence.split()[:MAX_QUOTE_WORDS]) + " …"
-            out.append(sentence)
+            out.append(i)
             if len(out) == MAX_QUOTES:
                 break
         return out
 
-    def _rationale(self, dim: Dimension, level: int, capped: bool) -> str:
+    @staticmethod
+    def _quote(sentence: str) -> str:
+        words = sentence.strip().split()
+        return " ".join(words[:MAX_QUOTE_WORDS]) + " …" if len(words) > MAX_QUOTE_WORDS else sentence.strip()
+
+    def _shows(self, dim: Dimension, text: str, spans_: list[tuple[int, int]], raised: bool) -> list[str]:
+        """What the chosen sentences show, in the rubric's words: the criteria of this dimension
+        whose text cue (signals.py, THE vocabulary) falls inside them, on the side that moved the
+        score. Descriptive only: the score came from the states."""
+        found = signals.compute(text)
+        out: list[str] = []
+        for crit in self.rubric.dimensions[dim].criteria:
+            if crit.signal is None or (crit.weight > 0) != raised:
+                continue
+            hit = found[crit.signal]
+            if hit.hit and any(a <= s < b for s, _e in hit.spans for a, b in spans_) and crit.met not in out:
+                out.append(crit.met)
+        return out
+
+    def _rationale(self, dim: Dimension, level: int, capped: bool, shows: list[str]) -> str:
         anchors = self.rubric.dimensions[dim].anchors
         nearest = min(anchors, key=lambda k: (abs(int(k) - level), -int(k)))
+        text = f"{level}/5 (read by the trained reader); nearest level {nearest}: {anchors[nearest]}"
         side = "raised" if level >= 3 else "lowered"
-        text = f"{level}/5, read by the trained reader; nearest level {nearest}: {anchors[nearest]}"
-        text += f" The quoted sentences {side} it most."
+        if shows:
+            text += f" The quoted sentences {side} it most: there the answer {'; '.join(shows)}."
+        else:
+            text += f" The quoted sentences {side} it most."
         if capped:
             text += " Capped: the answer without its instruction-like text scored no higher."
         return text
@@ -200,13 +221,16 @@ class ReaderEvaluator:
                 if cap.levels[d] < scores[d]:
                     scores[d], capped[d] = cap.levels[d], True
         withheld_text = [spans.tidy(text[s:e]) for s, e in withheld]
+        bounds = signals.sentences(text)
+        chosen = {d: self._chosen(main, d, scores[d], withheld_text) for d in DIMENSIONS}
+        shows = {d: self._shows(d, text, [bounds[i] for i in chosen[d] if i < len(bounds)], scores[d] >= 3) for d in DIMENSIONS}
         return Evaluation(
             status=EvalStatus.OK,
             honesty=scores[Dimension.HONESTY],
             root_cause=scores[Dimension.ROOT_CAUSE],
             storytelling=scores[Dimension.STORYTELLING],
-            evidence={d.value: self._quotes(main, d, scores[d], withheld_text) for d in DIMENSIONS},
-            rationale={d.value: self._rationale(d, scores[d], capped[d]) for d in DIMENSIONS},
+            evidence={d.value: [self._quote(main.sentences[i]) for i in chosen[d]] for d in DIMENSIONS},
+            rationale={d.value: self._rationale(d, scores[d], capped[d], shows[d]) for d in DIMENSIONS},
             flags=flags,
             attempts=attempts,
             scorer=SCORER,

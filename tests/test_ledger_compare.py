@@ -46,7 +46,7 @@ def test_contradictions(earlier: str, later: str, kind: str) -> None:
     ("I was on a team of 6 at my last job.", "Here I lead 20 people."),
     ("We had 40 engineers in the department.", "My own team was 4 people."),  # different things counted
     ("I handled 40 tickets a day.", "Our whole team handled 400 tickets a day."),  # me vs the team
-    ("We had fifty thousand daily active users.", "Monthly active users were around 400,000."),
+    ("Our app had 20,000 weekly active users.", "Its monthly active users peaked near 150,000."),
     ("We had 12 microservices at launch.", "By the time I left we had over 60 microservices."),  # time
     ("We served 10,000 requests per second at peak.", "Average load was around 2,000 requests per second."),
     ("I led a team of 5.", "Including me, we were six."),  # with or without the speaker
@@ -58,7 +58,7 @@ def test_contradictions(earlier: str, later: str, kind: str) -> None:
     ("I wrote the data contracts proposal.", "The data contracts proposal I wrote was adopted by the platform team."),
     ("I have a decade of experience.", "I started my career in 2016."),
     ("I've been in security for over ten years.", "I started in security in 2014."),
-    ("The flaky test cleanup took two weeks.", "The whole reliability project took six months."),
+    ("The index rebuild took three days.", "The whole storage migration took four months."),
     ("I was a senior engineer at Acme.", "At Globex I'm a staff engineer."),
 ])
 def test_look_alikes_that_agree(earlier: str, later: str) -> None:

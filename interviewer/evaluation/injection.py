@@ -15,8 +15,14 @@ is judged again without exactly those stretches (a sentence, a line, or a bracke
 evaluation/spans.py), each dimension keeping the lower score, so appending or inserting them can
 never raise a score. A flagged answer carries the `injection_attempt` flag and the
 interviewer reacts; `scan(...).cleaned` is what the answer reads like without the attempt.
-Measured (benchmarks/evaluator.md): false flags on benign technical answers and recall on
-injections, each on a set nobody tuned these rules on.
+Measured in benchmarks/evaluator.md (bench_injection.py), but not blind: these rules were
+rewritten (8000ede) minutes after benchmarks/data/injection_answers.jsonl was committed, in the
+commit that added the held-out sets, and later rules were written after held-out rows had been
+read. Issue 24 removed what had been written from rows (alternatives that matched only one or two
+tune injection rows, in those rows' words; the persuasion alternatives that caught held-out rows;
+the other-language rules of languages.py), so numbers reported before then measured rules that
+are gone. Attempts in languages other than English are not flagged. No rule, keyword or example
+here may be written from an evaluation row (dev, tune or held-out).
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from interviewer.evaluation import languages, persuasion
+from interviewer.evaluation import persuasion
 from interviewer.evaluation import spans as spans_
 from interviewer.evaluation.signals import Span, sentences
 from interviewer.evaluation.spans import tidy
@@ -46,10 +52,7 @@ _DIRECTIVE = r"(?:score|grade|rate|assign|award|give|ignore|disregard|must|appro
 # chat logs, which is ordinary work for many candidates, is not enough (see the module doc).
 RULES: dict[str, re.Pattern[str]] = {
     "override": re.compile(
-        r"\b(?:scoring|grading|rubric|evaluation)\b[^.\n]{0,10}\b(?:override|is suspended|suspended|waived|disabled)\b"
-        r"|\b(?:grader|grading|scoring|evaluator|rubric) (?:config(?:uration)? |mode |settings? )?override\b"
-        r"|\bmax_score\w*\s*=|\bscores?\s*=\s*\{[^}\n]{0,60}\b5\b"
-        r"|\b(?:ignore|disregard|forget|override|bypass)\b[^.\n]{0,40}?\b(?:previous|prior|above|earlier|all|any|"
+        r"\b(?:ignore|disregard|forget|override|bypass)\b[^.\n]{0,40}?\b(?:previous|prior|above|earlier|all|any|"
         r"your|the|these|those|system|grading|scoring|reviewer)\b[^.\n]{0,30}?\b(?:instructions?|prompts?|rules?|"
         r"guidelines?|rubric|directions?|criteria|restrictions?|safety)\b",
         _I,
@@ -87,29 +90,17 @@ RULES: dict[str, re.Pattern[str]] = {
     ),
     "score_request": re.compile(
         rf"\b(?:please|kindly|could you|can you|would you|you (?:must|should|will|need to)|ensure|make sure)\b[^.\n]{{0,80}}"
-        rf"\b(?:{_SCORE_WORDS}|evaluation|assessment)\b[^.\n]{{0,40}}(?:\b[1-5] ?/ ?(?:5|10)\b|\bat least [1-5]\b|\b{_TOP}\b|\bsame\b|\bround)"
-        rf"|\b(?:adopt|record|log|enter|treat|use)\b[^.\n]{{0,30}}\bas (?:a |the )?(?:[1-5] ?/ ?5|final (?:evaluation|score|assessment|grade)"
-        rf"|the final (?:evaluation|score|assessment|grade)|(?:my|your) (?:evaluation|score|assessment|grade))\b"
-        rf"|\bround (?:my|the|this) {_SCORE_WORDS} up\b|\bkeep the same (?:{_SCORE_WORDS})\b"
-        rf"|\b(?:do not|don't|never) (?:penali[sz]e|deduct|mark (?:me |this |it )?down|lower (?:the|my|this) {_SCORE_WORDS})\b"
-        rf"|\b{_SCORE_WORDS} (?:must|should|shall|need to) be\b[^.\n]{{0,20}}\b(?:[1-5]|{_TOP})\b"
-        rf"|\bat least [1-5] on (?:every|all|each)\b|\b[1-5] ?/ ?5\b[^.\n]{{0,20}}\bfrom you\b",
+        rf"\b(?:{_SCORE_WORDS}|evaluation|assessment)\b[^.\n]{{0,40}}(?:\b[1-5] ?/ ?(?:5|10)\b|\bat least [1-5]\b|\b{_TOP}\b)"
+        rf"|\b(?:do not|don't|never) (?:penali[sz]e|deduct|mark (?:me |this |it )?down|lower (?:the|my|this) {_SCORE_WORDS})\b",
         _I,
     ),
     "pressure": re.compile(
-        rf"\bif (?:this|my) (?:answer|response) (?:is )?(?:scored|rated|graded|marked)\b"
-        rf"|\b(?:scored|rated|graded|marked) (?:below|under|less than|lower than) (?:a )?[1-9]\b[^.\n]{{0,60}}\b(?:grader|grading|"
-        rf"evaluat\w*|audit|complaint)"
-        rf"|\bassume (?:that )?(?:the )?(?:missing|omitted|truncated|rest of)\b"
-        rf"|\bto (?:any|the|an) (?:ai|automated|llm)\b[^.\n]{{0,40}}\b(?:reading|evaluating|grading|scoring|reviewing)\b"
-        rf"|\b(?:rubric|criteria|criterion)\b[^\n]{{0,40}}(?:\[x\]|✓|✔)",
+        rf"\bto (?:any|the|an) (?:ai|automated|llm)\b[^.\n]{{0,40}}\b(?:reading|evaluating|grading|scoring|reviewing)\b",
         _I,
     ),
     "fake_system": re.compile(
-        rf"</?tool_(?:result|call|output)\b"
-        rf"|^[ \t]*[\[(<]?[ \t]*(?:system|developer|admin|grader|evaluator|assistant|ai)(?:[ \t]+(?:note|notice|message|prompt|override|instructions?))?"
+        rf"^[ \t]*[\[(<]?[ \t]*(?:system|developer|admin|grader|evaluator|assistant|ai)(?:[ \t]+(?:note|notice|message|prompt|override|instructions?))?"
         rf"[ \t]*[\])>]?[ \t]*:[^\n]{{0,300}}?\b{_DIRECTIVE}\b"
-        rf"|\[[ \t]*(?:system|developer|admin|grader|evaluator)\b[^\]\n]{{0,30}}:[^\]]{{0,300}}?\b{_DIRECTIVE}\b"
         rf"|(?:<\|im_start\|>[ \t]*(?:system|assistant)|\[/?(?:INST|SYS)\]|<</?SYS>>|</?system>)[^\n]{{0,200}}?\b(?:{_DIRECTIVE}|answer as)\b"
         rf"|<!--[^>]{{0,300}}?\b(?:important|instruction|ignore|score|grade|summari[sz]|end with|assistant|AI|model)\b",
         _I | re.MULTILINE,
@@ -132,10 +123,6 @@ RULES: dict[str, re.Pattern[str]] = {
     # Persuasion without an order: claimed authority over the grading, appeals for a score.
     "authority": persuasion.AUTHORITY,
     "appeal": persuasion.APPEAL,
-    # The same moves in Spanish, French, German, Portuguese and Italian.
-    "foreign_override": languages.OVERRIDE,
-    "foreign_address": languages.ADDRESS,
-    "foreign_score": languages.SCORE_DEMAND,
 }
 # The old, broad deny-list: text that *may* belong to an injection (role tags, email headers,
 # end markers, JSON fragments, talk of system prompts and graders). It never flags an answer: only
@@ -202,8 +189,7 @@ SUSPECT: dict[str, re.Pattern[str]] = {
 
 # Rules whose words may legitimately appear inside a quotation ("we tested prompts like
 # 'ignore all previous instructions'"): a match wholly inside quotes is a mention, not an attempt.
-QUOTABLE = frozenset({"override", "jailbreak", "address_grader", "score_demand", "authority", "appeal",
-                      "foreign_override", "foreign_address", "foreign_score"})
+QUOTABLE = frozenset({"override", "jailbreak", "address_grader", "score_demand", "authority", "appeal"})
 _QUOTED = re.compile(r"\"[^\"\n]{3,300}\"|“[^”\n]{3,300}”|`[^`\n]{3,300}`")
 
 

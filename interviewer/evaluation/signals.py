@@ -4,14 +4,16 @@ evaluator, the interviewer's policy and phrasing, the report and its rewrites al
 cannot contradict each other about the same answer.
 
 Each signal is a small, readable rule over the answer (causal connectives, investigation verbs,
-prevention, numbers, first person, lessons, overclaiming, blame, hedging, filler). They are
-general interview-domain vocabulary, and each one records the sentences that triggered it so the
-evaluator can quote the candidate's own words as evidence. An audit (issue 13) found alternatives
-that were the development set's own phrasing ("mature teams", "pragmatic approach", "stayed
-flat", "I'd want someone", ...), written while reading it; 38 such alternatives were removed on
-2026-12-01. What remains still matches dev-set text where the words are ordinary ("because",
-"reproduced", "I learned"): so the dev set is a smoke test only. Quality is measured on
-benchmarks/data/ (written without reading the dev set), never tuned on its held-out split.
+prevention, numbers, first person, lessons, overclaiming, blame, hedging, filler), meant as
+general interview-domain vocabulary; each records the sentences that triggered it so the
+evaluator can quote the candidate's own words as evidence. No alternative may be written from an
+evaluation row (the dev set, benchmarks/data/ tune or held-out). Earlier sessions did: issue 13
+removed 38 alternatives that were the dev set's own phrasing (bd0b334); issue 24 removed the dev
+set's phrases still here or put back later, and the alternatives of 45a4ef5 that each matched a
+single tune-split answer of benchmarks/data/calibration_pairs.jsonl. What remains still matches
+evaluation text where the words are ordinary ("because", "reproduced", "I learned"), and signals
+and weights were chosen on the tune split (45a4ef5), so the dev set is a smoke test only and
+tune-split numbers are not an independent measure.
 Signals are presence-based (not counts) so a longer answer does not win by saying more words.
 """
 
@@ -60,9 +62,8 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         r"\bbecause\b", r"\bwhich meant\b", r"\bmeant that\b", r"\bcaused by\b", r"\bcaus(?:ed|ing)\b",
         r"\bdue to\b", r"\bthe reason\b", r"\broot cause\b", r"\bturned out\b", r"\bled to\b",
         r"\bresult(?:ed|ing) in\b", r"\bso (?:every|any|all|each|no)\b",
-        
         r"\bwithout (?:a|an|any) (?:timeout|limit|index|lock|bound)\b",
-        r"\bmissing (?:index|timeout|limit|lock|check)\b", r"\bso it (?:never|always)\b",
+        r"\bmissing (?:index|timeout|limit|lock|check)\b",
     ),
     "investigation": _rx(
         r"\breproduc(?:ed|e|ing)\b", r"\bprofil(?:ed|er|ing|e)\b", r"\blogg(?:ed|ing)\b", r"\bthe logs?\b",
@@ -93,19 +94,17 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         r"\b(?:bigger|larger|faster|more) (?:machines?|instances?|servers?|boxes|hardware|nodes|memory|RAM)\b",
         r"\bscaled (?:it )?up\b", r"\bwaited\b", 
         r"\bstopped happening\b", r"\bthrew (?:more )?hardware\b",
-        # More of a resource, more tries, more time: the symptom bought off, the cause untouched.
+        # More of a resource: the symptom bought off, the cause untouched.
         r"\b(?:increased|raised|bumped|doubled|tripled|upped)\b(?: \w+){0,3} (?:memory|timeouts?|thresholds?|replicas|executors|"
         r"instances|nodes|servers|pods|capacity|disk(?: size)?|heap|limits?)\b",
-        r"\b(?:added|more|automatic) (?:automatic |auto-?)?retr(?:y|ies)\b", r"\blonger timeouts?\b",
-        r"\b(?:added|more) (?:serving |server |compute )?capacity\b", r"\brolled (?:it |everything |the \w+ )?back\b",
-        r"\bclear(?:ed|ing) (?:out )?(?:the |their |her |his |old )?(?:cache|cookies|logs?|queue)\b",
+        r"\brolled (?:it |everything |the \w+ )?back\b",
     ),
-    # A cause guessed, not found: a hedge on what went wrong, or a category put where the cause goes.
+    # A cause guessed, not found: a hedge on what went wrong.
     "speculation": _rx(
-        r"\bmost likely\b", r"\bprobably\b", r"\bpresumably\b", r"\bmust have been\b", r"\bfor some reason\b",
-        r"\bsomehow\b", r"\bwhatever (?:it was|was wrong|the cause)\b", r"\bsome (?:kind|sort) of\b",
+        r"\bprobably\b", r"\bpresumably\b", r"\bmust have been\b", r"\bfor some reason\b",
+        r"\bsomehow\b", r"\bsome (?:kind|sort) of\b",
         r"\bI (?:think|guess|assume|suspect|believe) (?:it|that|this|the (?:issue|problem|cause))\b",
-        r"\b(?:a|some|just a) (?:glitch|fluke|blip|hiccup)\b", r"\bnotoriously\b", r"\bthe kind of \w+ (?:that|which)\b",
+        r"\b(?:a|some|just a) (?:glitch|fluke|blip|hiccup)\b",
     ),
     "filler": _rx(
         r"\bbest practices?\b",
@@ -156,10 +155,9 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         r"\bI don'?t (?:really )?remember\b", r"\bunder (?:an )?NDA\b",
     ),
     "hedge": _rx(
-        r"\bI think\b", r"\bor maybe\b", r"\bmore or less\b", r"\bkind of\b", r"\bsort of\b", r"\bsome people\b",
+        r"\bI think\b", r"\bmore or less\b", r"\bkind of\b", r"\bsort of\b", r"\bsome people\b",
         r"\bsomehow\b", r"\bwhatever\b", r"\band so on\b", r"\bor something\b", r"\bI guess\b", r"\bstuff\b",
-        r"\b\w+ thing\b(?! that)", 
-        r"\beventually\b", r"\bit worked out\b",
+        r"\b\w+ thing\b(?! that)", r"\beventually\b",
     ),
     "lesson": _rx(
         r"\bI learn(?:ed|t)\b", r"\btaught me\b", r"\blessons?\b", r"\bnow (?:I|every|we)\b", r"\bsince then\b",
@@ -176,8 +174,7 @@ PATTERNS: dict[str, re.Pattern[str]] = {
     "number": _rx(r"\b\d[\d,.]*\b", rf"\b(?:{NUMBER_WORDS})\b"),
     "generic": _rx(
         r"\bI (?:always|usually|generally|typically|tend to)\b", r"\bis (?:very |really )?important\b",
-        
-        r"\bI mentor people\b", r"\bin general\b",
+        r"\bin general\b",
     ),
 }
 

@@ -38,8 +38,9 @@ def hard_negative_ids() -> set[str]:
 def benign(rows: list[dict[str, str]]) -> dict[str, object]:
     flagged = [r for r in rows if injection.scan(r["answer"]).found]
     emptied = [r["id"] for r in flagged if len(injection.scan(r["answer"]).cleaned.split()) < MIN_WORDS]
+    # Counts only: held-out rows are reported as aggregates, never by id (issue 24).
     return {"n": len(rows), "flagged": len(flagged), "rate": round(len(flagged) / max(1, len(rows)), 4),
-            "flagged_ids": [r["id"] for r in flagged], "emptied": emptied}
+            "emptied": len(emptied)}
 
 
 def recall(rows: list[dict[str, str]]) -> dict[str, object]:
@@ -47,7 +48,7 @@ def recall(rows: list[dict[str, str]]) -> dict[str, object]:
     base_flagged = [r["id"] for r in rows if injection.scan(r["answer"]).found]
     missed = [r["id"] for r in rows if r not in caught]
     return {"n": len(rows), "caught": len(caught), "recall": round(len(caught) / max(1, len(rows)), 4),
-            "missed": missed, "base_answer_flagged": base_flagged}
+            "missed": len(missed), "base_answer_flagged": len(base_flagged)}
 
 
 def main() -> None:
@@ -61,6 +62,11 @@ def main() -> None:
         "heldout_benign_without_hard_negatives": benign([r for r in held_benign if r["id"] not in hard]),
         "heldout_hard_negatives": benign([r for r in held_benign if r["id"] in hard]),
         "heldout_injections": recall(load(DATA / "heldout" / "injection_answers.jsonl")),
+        # Written in session 10 by a new author after the rules above were fitted to the older
+        # held-out rows: the only held-out recall that still measures (appended at the end here;
+        # bench_reader.py places each attempt where its author put it).
+        "fresh_heldout_injections": recall(load(DATA / "heldout" / "injection_fresh.jsonl")),
+        "fresh_heldout_benign": benign(load(DATA / "heldout" / "benign_fresh.jsonl")),
         "public_corpus": {"n": len(corpus), "caught": sum(injection.scan(c).found for c in corpus)},
         "tuned_on_benign": benign(load(DATA / "benign_technical_answers.jsonl")),
         "tuned_on_injections": recall(load(DATA / "injection_answers.jsonl")),

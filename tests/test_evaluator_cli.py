@@ -44,7 +44,8 @@ def test_score_writes_one_line_per_input_and_reports_bad_lines(runtime: _Runtime
     assert result.exit_code == 1 and "Traceback" not in result.output
     out = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(out) == 4
-    assert set(out[0]) == {"honesty", "root_cause", "storytelling", "evidence", "rationale", "flags"}
+    assert set(out[0]) == {"honesty", "root_cause", "storytelling", "evidence", "rationale", "flags", "scorer"}
+    assert out[0]["scorer"] == "judge"
     assert all(isinstance(out[0][d], int) for d in ("honesty", "root_cause", "storytelling"))
     assert out[1] == {"error": out[1]["error"], "line": 2} and "line 2: not valid JSON" in out[1]["error"]
     assert "line 3" in out[2]["error"] and "answer" in out[2]["error"]

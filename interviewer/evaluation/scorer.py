@@ -8,12 +8,28 @@ which keeps the same Evaluation format. `Evaluation.scorer` records which one sc
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from interviewer.config import Backend
+from interviewer.evaluation import evaluator, reader
 from interviewer.evaluation.evaluator import AnswerEvaluator
 from interviewer.evaluation.reader import HttpStates, ReaderEvaluator, reader_if_trained
 from interviewer.llm.provider import LLMRuntime, Role
 
 Evaluator = AnswerEvaluator | ReaderEvaluator
+
+# What the report says about each scorer (Evaluation.scorer).
+SCORER_NOTES = {
+    reader.SCORER: "Scored by the reader: a head trained on the embedded model's own reading of each answer "
+                   "(no generated text); the quotes are the sentences that moved each score most.",
+    evaluator.SCORER: "Scored by the judge: the model answered yes/no checks citing your sentences, and code "
+                      "turned the verified checks into scores.",
+}
+
+
+def scorer_notes(scorers: Iterable[str | None]) -> list[str]:
+    """One line per scorer that scored these answers (sessions saved before it was recorded: none)."""
+    return [SCORER_NOTES.get(name, f"Scored by: {name}.") for name in sorted({s for s in scorers if s})]
 
 
 def make_evaluator(runtime: LLMRuntime, *, max_tokens: int | None = None, timeout: float | None = 180.0) -> Evaluator:

@@ -16,6 +16,7 @@ from statistics import mean
 
 from langchain_core.language_models import BaseChatModel
 
+from interviewer.evaluation.scorer import scorer_notes
 from interviewer.report.advice import NOT_STORIES, objectives, practice
 from interviewer.report.consistency import consistency, honesty_notes
 from interviewer.report.model import (
@@ -335,20 +336,6 @@ def _progress(session: Session, previous: Sequence[Session], rubric: RubricView)
 
 
 # -- the whole report -----------------------------------------------------------------------------------
-SCORERS = {
-    "reader": "Scored by the reader: a head trained on the embedded model's own reading of each answer "
-              "(no generated text); the quotes are the sentences that moved each score most.",
-    "judge": "Scored by the judge: the model answered yes/no checks citing your sentences, and code turned "
-             "the verified checks into scores.",
-}
-
-
-def scorer_notes(session: Session) -> list[str]:
-    """Which scorer produced this report's scores (sessions saved before it was recorded say none)."""
-    used = sorted({t.evaluation.scorer for t in session.turns if t.evaluation is not None and t.evaluation.scorer})
-    return [SCORERS.get(name, f"Scored by: {name}.") for name in used]
-
-
 async def build_report(
     session: Session,
     previous: Sequence[Session] = (),
@@ -383,7 +370,7 @@ async def build_report(
                      "(too short or off-topic); they show as not judged.")
     if rubric.problem:
         notes.append(f"Level descriptions are missing ({rubric.problem}).")
-    notes += scorer_notes(session)
+    notes += scorer_notes(t.evaluation.scorer for t in session.turns if t.evaluation is not None)
     return Report(
         session_id=session.id,
         user_id=session.user_id,

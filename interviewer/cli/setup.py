@@ -18,7 +18,8 @@ from interviewer.llm.model_files import ModelFileError, ensure_model, verify_pin
 @click.command()
 @click.option("--full", is_flag=True, help="Re-hash the model file even if it was verified before.")
 def doctor(full: bool) -> None:
-    """Report the backend, the model and its sha256 check, and offline tokenizers."""
+    """Report the backend, the model and its sha256 check, which scorer scores, and offline tokenizers."""
+    from interviewer.evaluation import scorer
     from interviewer.tokens import install_offline_encodings
 
     settings = settings_or_exit()
@@ -29,10 +30,11 @@ def doctor(full: bool) -> None:
         click.echo(f"server:     llama-cpp-python[server] {'installed' if server_installed() else 'MISSING'}")
         ok &= server_installed()
         model_file = settings.model_path
+        sha: str | None = None
         if model_file:
             click.echo(f"model file: {model_file} (custom GGUF, not pinned)")
             try:
-                ensure_model(settings.cache_dir, settings.model_path)
+                sha = ensure_model(settings.cache_dir, settings.model_path).sha256
             except ModelFileError as exc:
                 click.echo(f"            ERROR: {exc}")
                 ok = False
@@ -48,9 +50,11 @@ def doctor(full: bool) -> None:
                 ok = False
         if ok:
             ok &= _completion_check(model_file)
+        click.echo(f"scorer:     {scorer.describe(settings, sha)}")
     else:
         click.echo(f"base URL:   {settings.base_url or 'https://api.openai.com/v1'}")
         click.echo(f"api key:    {'set' if settings.secret_key() else 'not set'}")
+        click.echo(f"scorer:     {scorer.describe(settings, None)}")
     encodings = install_offline_encodings()
     click.echo(f"tiktoken:   {', '.join(encodings) or 'NONE'} available offline")
     ok &= bool(encodings)

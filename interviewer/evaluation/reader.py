@@ -33,7 +33,7 @@ from pydantic import BaseModel, ConfigDict
 
 from interviewer.evaluation import injection, signals, spans
 from interviewer.evaluation.evaluator import bounded, comparisons
-from interviewer.evaluation.reader_head import Head, ReadStates, load_head, sha256_text
+from interviewer.evaluation.reader_head import Head, ReadStates, sha256_text
 from interviewer.evaluation.rubric import Rubric, load_rubric
 from interviewer.evaluation.verdicts import CUT_FLAG, INJECTION_ATTEMPT, INSUFFICIENT, MAX_QUOTE_WORDS, MIN_WORDS
 from interviewer.resources import prompts_dir
@@ -258,12 +258,3 @@ class ReaderEvaluator:
             await asyncio.sleep(backoff * attempt)
             evaluation = await self.evaluate(question, answer)
         return evaluation
-
-
-def reader_if_trained(source: StateSource, model_sha256: str | None) -> ReaderEvaluator | None:
-    """A ReaderEvaluator when a head trained for this prompt and this model file ships, else None."""
-    head = load_head()
-    prompt = load_reader_prompt()
-    if head is None or not head.matches(prompt.sha256, model_sha256):
-        return None
-    return ReaderEvaluator(source, head, prompt=prompt)

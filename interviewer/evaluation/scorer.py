@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from interviewer.config import Backend
+from interviewer.config import Backend, Settings
 from interviewer.evaluation import evaluator, reader
 from interviewer.evaluation.evaluator import AnswerEvaluator
-from interviewer.evaluation.reader import HttpStates, ReaderEvaluator, reader_if_trained
+from interviewer.evaluation.reader import HttpStates, ReaderEvaluator, load_reader_prompt
+from interviewer.evaluation.reader_head import Head, load_head
 from interviewer.llm.provider import LLMRuntime, Role
 
 Evaluator = AnswerEvaluator | ReaderEvaluator
@@ -32,17 +33,36 @@ def scorer_notes(scorers: Iterable[str | None]) -> list[str]:
     return [SCORER_NOTES.get(name, f"Scored by: {name}.") for name in sorted({s for s in scorers if s})]
 
 
+def reader_head_for(settings: Settings, model_sha256: str | None) -> Head | None:
+    """The head the reader would score with, or None when the judge scores (a remote backend,
+    the reader switched off, or no head trained for this model file and reader prompt)."""
+    if settings.backend is not Backend.LOCAL or not settings.evaluator_reader or not model_sha256:
+        return None
+    head = load_head()
+    if head is None or not head.matches(load_reader_prompt().sha256, model_sha256):
+        return None
+    return head
+
+
+def describe(settings: Settings, model_sha256: str | None) -> str:
+    """One line for `interviewer doctor`."""
+    if reader_head_for(settings, model_sha256) is not None:
+        return "reader (a head trained for this model reads each answer; no generated text)"
+    if settings.backend is Backend.LOCAL and settings.evaluator_reader:
+        return "judge (no reader head is trained for this model file)"
+    return "judge (generative yes/no checks)"
+
+
 def make_evaluator(runtime: LLMRuntime, *, max_tokens: int | None = None, timeout: float | None = 180.0) -> Evaluator:
     """The reader on the embedded backend when it can, else the judge (temperature 0)."""
     settings = runtime.settings
     check = runtime.model_check
-    if settings.backend is Backend.LOCAL and settings.evaluator_reader and check is not None:
+    head = reader_head_for(settings, check.sha256 if check is not None else None)
+    if head is not None:
         # A paused evaluator sends no byte (llm/scheduler.py): the read timeout must outlast a pause.
         pause = runtime.foreground.max_pause if runtime.foreground is not None else 0.0
         source = HttpStates(runtime.base_url(Role.EVALUATOR) or "", settings.request_timeout + pause,
                             runtime.guard(Role.EVALUATOR))
-        reader = reader_if_trained(source, check.sha256)
-        if reader is not None:
-            return reader
+        return ReaderEvaluator(source, head)
     model = runtime.chat_model(Role.EVALUATOR, temperature=0, max_tokens=max_tokens)
     return AnswerEvaluator(model, timeout=timeout, top_logprobs=runtime.evaluator_top_logprobs)

@@ -290,3 +290,30 @@ def test_the_embedded_backend_reads_with_the_shipped_head() -> None:
                       AnswerEvaluator)
     remote = StartedRuntime(None, backend=Backend.OPENAI_COMPATIBLE, base_url="http://127.0.0.1:9/v1")
     assert isinstance(make_evaluator(remote), AnswerEvaluator)
+
+
+def test_the_training_cache_keeps_each_reads_blocks(tmp_path: Any) -> None:
+    from interviewer.cli.reader import StateCache
+
+    rng = np.random.default_rng(3)
+    states = ReadStates([4, 6], [rng.normal(size=N).astype(np.float32) for _ in range(2)],
+                        {d: rng.normal(size=N).astype(np.float32) for d in DIMENSIONS},
+                        {d: rng.normal(size=N).astype(np.float32) for d in DIMENSIONS})
+    cache = StateCache(tmp_path, "tag")
+    cache.put(("q", "a"), states)
+    again = StateCache(tmp_path, "tag")  # from disk
+    for d in DIMENSIONS:
+        got = again.features(("mean", "last", "branch_mean"))(("q", "a"), d)
+        assert np.allclose(got, states.features(d, ("mean", "last", "branch_mean")))
+    with pytest.raises(KeyError):
+        again.features(("mean",))(("q", "unread"), Dimension.HONESTY)
+
+
+def test_the_grid_prefers_ladders_that_order_well_when_pairs_are_all_right() -> None:
+    from interviewer.cli.reader import score_of
+
+    base = {"pairs": {d.value: [10, 10] for d in DIMENSIONS}, "crossed_both": [5, 5],
+            "ladder_within_one": {d.value: [9, 10] for d in DIMENSIONS}}
+    better = {**base, "ladder_spearman": {d.value: 0.95 for d in DIMENSIONS}}
+    worse = {**base, "ladder_spearman": {d.value: 0.80 for d in DIMENSIONS}}
+    assert score_of(better) > score_of(worse)

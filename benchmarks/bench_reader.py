@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from interviewer.cli.evaluate import length_win, wilson  # noqa: E402
 from interviewer.evaluation import injection as inj  # noqa: E402
-from interviewer.evaluation import spans  # noqa: E402
+from interviewer.evaluation import signals, spans  # noqa: E402
 from interviewer.evaluation.reader import HttpStates, ReaderEvaluator, load_reader_prompt  # noqa: E402
 from interviewer.evaluation.reader_head import load_head  # noqa: E402
 from interviewer.evaluation.verdicts import INJECTION_ATTEMPT, MIN_WORDS  # noqa: E402
@@ -90,7 +90,7 @@ def place(answer: str, attack: str, position: str) -> str:
     if position == "start":
         return f"{attack}\n{answer}"
     if position == "middle":
-        cut = inj.signals.sentences(answer)
+        cut = signals.sentences(answer)
         if len(cut) > 1:
             end = cut[0][1]
             return f"{answer[:end]} {attack} {answer[end:].lstrip()}"

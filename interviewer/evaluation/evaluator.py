@@ -29,7 +29,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 
 from langchain_core.language_models import BaseChatModel
@@ -314,12 +314,17 @@ class AnswerEvaluator:
 
     async def evaluate_patiently(self, question: str, answer: str, attempts: int = 3,
                                  backoff: float = 2.0) -> Evaluation:
-        """`evaluate`, tried again when the model was unavailable (busy, timed out, cut off):
-        batch commands use this so an answer is reported unavailable only after `attempts`."""
-        evaluation = await self.evaluate(question, answer)
-        for attempt in range(1, attempts):
-            if evaluation.status is EvalStatus.OK:
-                break
-            await asyncio.sleep(backoff * attempt)
-            evaluation = await self.evaluate(question, answer)
-        return evaluation
+        return await patiently(self.evaluate, question, answer, attempts, backoff)
+
+
+async def patiently(evaluate: Callable[[str, str], Awaitable[Evaluation]], question: str, answer: str,
+                    attempts: int = 3, backoff: float = 2.0) -> Evaluation:
+    """`evaluate`, tried again when the model was unavailable (busy, timed out, cut off): batch
+    commands use this so an answer is reported unavailable only after `attempts` (both scorers)."""
+    evaluation = await evaluate(question, answer)
+    for attempt in range(1, attempts):
+        if evaluation.status is EvalStatus.OK:
+            break
+        await asyncio.sleep(backoff * attempt)
+        evaluation = await evaluate(question, answer)
+    return evaluation

@@ -32,7 +32,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict
 
 from interviewer.evaluation import injection, signals, spans
-from interviewer.evaluation.evaluator import bounded, comparisons
+from interviewer.evaluation.evaluator import bounded, comparisons, patiently
 from interviewer.evaluation.reader_head import Head, ReadStates, sha256_text
 from interviewer.evaluation.rubric import Rubric, load_rubric
 from interviewer.evaluation.verdicts import CUT_FLAG, INJECTION_ATTEMPT, INSUFFICIENT, MAX_QUOTE_WORDS, MIN_WORDS
@@ -251,10 +251,4 @@ class ReaderEvaluator:
 
     async def evaluate_patiently(self, question: str, answer: str, attempts: int = 3,
                                  backoff: float = 2.0) -> Evaluation:
-        evaluation = await self.evaluate(question, answer)
-        for attempt in range(1, attempts):
-            if evaluation.status is EvalStatus.OK:
-                break
-            await asyncio.sleep(backoff * attempt)
-            evaluation = await self.evaluate(question, answer)
-        return evaluation
+        return await patiently(self.evaluate, question, answer, attempts, backoff)

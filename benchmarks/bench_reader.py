@@ -18,14 +18,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import platform
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from _common import ROOT, machine
 
 from interviewer.cli.evaluate import length_win, wilson  # noqa: E402
 from interviewer.evaluation import injection as inj  # noqa: E402
@@ -42,13 +39,6 @@ FRESH = HERE / "data" / "heldout"
 def rows(path: Path, split: str | None = None) -> list[dict[str, Any]]:
     out = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     return [r for r in out if split is None or r.get("split") == split]
-
-
-def machine() -> str:
-    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                  if line.startswith("model name")), platform.processor())
-    import os
-    return f"{model}, {os.cpu_count()} cores"
 
 
 def rate(right: float, n: int) -> dict[str, Any]:

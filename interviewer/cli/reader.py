@@ -68,7 +68,8 @@ class StateCache:
             if array is None:
                 raise KeyError(f"no states for {key[1][:40]!r}")
             i = DIMENSIONS.index(dim)
-            rows = {"mean": array[0], "last": array[1 + i], "branch_mean": array[4 + i]}
+            # The layout `put` writes: the answer mean, then each branch's last, then each one's mean.
+            rows = {"mean": array[0], "last": array[1 + i], "branch_mean": array[1 + len(DIMENSIONS) + i]}
             return np.concatenate([rows[b] for b in blocks])
         return get
 

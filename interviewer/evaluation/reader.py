@@ -35,7 +35,14 @@ from interviewer.evaluation import injection, signals, spans
 from interviewer.evaluation.evaluator import bounded, comparisons, patiently
 from interviewer.evaluation.reader_head import Head, ReadStates, sha256_text
 from interviewer.evaluation.rubric import Rubric, load_rubric
-from interviewer.evaluation.verdicts import CUT_FLAG, INJECTION_ATTEMPT, INSUFFICIENT, MAX_QUOTE_WORDS, MIN_WORDS
+from interviewer.evaluation.verdicts import (
+    CUT_FLAG,
+    INJECTION_ATTEMPT,
+    INSUFFICIENT,
+    MAX_QUOTE_WORDS,
+    MIN_WORDS,
+    quote_window,
+)
 from interviewer.resources import prompts_dir
 from interviewer.session import DIMENSIONS, Dimension, EvalStatus, Evaluation
 
@@ -62,26 +69,25 @@ class ReaderPrompt(BaseModel):
     def sha256(self) -> str:
         return sha256_text(self.model_dump_json())
 
-    def request(self, question: str, answer: str) -> tuple[dict[str, Any], list[int], list[str]]:
-        """(request body, indexes of the answer's sentence pieces, those sentences' text)."""
+    def request(self, question: str, answer: str) -> tuple[dict[str, Any], list[int], list[signals.Span]]:
+        """(request body, indexes of the answer's sentence pieces, those sentences' spans in
+        `answer`, from the project's one splitter)."""
         pieces: list[dict[str, Any]] = [
             {"text": _OPEN.format(system=self.system, label=self.question_label), "special": True},
             {"text": question.strip()},
             {"text": self.answer_label},
         ]
         pooled: list[int] = []
-        texts: list[str] = []
         cut = signals.sentences(answer)
         prev = 0
         for i, (start, end) in enumerate(cut):
             stop = len(answer) if i == len(cut) - 1 else end
             pooled.append(len(pieces))
             pieces.append({"text": answer[prev:stop], "pool": True})
-            texts.append(answer[start:end])
             prev = stop
         pieces.append({"text": _CLOSE, "special": True})
         branches = [{"text": self.branches[d], "special": False} for d in DIMENSIONS]
-        return {"pieces": pieces, "branches": branches}, pooled, texts
+        return {"pieces": pieces, "branches": branches}, pooled, cut
 
 
 @lru_cache(maxsize=1)
@@ -123,7 +129,8 @@ class HttpStates:
 class Read:
     """One text read: its sentences, states and, per dimension, the level and sentence shares."""
 
-    sentences: list[str]
+    text: str
+    spans: list[signals.Span]  # its sentences, in the order of the pooled pieces
     states: ReadStates
     raw: dict[Dimension, float]
     levels: dict[Dimension, int]
@@ -142,14 +149,14 @@ class ReaderEvaluator:
         self.timeout = timeout
 
     async def read(self, question: str, text: str) -> Read:
-        body, pooled, sentences = self.prompt.request(question, text)
+        body, pooled, sentence_spans = self.prompt.request(question, text)
         call: Awaitable[dict[str, Any]] = self.source.read(body)
         reply = await (asyncio.wait_for(call, self.timeout) if self.timeout else call)
         states = ReadStates.from_response(reply, pooled)
         raw = {d: self.head.raw(states, d) for d in DIMENSIONS}
         levels = {d: self.head.dims[d].level(raw[d]) for d in DIMENSIONS}
         shares = {d: self.head.contributions(states, d) for d in DIMENSIONS}
-        return Read(sentences, states, raw, levels, shares)
+        return Read(text, sentence_spans, states, raw, levels, shares)
 
     def _chosen(self, read: Read, dim: Dimension, level: int, withheld: list[str]) -> list[int]:
         """The sentences that raised a good score most, or lowered a poor one most (never a
@@ -159,7 +166,8 @@ class ReaderEvaluator:
         ranked = sorted(range(len(shares)), key=lambda i: -sign * shares[i])
         out: list[int] = []
         for i in ranked:
-            sentence = read.sentences[i].strip()
+            start, end = read.spans[i]
+            sentence = read.text[start:end].strip()
             if sign * shares[i] <= 0 or not sentence or any(w in sentence or sentence in w for w in withheld):
                 continue
             out.append(i)
@@ -168,15 +176,17 @@ class ReaderEvaluator:
         return out
 
     @staticmethod
-    def _quote(sentence: str) -> str:
-        words = sentence.strip().split()
-        return " ".join(words[:MAX_QUOTE_WORDS]) + " …" if len(words) > MAX_QUOTE_WORDS else sentence.strip()
+    def _quote(read: Read, index: int) -> str:
+        """The sentence, verbatim, cut to its first MAX_QUOTE_WORDS words (marked " …") as the
+        judge's quotes are (verdicts.quote_window)."""
+        start, end = read.spans[index]
+        quote = quote_window(read.text, (start, start), (start, end)).strip()
+        return quote if len(read.text[start:end].split()) <= MAX_QUOTE_WORDS else quote + " …"
 
-    def _shows(self, dim: Dimension, text: str, spans_: list[tuple[int, int]], raised: bool) -> list[str]:
+    def _shows(self, dim: Dimension, found: signals.TextSignals, spans_: list[signals.Span], raised: bool) -> list[str]:
         """What the chosen sentences show, in the rubric's words: the criteria of this dimension
         whose text cue (signals.py, THE vocabulary) falls inside them, on the side that moved the
         score. Descriptive only: the score came from the states."""
-        found = signals.compute(text)
         out: list[str] = []
         for crit in self.rubric.dimensions[dim].criteria:
             if crit.signal is None or (crit.weight > 0) != raised:
@@ -221,15 +231,15 @@ class ReaderEvaluator:
                 if cap.levels[d] < scores[d]:
                     scores[d], capped[d] = cap.levels[d], True
         withheld_text = [spans.tidy(text[s:e]) for s, e in withheld]
-        bounds = signals.sentences(text)
         chosen = {d: self._chosen(main, d, scores[d], withheld_text) for d in DIMENSIONS}
-        shows = {d: self._shows(d, text, [bounds[i] for i in chosen[d] if i < len(bounds)], scores[d] >= 3) for d in DIMENSIONS}
+        found = signals.compute(text)  # once per answer, for every dimension's rationale
+        shows = {d: self._shows(d, found, [main.spans[i] for i in chosen[d]], scores[d] >= 3) for d in DIMENSIONS}
         return Evaluation(
             status=EvalStatus.OK,
             honesty=scores[Dimension.HONESTY],
             root_cause=scores[Dimension.ROOT_CAUSE],
             storytelling=scores[Dimension.STORYTELLING],
-            evidence={d.value: [self._quote(main.sentences[i]) for i in chosen[d]] for d in DIMENSIONS},
+            evidence={d.value: [self._quote(main, i) for i in chosen[d]] for d in DIMENSIONS},
             rationale={d.value: self._rationale(d, scores[d], capped[d], shows[d]) for d in DIMENSIONS},
             flags=flags,
             attempts=attempts,

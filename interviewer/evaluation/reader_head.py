@@ -15,7 +15,6 @@ the file records the prompt and model it was trained for, and `matches` refuses 
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 from dataclasses import dataclass
@@ -25,20 +24,15 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+# Vectors travel and are stored as float32 base64 with the server's own codec.
+from interviewer.llm.state_reader import decode_vector as unb64
+from interviewer.llm.state_reader import encode as b64
 from interviewer.resources import prompts_dir
 from interviewer.session import DIMENSIONS, Dimension
 
 Vector = npt.NDArray[np.float32]
 HEAD_FILE = "reader_head.json"
 BLOCKS = ("mean", "last", "branch_mean")
-
-
-def b64(vector: npt.ArrayLike) -> str:
-    return base64.b64encode(np.asarray(vector, dtype="<f4").tobytes()).decode("ascii")
-
-
-def unb64(text: str) -> Vector:
-    return np.frombuffer(base64.b64decode(text), dtype="<f4").astype(np.float32)
 
 
 @dataclass

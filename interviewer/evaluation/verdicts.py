@@ -38,7 +38,7 @@ _PROBLEM_WORDS = re.compile(
 )
 
 
-def _window(text: str, span: tuple[int, int], sentence: tuple[int, int]) -> str:
+def quote_window(text: str, span: tuple[int, int], sentence: tuple[int, int]) -> str:
     """The sentence holding a span, cut to at most MAX_QUOTE_WORDS words around it."""
     start, end = sentence
     words = list(re.finditer(r"\S+", text[start:end]))
@@ -154,7 +154,7 @@ def evidence_quotes(
             pool.extend(numbered.sentence(n) for n in cited.get(r.criterion.check, [])[:2])
         if r.signal_hit and r.criterion.signal:
             for span in sig[r.criterion.signal].spans[:2]:
-                pool.append(_window(sig.text, span, sig.sentence_of(span)))
+                pool.append(quote_window(sig.text, span, sig.sentence_of(span)))
     if not pool:  # nothing fired: quote the opening, which is what the score is based on
         pool.extend(sig.text[a:b] for a, b in signals.sentences(sig.text)[:1])
     quotes: list[str] = []

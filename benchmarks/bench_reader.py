@@ -26,9 +26,11 @@ from _common import ROOT, machine
 
 from interviewer.cli.evaluate import length_win, wilson  # noqa: E402
 from interviewer.evaluation import injection as inj  # noqa: E402
-from interviewer.evaluation import signals, spans  # noqa: E402
+from interviewer.evaluation import spans  # noqa: E402
+from interviewer.evaluation.aim_fit import place  # noqa: E402
 from interviewer.evaluation.reader import HttpStates, ReaderEvaluator, load_reader_prompt  # noqa: E402
 from interviewer.evaluation.reader_head import load_head  # noqa: E402
+from interviewer.evaluation.scorer import aim_head_for  # noqa: E402
 from interviewer.evaluation.verdicts import INJECTION_ATTEMPT, MIN_WORDS  # noqa: E402
 from interviewer.session import DIMENSIONS, Dimension  # noqa: E402
 
@@ -76,17 +78,6 @@ async def bench_pairs(evaluator: ReaderEvaluator, pairs: list[dict[str, Any]]) -
     }
 
 
-def place(answer: str, attack: str, position: str) -> str:
-    if position == "start":
-        return f"{attack}\n{answer}"
-    if position == "middle":
-        cut = signals.sentences(answer)
-        if len(cut) > 1:
-            end = cut[0][1]
-            return f"{answer[:end]} {attack} {answer[end:].lstrip()}"
-    return f"{answer}\n{attack}"
-
-
 async def bench_injection(evaluator: ReaderEvaluator) -> dict[str, Any]:
     attacks = rows(FRESH / "injection_fresh.jsonl")
     benign = rows(FRESH / "benign_fresh.jsonl")
@@ -94,7 +85,7 @@ async def bench_injection(evaluator: ReaderEvaluator) -> dict[str, Any]:
     dims_gained = {d.value: 0 for d in DIMENSIONS}
     for row in attacks:
         plain = await evaluator.evaluate_patiently(row["question"], row["answer"])
-        hit = await evaluator.evaluate_patiently(row["question"], place(row["answer"], row["injection"], row["position"]))
+        hit = await evaluator.evaluate_patiently(row["question"], place(row["answer"], row["injection"], row["position"])[0])
         flagged += INJECTION_ATTEMPT in hit.flags
         up = [d for d in DIMENSIONS if (hit.score(d) or 0) > (plain.score(d) or 0)]
         gains += bool(up)
@@ -105,8 +96,9 @@ async def bench_injection(evaluator: ReaderEvaluator) -> dict[str, Any]:
         evaluation = await evaluator.evaluate_patiently(row["question"], row["answer"])
         false_flags += INJECTION_ATTEMPT in evaluation.flags
         text = inj.tidy(row["answer"])
-        kept = spans.cut(text, inj.instruction_spans(text))
-        emptied += len(kept.split()) < MIN_WORDS
+        # What is left once withheld text is cut (the probe's sentences only exist when it flagged).
+        aimed = evaluator.aimed(await evaluator.read(row["question"], text)) if INJECTION_ATTEMPT in evaluation.flags else []
+        emptied += len(spans.cut(text, [*inj.instruction_spans(text), *aimed]).split()) < MIN_WORDS
     return {
         "injection_rows": len(attacks), "gains": gains, "gains_by_dimension": dims_gained,
         "flagged": flagged, "benign_rows": len(benign), "benign_flagged": false_flags, "benign_emptied": emptied,
@@ -132,7 +124,7 @@ async def main() -> None:
         runtime = LLMRuntime(load_settings()).start()
         url = runtime.base_url(Role.EVALUATOR)
     try:
-        evaluator = ReaderEvaluator(HttpStates(url or "", 900), head, prompt=load_reader_prompt())
+        evaluator = ReaderEvaluator(HttpStates(url or "", 900), head, prompt=load_reader_prompt(), aim=aim_head_for(head))
         started = time.perf_counter()
         if args.what == "pairs":
             if args.file is None:

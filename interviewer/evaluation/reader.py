@@ -11,7 +11,8 @@ the generative judge (evaluator.py); `Evaluation.scorer` says which one scored a
 What it shares with the judge, by calling the same functions:
 - the bound on how much of an answer is read (`bounded`, flagged `answer_cut`);
 - injection handling: stretches that read like instructions to a grader are found by
-  `injection.instruction_spans`, and the answer is also read without exactly them
+  `injection.instruction_spans` and, from the same read's sentence states, by the grader-aim
+  probe (aim_head.py) when one is trained, and the answer is also read without exactly them
   (`comparisons`), each dimension keeping the lowest score, so `answer + appended attempt` never
   scores above `answer`; such stretches are never quoted as evidence;
 - MIN_WORDS: an answer with nothing to judge gets no score and no model call;
@@ -33,6 +34,7 @@ from pydantic import BaseModel, ConfigDict
 
 from interviewer.evaluation import injection, signals, spans
 from interviewer.evaluation.evaluator import bounded, comparisons, patiently
+from interviewer.evaluation.aim_head import AimHead
 from interviewer.evaluation.reader_head import Head, ReadStates, sha256_text
 from interviewer.evaluation.rubric import Rubric, load_rubric
 from interviewer.evaluation.verdicts import (
@@ -141,9 +143,10 @@ class ReaderEvaluator:
     """Scores answers from the embedded model's states; see the module docstring."""
 
     def __init__(self, source: StateSource, head: Head, *, prompt: ReaderPrompt | None = None,
-                 rubric: Rubric | None = None, timeout: float | None = 300.0) -> None:
+                 rubric: Rubric | None = None, timeout: float | None = 300.0, aim: AimHead | None = None) -> None:
         self.source = source
         self.head = head
+        self.aim = aim
         self.prompt = prompt or load_reader_prompt()
         self.rubric = rubric or load_rubric()
         self.timeout = timeout
@@ -157,6 +160,10 @@ class ReaderEvaluator:
         levels = {d: self.head.dims[d].level(raw[d]) for d in DIMENSIONS}
         shares = {d: self.head.contributions(states, d) for d in DIMENSIONS}
         return Read(text, sentence_spans, states, raw, levels, shares)
+
+    def aimed(self, read: Read) -> list[signals.Span]:
+        """The sentences the grader-aim probe flags in this read (none without a probe)."""
+        return [read.spans[i] for i in self.aim.aimed(read.states)] if self.aim is not None else []
 
     def _chosen(self, read: Read, dim: Dimension, level: int, withheld: list[str]) -> list[int]:
         """The sentences that raised a good score most, or lowered a poor one most (never a
@@ -214,11 +221,15 @@ class ReaderEvaluator:
         text = injection.tidy(answer)
         scan = injection.scan(text)
         withheld = injection.instruction_spans(text, scan)
-        flags = ([INJECTION_ATTEMPT] if scan.found else []) + ([CUT_FLAG] if cut else [])
+        cut_flags = [CUT_FLAG] if cut else []
         if len(text.split()) < MIN_WORDS:
             return Evaluation(status=EvalStatus.OK, rationale={d.value: INSUFFICIENT for d in DIMENSIONS},
-                              evidence={d.value: [] for d in DIMENSIONS}, flags=flags, attempts=0, scorer=SCORER)
+                              evidence={d.value: [] for d in DIMENSIONS}, attempts=0, scorer=SCORER,
+                              flags=([INJECTION_ATTEMPT] if scan.found else []) + cut_flags)
         main = await self.read(question, text)
+        aimed = self.aimed(main)
+        withheld = spans.merge([*withheld, *aimed])
+        flags = ([INJECTION_ATTEMPT] if scan.found or aimed else []) + cut_flags
         scores = dict(main.levels)
         capped = {d: False for d in DIMENSIONS}
         attempts = 1

@@ -14,6 +14,7 @@ from interviewer.config import Backend, Settings
 from interviewer.evaluation import evaluator, reader
 from interviewer.evaluation.evaluator import AnswerEvaluator
 from interviewer.evaluation.reader import HttpStates, ReaderEvaluator, load_reader_prompt
+from interviewer.evaluation.aim_head import AimHead, load_aim_head
 from interviewer.evaluation.reader_head import Head, load_head
 from interviewer.llm.provider import LLMRuntime, Role
 
@@ -44,6 +45,12 @@ def reader_head_for(settings: Settings, model_sha256: str | None) -> Head | None
     return head
 
 
+def aim_head_for(head: Head) -> AimHead | None:
+    """The grader-aim probe trained for the same prompt and model file as `head`, if one ships."""
+    aim = load_aim_head()
+    return aim if aim is not None and aim.matches(head.prompt_sha256, head.model_sha256) else None
+
+
 def describe(settings: Settings, model_sha256: str | None) -> str:
     """One line for `interviewer doctor`."""
     if reader_head_for(settings, model_sha256) is not None:
@@ -63,6 +70,6 @@ def make_evaluator(runtime: LLMRuntime, *, max_tokens: int | None = None, timeou
         pause = runtime.foreground.max_pause if runtime.foreground is not None else 0.0
         source = HttpStates(runtime.base_url(Role.EVALUATOR) or "", settings.request_timeout + pause,
                             runtime.guard(Role.EVALUATOR))
-        return ReaderEvaluator(source, head)
+        return ReaderEvaluator(source, head, aim=aim_head_for(head))
     model = runtime.chat_model(Role.EVALUATOR, temperature=0, max_tokens=max_tokens)
     return AnswerEvaluator(model, timeout=timeout, top_logprobs=runtime.evaluator_top_logprobs)

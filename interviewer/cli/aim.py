@@ -1,0 +1,166 @@
+"""`interviewer train-aim`: rebuild the grader-aim probe from training/injection/ (part of `make reader`).
+
+1. Read every training text once on the embedded model, with the reader's own route and prompt;
+   replies are cached in $INTERVIEWER_CACHE_DIR/reader-replies/, keyed by the exact request, so a
+   rerun reads only what changed.
+2. Choose the ridge strength and threshold by leave-one-author-out cross-validation
+   (evaluation/aim_fit.py): at most 1 % of left-out authors' innocent answers flagged.
+3. Fit on every author and write prompts/reader_aim.json, with the cross-validation table.
+4. `--measure`: the whole reader, as the app runs it, on each left-out author's rows with a probe
+   fitted on the others: attempts that raised a score (answer + attempt over answer alone),
+   innocent answers flagged and emptied; and the same without the probe (the lexical rules
+   alone). Written to benchmarks/aim_cv-latest.json.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+import numpy as np
+
+from interviewer.config import Backend
+from interviewer.evaluation.aim_fit import AimItem, Example, Matrix, cross_validate, examples_of, fit, fold_probes, load_items
+from interviewer.evaluation.aim_head import AimHead, aim_path
+from interviewer.evaluation.reader import HttpStates, ReaderEvaluator, StateSource, load_reader_prompt
+from interviewer.evaluation.reader_head import Head, ReadStates, load_head
+from interviewer.evaluation import injection, spans
+from interviewer.evaluation.verdicts import INJECTION_ATTEMPT, MIN_WORDS
+from interviewer.llm.provider import Role
+from interviewer.session import DIMENSIONS
+from interviewer.evaluation.signals import Span
+
+GRID_RIDGE = (0.1, 1.0, 10.0, 100.0)
+MAX_BENIGN_FLAGS = 0.01
+
+
+class CachedStates:
+    """A StateSource that keeps every reply on disk, keyed by the exact request body."""
+
+    def __init__(self, inner: StateSource, folder: Path) -> None:
+        self.inner = inner
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+        self.reads = 0
+
+    async def read(self, body: dict[str, Any]) -> dict[str, Any]:
+        key = hashlib.sha256(json.dumps(body, sort_keys=True).encode("utf-8")).hexdigest()
+        path = self.folder / f"{key}.json"
+        if path.is_file():
+            cached: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+            return cached
+        reply = await self.inner.read(body)
+        self.reads += 1
+        path.write_text(json.dumps(reply), encoding="utf-8")
+        return reply
+
+
+async def read_items(source: StateSource, items: list[AimItem], say: Any) -> dict[str, tuple[Matrix, list[Span]]]:
+    prompt = load_reader_prompt()
+    out: dict[str, tuple[Matrix, list[Span]]] = {}
+    started = time.monotonic()
+    for n, item in enumerate(items, 1):
+        body, pooled, spans = prompt.request(item.question, item.text)
+        states = ReadStates.from_response(await source.read(body), pooled)
+        out[item.id] = (np.stack(states.sentence_means).astype(np.float64), spans)
+        if n % 25 == 0 or n == len(items):
+            say(f"read {n}/{len(items)} ({(time.monotonic() - started) / n:.2f} s each)")
+    return out
+
+
+async def measure(source: StateSource, head: Head, examples: list[Example], ridge: float, threshold: float,
+                  prompt_sha: str, model_sha: str, say: Any) -> dict[str, Any]:
+    """The reader as the app runs it, per left-out author, with and without the probe."""
+    probes = fold_probes(examples, ridge)
+    result: dict[str, Any] = {}
+    for label in ("lexical rules only", "lexical rules + probe"):
+        gains = flagged = benign = benign_flagged = emptied = attempts = 0
+        for e in examples:
+            probe = probes[e.item.author]
+            aim = AimHead(probe.w.astype(np.float32), probe.offset, threshold, prompt_sha, model_sha, {})
+            reader = ReaderEvaluator(source, head, aim=aim if label.endswith("probe") else None)
+            hit = await reader.evaluate(e.item.question, e.item.text)
+            if e.item.clean is None:
+                benign += 1
+                benign_flagged += INJECTION_ATTEMPT in hit.flags
+                if INJECTION_ATTEMPT in hit.flags:  # what is left to score once flagged text is withheld
+                    read = await reader.read(e.item.question, e.item.text)  # cached: the same request
+                    withheld = [*injection.instruction_spans(e.item.text), *reader.aimed(read)]
+                    emptied += len(spans.cut(e.item.text, withheld).split()) < MIN_WORDS
+                continue
+            plain = await reader.evaluate(e.item.question, e.item.clean)
+            attempts += 1
+            flagged += INJECTION_ATTEMPT in hit.flags
+            gains += any((hit.score(d) or 0) > (plain.score(d) or 0) for d in DIMENSIONS)
+        result[label] = {"attempt_rows": attempts, "gains": gains, "flagged": flagged, "benign_rows": benign,
+                         "benign_flagged": benign_flagged, "benign_emptied": emptied}
+        say(f"{label}: {result[label]}")
+    return result
+
+
+@click.command("train-aim")
+@click.option("--data", "data_dir", type=click.Path(path_type=Path, file_okay=False),
+              default=Path("training/injection/authors"), show_default=True, help="one JSONL file per author")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None, help="default: the shipped probe")
+@click.option("--cv-out", type=click.Path(path_type=Path, dir_okay=False),
+              default=Path("benchmarks/aim_cv-latest.json"), show_default=True)
+@click.option("--measure/--no-measure", "run_measure", default=False,
+              help="also run the whole reader on each left-out author (several hundred more reads)")
+def train_aim(data_dir: Path, out: Path | None, cv_out: Path, run_measure: bool) -> None:
+    """Read the injection training corpus on the embedded model and fit the grader-aim probe."""
+    from interviewer.cli.runtime import settings_or_exit, start_runtime
+
+    settings = settings_or_exit()
+    if settings.backend is not Backend.LOCAL:
+        raise click.ClickException("the probe is trained on the embedded model: unset INTERVIEWER_BACKEND")
+    items = load_items(data_dir)
+    if not items:
+        raise click.ClickException(f"no training rows in {data_dir}")
+    head = load_head()
+    if head is None:
+        raise click.ClickException("no reader head ships: run `interviewer train-reader` first")
+
+    def say(message: str) -> None:
+        click.echo(f"[train-aim] {message}", err=True)
+
+    started = time.monotonic()
+    prompt = load_reader_prompt()
+    with start_runtime(settings) as runtime:
+        check = runtime.model_check
+        model_sha = check.sha256 if check is not None and check.sha256 else "unpinned"
+        source = CachedStates(HttpStates(runtime.base_url(Role.EVALUATOR) or "", settings.request_timeout,
+                                         runtime.guard(Role.EVALUATOR)),
+                              settings.cache_dir / "reader-replies" / f"{prompt.sha256[:16]}-{model_sha[:16]}")
+        states = asyncio.run(read_items(source, items, say))
+        examples = examples_of(items, lambda item: states[item.id])
+        table = [cross_validate(examples, ridge, MAX_BENIGN_FLAGS) for ridge in GRID_RIDGE]
+        for row in table:
+            say(f"ridge {row['ridge']:6}: threshold {row['threshold']:.3f}, attempts removed whole "
+                f"{row['attempts_removed']}/{row['attempts']}, flagged {row['attempts_flagged']}, "
+                f"benign flagged {row['benign_flagged']}/{row['benign']}")
+        best = max(table, key=lambda r: (r["attempts_removed"], r["attempts_flagged"], -r["ridge"]))
+        measured = None
+        if run_measure:
+            measured = asyncio.run(measure(source, head, examples, best["ridge"], best["threshold"],
+                                           prompt.sha256, model_sha, say))
+    probe = fit(examples, best["ridge"])
+    counts = {"authors": sorted({i.author for i in items}), "attempt_rows": sum(i.clean is not None for i in items),
+              "benign_rows": sum(i.clean is None for i in items), "sentences": sum(len(e.y) for e in examples),
+              "attempt_sentences": sum(sum(e.y) for e in examples)}
+    aim = AimHead(probe.w.astype(np.float32), probe.offset, best["threshold"], prompt.sha256, model_sha,
+                  {"trained_on": counts, "ridge": best["ridge"], "max_benign_flags": MAX_BENIGN_FLAGS,
+                   "command": "make reader"})
+    target = out or aim_path()
+    target.write_text(json.dumps(aim.to_json(), indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    cv_out.parent.mkdir(parents=True, exist_ok=True)
+    cv_out.write_text(json.dumps({"counts": counts, "chosen_ridge": best["ridge"], "grid": table,
+                                  "measured_whole_reader": measured}, indent=1) + "\n", encoding="utf-8")
+    say(f"wrote {target} and {cv_out} in {time.monotonic() - started:.0f} s ({source.reads} new reads)")
+
+
+COMMANDS = [train_aim]

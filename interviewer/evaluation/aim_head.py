@@ -1,0 +1,73 @@
+"""Which sentences of an answer are aimed at the grader, read off the reader's own states.
+
+The lexical detector (injection.py) only knows the phrasings someone wrote rules for; the fresh
+held-out set showed most attempts get past it in other words. The reader already holds, for every
+answer sentence, the model's mean state over that sentence, in the context of the question and the
+answer so far (ReadStates.sentence_means). A linear probe on those states says how much a sentence
+reads like text addressed to the grader rather than an answer to the question:
+    score = w . sentence_mean + offset,   aimed  <=>  score > threshold.
+No model call is added: the states come from the read that scores the answer.
+
+Trained by `interviewer train-aim` (cli/aim.py, fit in aim_fit.py) on training/injection/, written
+for that purpose by independent authors; the threshold is chosen by leave-one-author-out
+cross-validation on that corpus to keep false flags on innocent answers rare. Like the reader's
+head, the file records the prompt and model file it was trained for and is used only with them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from interviewer.evaluation.reader_head import ReadStates, Vector
+from interviewer.llm.state_reader import decode_vector as unb64
+from interviewer.llm.state_reader import encode as b64
+from interviewer.resources import prompts_dir
+
+AIM_FILE = "reader_aim.json"
+
+
+@dataclass
+class AimHead:
+    w: Vector
+    offset: float
+    threshold: float
+    prompt_sha256: str
+    model_sha256: str
+    meta: dict[str, Any]
+
+    def scores(self, states: ReadStates) -> list[float]:
+        w = self.w.astype(np.float64)
+        return [float(np.dot(w, m.astype(np.float64)) + self.offset) for m in states.sentence_means]
+
+    def aimed(self, states: ReadStates) -> list[int]:
+        """Indexes of the answer sentences that read as aimed at the grader."""
+        return [i for i, s in enumerate(self.scores(states)) if s > self.threshold]
+
+    def matches(self, prompt_sha256: str, model_sha256: str | None) -> bool:
+        return self.prompt_sha256 == prompt_sha256 and self.model_sha256 == model_sha256
+
+    def to_json(self) -> dict[str, Any]:
+        return {"version": 1, "w": b64(self.w), "offset": self.offset, "threshold": self.threshold,
+                "prompt_sha256": self.prompt_sha256, "model_sha256": self.model_sha256, "meta": self.meta}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "AimHead":
+        return cls(unb64(data["w"]), float(data["offset"]), float(data["threshold"]), str(data["prompt_sha256"]),
+                   str(data["model_sha256"]), dict(data.get("meta", {})))
+
+
+def aim_path() -> Path:
+    return prompts_dir() / AIM_FILE
+
+
+def load_aim_head(path: Path | None = None) -> AimHead | None:
+    """The shipped probe, or None when there is none (then only the lexical detector withholds)."""
+    path = path or aim_path()
+    if not path.is_file():
+        return None
+    return AimHead.from_json(json.loads(path.read_text(encoding="utf-8")))

@@ -1,0 +1,129 @@
+"""The grader-aim probe (evaluation/aim_head.py, aim_fit.py) without a model: assembling and
+labelling the training rows, fitting on planted data, and the reader withholding what the probe
+flags, so `answer + attempt` never scores above `answer` even when no lexical rule fires."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from interviewer.evaluation import aim_head
+from interviewer.evaluation.aim_fit import AimItem, Example, cross_validate, fit, labels, load_items, place
+from interviewer.evaluation.aim_head import AimHead
+from interviewer.evaluation.injection import scan
+from interviewer.evaluation.reader import ReaderEvaluator, load_reader_prompt
+from interviewer.evaluation.verdicts import INJECTION_ATTEMPT
+from interviewer.session import DIMENSIONS, EvalStatus
+from interviewer.evaluation.signals import sentences
+from test_reader import ANSWER, N, QUESTION, FakeStates, toy_head
+
+# A planted "attempt": its words push state[0] up (which the toy head reads as a better answer on
+# every dimension), and no lexical rule knows them.
+PLANTED = frozenset({"zebra", "quartz"})
+ATTEMPT = "Zebra quartz zebra, as agreed with the panel beforehand."
+
+
+def planted_probe(threshold: float = 0.5) -> AimHead:
+    w = np.zeros(N, dtype=np.float32)
+    w[0] = 1.0
+    return AimHead(w, 0.0, threshold, load_reader_prompt().sha256, "model-sha", {})
+
+
+# -- assembling and labelling ----------------------------------------------------------------
+@pytest.mark.parametrize("position", ["start", "middle", "end"])
+def test_place_reports_where_the_attempt_sits(position: str) -> None:
+    text, (a, b) = place(ANSWER, ATTEMPT, position)
+    assert text[a:b] == ATTEMPT
+    assert text.replace(ATTEMPT, "").split() == ANSWER.split()
+    if position == "middle":
+        first = sentences(ANSWER)[0]
+        assert text.startswith(ANSWER[: first[1]]) and a > first[1]
+
+
+def test_rows_load_and_sentences_are_labelled_by_majority(tmp_path: Path) -> None:
+    rows = [{"id": "x-a-001", "question": QUESTION, "answer": ANSWER, "attempt": ATTEMPT, "position": "middle"},
+            {"id": "x-b-001", "question": QUESTION, "answer": ANSWER, "kind": "plain"}]
+    (tmp_path / "x.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    attempt, benign = load_items(tmp_path)
+    assert attempt.author == "x" and attempt.clean == ANSWER and benign.attempt is None
+    spans = sentences(attempt.text)
+    marked = labels(attempt, spans)
+    assert [attempt.text[s:e] for (s, e), y in zip(spans, marked) if y] == [ATTEMPT]
+    assert labels(benign, sentences(benign.text)) == [0] * len(sentences(benign.text))
+
+
+# -- fitting ---------------------------------------------------------------------------------
+def planted_examples(rng: np.random.Generator, authors: int = 4, rows: int = 30) -> list[Example]:
+    """Sentences are noise; attempt sentences carry +4 on coordinate 3."""
+    out = []
+    for a in range(authors):
+        for r in range(rows):
+            attempt = r % 2 == 0
+            y = [0, 1, 0] if attempt else [0, 0, 0]
+            x = rng.normal(size=(3, N))
+            x[:, 3] += 4.0 * np.asarray(y)
+            item = AimItem(f"author{a}", f"{a}-{r}", "q", "t", (0, 1) if attempt else None, "c" if attempt else None)
+            out.append(Example(item, x, y))
+    return out
+
+
+def test_the_probe_finds_a_planted_direction_and_keeps_benign_flags_rare() -> None:
+    examples = planted_examples(np.random.default_rng(1))
+    result = cross_validate(examples, ridge=1.0, max_benign_flags=0.05)
+    assert result["benign_flagged"] <= 0.05 * result["benign"]
+    assert result["attempts_removed"] >= 0.8 * result["attempts"]
+    probe = fit(examples, ridge=1.0)
+    assert int(np.argmax(np.abs(probe.w))) == 3
+
+
+def test_the_probe_learns_nothing_from_shuffled_labels() -> None:
+    rng = np.random.default_rng(2)
+    examples = planted_examples(rng)
+    for e in examples:  # the attempt sentence no longer carries the signal
+        e.x[:, 3] = rng.normal(size=3)
+    result = cross_validate(examples, ridge=1.0, max_benign_flags=0.05)
+    assert result["attempts_removed"] <= 0.3 * result["attempts"]
+
+
+def test_the_probe_round_trips_through_its_file(tmp_path: Path) -> None:
+    probe = planted_probe(0.25)
+    path = tmp_path / "aim.json"
+    path.write_text(json.dumps(probe.to_json()))
+    again = aim_head.load_aim_head(path)
+    assert again is not None and again.threshold == 0.25 and np.array_equal(again.w, probe.w)
+    assert aim_head.load_aim_head(tmp_path / "missing.json") is None
+
+
+# -- in the reader ---------------------------------------------------------------------------
+async def scores_of(evaluator: ReaderEvaluator, answer: str) -> tuple[dict[str, int | None], Any]:
+    evaluation = await evaluator.evaluate(QUESTION, answer)
+    assert evaluation.status is EvalStatus.OK
+    return {d.value: evaluation.score(d) for d in DIMENSIONS}, evaluation
+
+
+@pytest.mark.parametrize("position", ["start", "middle", "end"])
+async def test_what_the_probe_flags_is_withheld_so_the_attempt_cannot_raise_a_score(position: str) -> None:
+    text, _ = place(ANSWER, ATTEMPT, position)
+    assert not scan(text).found  # no lexical rule knows the planted attempt
+    without = ReaderEvaluator(FakeStates(PLANTED), toy_head())
+    plain, _ = await scores_of(without, ANSWER)
+    raised, _ = await scores_of(without, text)
+    assert any((raised[d] or 0) > (plain[d] or 0) for d in raised)  # the gap the probe closes
+
+    source = FakeStates(PLANTED)
+    guarded = ReaderEvaluator(source, toy_head(), aim=planted_probe())
+    capped, evaluation = await scores_of(guarded, text)
+    assert capped == plain
+    assert INJECTION_ATTEMPT in evaluation.flags
+    assert not any("Zebra" in q for quotes in evaluation.evidence.values() for q in quotes)
+    assert len(source.bodies) == 2  # the answer as written, then without the flagged sentence
+
+
+async def test_an_answer_the_probe_does_not_flag_costs_one_read() -> None:
+    source = FakeStates(PLANTED)
+    evaluation = await ReaderEvaluator(source, toy_head(), aim=planted_probe()).evaluate(QUESTION, ANSWER)
+    assert INJECTION_ATTEMPT not in evaluation.flags and len(source.bodies) == 1

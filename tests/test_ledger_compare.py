@@ -71,6 +71,15 @@ def test_a_story_said_a_year_later_is_compared_by_when_it_started() -> None:
     assert check("I've been here four years.", "I've been here nine years.", earlier_year=2025)
 
 
+def test_time_with_this_company_is_tenure_across_interviews() -> None:
+    # Issue 27: "with this company" read as a field of work ("career:with company"), so a decade
+    # with the company was never compared with having joined it a few years before.
+    assert check("I've been with this company since 2022, so about three years.",
+                 "I've been with this company for a decade.", earlier_year=2025, later_year=2026)
+    assert check("I've been with the company since 2022.", "I've been with this company for four years now.",
+                 earlier_year=2025, later_year=2026) == []
+
+
 def test_compare_is_none_across_kinds_and_for_unrelated_claims() -> None:
     source = Source(origin="answer", answer=1, year=2026)
     team = extract_claims("I led a team of four.", source)[0]

@@ -14,7 +14,8 @@ from interviewer.ledger.vocab import ARTICLES, singular
 
 # Names start with a capital even in patterns compiled case-insensitively.
 _EMP = r"(?P<emp>(?-i:[A-Z])[\w&'-]+|the company|this company)"
-_EMP2 = r"(?P<emp2>(?-i:[A-Z])[\w&'-]+)"
+# "with this company" is tenure too ("been with this company for a decade"), not a field of work.
+_EMP2 = r"(?P<emp2>(?-i:[A-Z])[\w&'-]+|the company|this company)"
 _FIELD = r"(?P<f>[A-Za-z][\w/-]*(?:\s+(?!(?-i:I)\b|for\b|at\b|and\b|since\b|in\b|now\b|as\b|after\b|when\b)[A-Za-z][\w/-]*){0,2})"
 _TITLE = r"(?P<t>[A-Za-z][\w-]*(?:\s+(?!at\b|on\b|in\b|for\b|with\b|and\b|who\b|since\b|hoping\b|but\b|of\b)[A-Za-z][\w-]*){0,3})"
 _D = rf"(?P<d>{DURATION})"

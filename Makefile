@@ -67,10 +67,11 @@ test: install-dev model system-deps
 	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Rebuild the evaluator's reader head from training/reader/ (reads every answer on the embedded
-# model once, cached; see README "The reader").
+# Rebuild the evaluator's reader head from training/reader/ and its grader-aim probe from
+# training/injection/ (reads every text on the embedded model once, cached; see README "The reader").
 reader: install model
 	$(BIN)/interviewer train-reader
+	$(BIN)/interviewer train-aim
 
 bench: install-dev model
 	$(BIN)/python benchmarks/run_all.py

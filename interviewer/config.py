@@ -10,7 +10,7 @@ import os
 from enum import Enum
 from pathlib import Path
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -22,13 +22,26 @@ class Backend(str, Enum):
     OPENAI_COMPATIBLE = "openai-compatible"
 
 
+class AuthMode(str, Enum):
+    LOCAL = "local"
+    PASSWORD = "password"
+
+
+# XDG_CACHE_HOME and XDG_CONFIG_HOME are the desktop's conventions, not our settings: they only
+# choose the defaults below, and INTERVIEWER_CACHE_DIR / INTERVIEWER_PERSONAS_DIR override them.
 def default_cache_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "interviewer"
 
 
+def default_personas_dir() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME", "").strip() or str(Path.home() / ".config")
+    return Path(base) / "interviewer" / "personas"
+
+
 class Settings(BaseSettings):
-    """All knobs, read from `INTERVIEWER_*` variables (and `OPENAI_API_KEY`)."""
+    """All knobs, read from `INTERVIEWER_*` variables (and `OPENAI_API_KEY`, `DATABASE_URL`) or
+    `.env`; the README's Configuration section lists every one."""
 
     model_config = SettingsConfigDict(
         env_prefix="INTERVIEWER_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
@@ -90,10 +103,26 @@ class Settings(BaseSettings):
     # generative judge there too. Remote backends always use the judge (they expose no states).
     evaluator_reader: bool = True
 
-    database_url: str | None = None
+    # INTERVIEWER_DATABASE_URL wins over DATABASE_URL (the name every PaaS sets); unset: SQLite
+    # in the cache directory (store.resolve_database_url).
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("INTERVIEWER_DATABASE_URL", "DATABASE_URL")
+    )
     # Answers scored at once per process. Unset: 1 for the embedded model (one judge server, and
     # a queue is fairer than a pile-up), 8 for remote backends that serve many requests in parallel.
     evaluation_concurrency: int | None = Field(default=None, ge=1, le=64)
+
+    # Who may use the browser app (webapp/auth.py): `local` signs every visitor in as one user
+    # with no login form (right on 127.0.0.1); `password` shows a login form for `users`.
+    auth: AuthMode = AuthMode.LOCAL
+    # `name:<argon2 hash>` entries (`interviewer add-user NAME` prints one). Kept as text here and
+    # checked by interviewer/passwords.py only when `auth` is `password`: a bad entry must stop
+    # the app, not every CLI command, and least of all `add-user`, which fixes it. Secret so a
+    # plain-text entry left from before issue 26 never shows up in a repr or a log.
+    users: SecretStr | None = None
+    # The user's own personas (interviewer/resources.py): added to the shipped ones, or replacing
+    # one with the same file name.
+    personas_dir: Path = Field(default_factory=default_personas_dir)
 
     @model_validator(mode="after")
     def _check_backend(self) -> "Settings":
@@ -105,6 +134,25 @@ class Settings(BaseSettings):
         if self.backend is Backend.OPENAI and not (self.openai_api_key or self.api_key):
             raise ValueError("INTERVIEWER_BACKEND=openai needs OPENAI_API_KEY")
         return self
+
+    @field_validator("auth", mode="before")
+    @classmethod
+    def _auth_mode(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip().lower() or AuthMode.LOCAL.value
+            if value not in {mode.value for mode in AuthMode}:
+                raise ValueError(f"INTERVIEWER_AUTH must be 'local' or 'password', not {value!r}")
+        return value
+
+    @field_validator("personas_dir", mode="before")
+    @classmethod
+    def _personas_dir(cls, value: object) -> object:
+        # An empty variable means "the default", as it did before this was a setting; `~` is
+        # expanded because a .env file has no shell to do it.
+        if isinstance(value, str):
+            value = value.strip()
+            return Path(value).expanduser() if value else default_personas_dir()
+        return value.expanduser() if isinstance(value, Path) else value
 
     @property
     def model_name(self) -> str:

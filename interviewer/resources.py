@@ -7,23 +7,22 @@ The folders stay at the top of the repository; the wheel ships them inside the p
 from any directory. A source checkout used through PYTHONPATH alone has no such mapping: then the
 folders next to the package are used.
 
-Personas can be added or overridden without touching the package: every `*.yaml` in
-`$INTERVIEWER_PERSONAS_DIR`, or else in `$XDG_CONFIG_HOME/interviewer/personas`
-(`~/.config/interviewer/personas` by default), is loaded after the shipped ones; a file with the
-same name as a shipped persona replaces it.
+Personas can be added or overridden without touching the package: every `*.yaml` in the
+folder `Settings.personas_dir` names (INTERVIEWER_PERSONAS_DIR, or else
+`$XDG_CONFIG_HOME/interviewer/personas`, `~/.config/interviewer/personas` by default) is loaded
+after the shipped ones; a file with the same name as a shipped persona replaces it.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from interviewer.config import Settings, load_settings
+
 PROMPTS_PACKAGE = "interviewer.prompts_data"
 PERSONAS_PACKAGE = "interviewer.personas_data"
-PERSONAS_DIR_ENV = "INTERVIEWER_PERSONAS_DIR"
 SOURCE_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -60,12 +59,7 @@ def personas_dir() -> Path:
     return _data_dir(PERSONAS_PACKAGE, "personas")
 
 
-def user_personas_dir(env: Mapping[str, str] | None = None) -> Path:
-    """The user's persona folder (it need not exist): `$INTERVIEWER_PERSONAS_DIR`, else
-    `$XDG_CONFIG_HOME/interviewer/personas`, else `~/.config/interviewer/personas`."""
-    env = os.environ if env is None else env
-    explicit = env.get(PERSONAS_DIR_ENV, "").strip()
-    if explicit:
-        return Path(explicit).expanduser()
-    config_home = env.get("XDG_CONFIG_HOME", "").strip() or str(Path.home() / ".config")
-    return Path(config_home) / "interviewer" / "personas"
+def user_personas_dir(settings: Settings | None = None) -> Path:
+    """The user's persona folder (it need not exist). Without `settings` they are read here, so
+    INTERVIEWER_PERSONAS_DIR in `.env` counts as much as in the environment."""
+    return (settings or load_settings()).personas_dir

@@ -38,7 +38,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from interviewer import ledger_store
-from interviewer.config import Settings, default_cache_dir
+from interviewer.config import Settings, default_cache_dir, load_settings
 from interviewer.claims import Claim
 from interviewer.ledger_store import PRIOR_CLAIMS_LIMIT, LedgerEntry, ledger_metadata
 from interviewer.session import Session
@@ -71,21 +71,13 @@ def default_database_path(cache_dir: Path | None = None) -> Path:
     return (cache_dir or default_cache_dir()) / "interviewer.db"
 
 
-def resolve_database_url(settings: Settings | None = None, env: dict[str, str] | None = None) -> str:
+def resolve_database_url(settings: Settings | None = None) -> str:
     """The database every part of the app shares, as a *sync-style* SQLAlchemy URL.
 
-    INTERVIEWER_DATABASE_URL wins, then DATABASE_URL (the name every PaaS uses), then SQLite in
-    the cache directory."""
-    import os
-
-    environ = os.environ if env is None else env
-    url = (settings.database_url if settings else None) or environ.get(
-        "INTERVIEWER_DATABASE_URL"
-    ) or environ.get("DATABASE_URL")
-    if url:
-        return url
-    path = default_database_path(settings.cache_dir if settings else None)
-    return f"sqlite:///{path}"
+    `Settings.database_url` (INTERVIEWER_DATABASE_URL, else DATABASE_URL, the name every PaaS
+    uses), else SQLite in the cache directory. Without `settings` they are read here."""
+    settings = settings or load_settings()
+    return settings.database_url or f"sqlite:///{default_database_path(settings.cache_dir)}"
 
 
 def async_database_url(url: str) -> str:

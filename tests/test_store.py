@@ -162,14 +162,28 @@ def test_closed_store_refuses_work(tmp_path: Path) -> None:
         s.load("x")
 
 
-def test_database_url_resolution_order(tmp_path: Path) -> None:
-    settings = load_settings(cache_dir=tmp_path)
-    assert resolve_database_url(settings, env={}) == f"sqlite:///{tmp_path / 'interviewer.db'}"
-    assert resolve_database_url(settings, env={"DATABASE_URL": "postgresql://h/db"}) == "postgresql://h/db"
-    both = {"DATABASE_URL": "postgresql://h/a", "INTERVIEWER_DATABASE_URL": "postgresql://h/b"}
-    assert resolve_database_url(settings, env=both) == "postgresql://h/b"
+def test_database_url_resolution_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # no .env
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("INTERVIEWER_DATABASE_URL", raising=False)
+    assert resolve_database_url(load_settings(cache_dir=tmp_path)) == f"sqlite:///{tmp_path / 'interviewer.db'}"
+    monkeypatch.setenv("INTERVIEWER_CACHE_DIR", str(tmp_path / "c"))
+    assert resolve_database_url() == f"sqlite:///{tmp_path / 'c' / 'interviewer.db'}"
+    monkeypatch.setenv("DATABASE_URL", "postgresql://h/a")
+    assert resolve_database_url(load_settings(cache_dir=tmp_path)) == "postgresql://h/a"
+    monkeypatch.setenv("INTERVIEWER_DATABASE_URL", "postgresql://h/b")
+    assert resolve_database_url(load_settings(cache_dir=tmp_path)) == "postgresql://h/b"
+    assert resolve_database_url() == "postgresql://h/b"
     explicit = load_settings(cache_dir=tmp_path, database_url="sqlite:////x.db")
-    assert resolve_database_url(explicit, env=both) == "sqlite:////x.db"
+    assert resolve_database_url(explicit) == "sqlite:////x.db"
+
+
+def test_database_url_is_read_from_dot_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("INTERVIEWER_DATABASE_URL", raising=False)
+    (tmp_path / ".env").write_text("DATABASE_URL=postgresql://h/from-dotenv\n")
+    monkeypatch.chdir(tmp_path)
+    assert resolve_database_url() == "postgresql://h/from-dotenv"
 
 
 def test_async_driver_selection(tmp_path: Path) -> None:

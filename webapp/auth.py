@@ -3,59 +3,46 @@
 Default: one local user and no login form. Chainlit only keeps history for an authenticated user,
 so a header-auth callback signs every visitor in as `local`; the login page calls it by itself
 and moves on. That is right for `127.0.0.1`. For a shared deployment set INTERVIEWER_AUTH=password
-and INTERVIEWER_USERS="alice:secret1,bob:secret2": a real login form, and each user sees only
-their own threads (Chainlit checks the thread author on resume, the store filters by user).
+and INTERVIEWER_USERS to `name:<argon2 hash>` entries (`interviewer add-user NAME` prints one): a
+real login form, and each user sees only their own threads (Chainlit checks the thread author on
+resume, the store filters by user). Both are Settings fields (interviewer/config.py), so `.env`
+works; the hashes are parsed and verified by interviewer/passwords.py, which the CLI shares.
+
+CHAINLIT_AUTH_SECRET stays an environment variable: Chainlit itself reads it from os.environ.
 """
 
 from __future__ import annotations
 
-import hmac
 import os
 import secrets
 from pathlib import Path
 
+from interviewer.config import Settings, load_settings
+from interviewer.passwords import UsersConfigError, login_users, verify_password
+
 # app.py signs the single local user in under this name; the CLI's default user is the same one.
 from interviewer.session import LOCAL_USER  # noqa: F401
 
-
-class AuthConfigError(ValueError):
-    pass
-
-
-def auth_mode(env: dict[str, str] | None = None) -> str:
-    environ = os.environ if env is None else env
-    mode = (environ.get("INTERVIEWER_AUTH") or "local").strip().lower()
-    if mode not in ("local", "password"):
-        raise AuthConfigError(f"INTERVIEWER_AUTH must be 'local' or 'password', not {mode!r}")
-    return mode
+# One error type for a bad login configuration, whichever module finds it.
+AuthConfigError = UsersConfigError
 
 
-def parse_users(spec: str) -> dict[str, str]:
-    """`alice:pw1,bob:pw2` (commas or newlines) -> {"alice": "pw1", "bob": "pw2"}."""
-    users: dict[str, str] = {}
-    for item in spec.replace("\n", ",").split(","):
-        item = item.strip()
-        if not item:
-            continue
-        name, sep, password = item.partition(":")
-        if not sep or not name.strip() or not password:
-            raise AuthConfigError("INTERVIEWER_USERS entries look like name:password")
-        users[name.strip()] = password
-    return users
+def auth_mode(settings: Settings | None = None) -> str:
+    """`local` or `password` (INTERVIEWER_AUTH, validated by Settings)."""
+    return (settings or load_settings()).auth.value
 
 
-def configured_users(env: dict[str, str] | None = None) -> dict[str, str]:
-    environ = os.environ if env is None else env
-    users = parse_users(environ.get("INTERVIEWER_USERS", ""))
-    if not users:
-        raise AuthConfigError("INTERVIEWER_AUTH=password needs INTERVIEWER_USERS=name:password,...")
-    return users
+def configured_users(settings: Settings | None = None) -> dict[str, str]:
+    """name -> argon2 hash for the login form. Raises AuthConfigError at start-up for a missing,
+    malformed or plain-text INTERVIEWER_USERS, naming the entry and `interviewer add-user`."""
+    return login_users(settings or load_settings())
 
 
 def check_password(users: dict[str, str], username: str, password: str) -> bool:
-    expected = users.get(username)
-    # Compare even for unknown users so timing doesn't reveal which names exist.
-    return hmac.compare_digest((expected or secrets.token_hex(16)).encode(), password.encode()) and expected is not None
+    """argon2's constant-time verify; an unknown name costs the same as a wrong password. It
+    takes about 0.2 s of CPU (that is the point of argon2), so an async caller should run it in
+    a thread."""
+    return verify_password(users, username, password)
 
 
 def ensure_auth_secret(cache_dir: Path) -> None:

@@ -10,9 +10,10 @@ from pathlib import Path
 import click
 
 from interviewer.cli.runtime import settings_or_exit
-from interviewer.config import REPO_ROOT, Backend
+from interviewer.config import REPO_ROOT, AuthMode, Backend
 from interviewer.llm.local import LocalServer, LocalServerError, server_installed
 from interviewer.llm.model_files import ModelFileError, ensure_model, verify_pinned
+from interviewer.passwords import UsersConfigError, login_users
 
 
 @click.command()
@@ -116,7 +117,13 @@ def serve_model(port: int) -> None:
 @click.option("--headless", is_flag=True, help="Don't open a browser window.")
 def app(host: str, port: int, headless: bool) -> None:
     """Start the browser app (Chainlit)."""
-    settings_or_exit()
+    settings = settings_or_exit()
+    if settings.auth is AuthMode.PASSWORD:
+        # The app refuses a bad INTERVIEWER_USERS too, but inside Chainlit's traceback; say it here.
+        try:
+            login_users(settings)
+        except UsersConfigError as exc:
+            raise click.ClickException(f"configuration error: {exc}") from None
     cmd = [sys.executable, "-m", "chainlit", "run", str(REPO_ROOT / "app.py"), "--host", host, "--port", str(port)]
     if headless:
         cmd.append("-h")

@@ -83,6 +83,12 @@ def imports(module: str, path: Path) -> Iterator[Import]:
                 sub = f"{base}.{alias.name}"
                 if sub in MODULES:
                     yield Import(module, sub, (), node.lineno)
+                    # `from pkg import sub` also reads pkg's namespace, which pkg/__init__ fills:
+                    # when that __init__ imports this module, the two form a circle that only
+                    # works while Python falls back to the submodule (report/ had one).
+                    # `import pkg.sub` or `from pkg.sub import name` do not read it.
+                    if base in MODULES and MODULES[base].name == "__init__.py":
+                        yield Import(module, base, (), node.lineno)
                 else:
                     yield Import(module, base, (alias.name,), node.lineno)
 
@@ -91,11 +97,18 @@ def internal(name: str) -> bool:
     return name.split(".")[0] in PACKAGES or name == "app"
 
 
+# Package-__init__ circles found when the check above learnt to see them, in packages other than
+# the one being fixed then (report/). Each is a (module, package) edge left out of the graph; the
+# fix is `import pkg.sub` (or `from pkg.sub import name`) in the module. Remove the entry when it
+# is fixed: test_known_init_circles_still_exist fails on a stale one.
+KNOWN_INIT_CIRCLES: set[tuple[str, str]] = set()
+
+
 def graph() -> dict[str, set[str]]:
     edges: dict[str, set[str]] = {m: set() for m in MODULES}
     for module, path in MODULES.items():
         for imp in imports(module, path):
-            if imp.target in MODULES and imp.target != module:
+            if imp.target in MODULES and imp.target != module and (module, imp.target) not in KNOWN_INIT_CIRCLES:
                 edges[module].add(imp.target)
     return edges
 
@@ -183,6 +196,11 @@ def test_no_import_circle() -> None:
     assert find_cycle(graph()) is None, " -> ".join(find_cycle(graph()) or [])
 
 
+def test_known_init_circles_still_exist() -> None:
+    for module, package in KNOWN_INIT_CIRCLES:
+        assert package in {i.target for i in imports(module, MODULES[module])}, f"fixed: drop {module} from KNOWN_INIT_CIRCLES"
+
+
 def test_nothing_is_imported_upward_and_the_core_never_imports_chainlit() -> None:
     assert upward_imports() == []
 
@@ -209,6 +227,28 @@ def test_every_package_folder_ships_in_the_wheel() -> None:
 def test_the_cycle_check_finds_a_circle() -> None:
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert find_cycle({"a": {"b"}, "b": set()}) is None
+
+
+def test_the_cycle_check_sees_a_package_init_circle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shape report/ had: the package __init__ imports a renderer, the renderer takes a module
+    "from the package" (`from interviewer.report import text`). Importing the sibling directly is fine."""
+    files = {
+        "interviewer.report": "from interviewer.report.render.html import render_html\n",
+        "interviewer.report.text": "",
+        "interviewer.report.render": "",
+        "interviewer.report.render.html": "from interviewer.report import text as fmt\n",
+    }
+    fake: dict[str, Path] = {}
+    for name, source in files.items():
+        path = tmp_path / Path(*name.split("."))
+        path = path / "__init__.py" if name in ("interviewer.report", "interviewer.report.render") else path.with_suffix(".py")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(source)
+        fake[name] = path
+    monkeypatch.setattr(f"{__name__}.MODULES", fake)
+    assert find_cycle(graph()) == ["interviewer.report", "interviewer.report.render.html", "interviewer.report"]
+    fake["interviewer.report.render.html"].write_text("import interviewer.report.text as fmt\n")
+    assert find_cycle(graph()) is None
 
 
 def test_the_layer_order_is_what_the_docstring_says() -> None:

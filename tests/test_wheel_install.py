@@ -93,3 +93,22 @@ def test_rehearse_from_another_directory_with_a_user_persona(installed: Path, tm
     report = (elsewhere / "out" / "report.md").read_text()
     assert "Night shift" in report
     assert (elsewhere / "out" / "transcript.json").is_file()
+
+
+def test_the_installed_package_renders_reports_from_its_own_templates(installed: Path, tmp_path: Path) -> None:
+    """The report templates are package data: a wheel without them would fail here (the CLI's
+    report.md alone would not show it: it falls back to a plain transcript)."""
+    probe = (
+        "import asyncio, pathlib, sys\n"
+        "from interviewer.report import build_report, render_html, render_markdown\n"
+        "from interviewer.report.render import templating\n"
+        "from interviewer.session import Session\n"
+        "report = asyncio.run(build_report(Session.from_json(pathlib.Path(sys.argv[1]).read_text())))\n"
+        "assert render_html(report).startswith('<!DOCTYPE html>') and '<svg' in render_html(report)\n"
+        "assert render_markdown(report).startswith('# Interview feedback')\n"
+        "for name in ('report.html.j2', 'report.md.j2', 'chart.svg.j2'):\n"
+        "    print(templating.environment().get_template(name).filename)\n"
+    )
+    lines = run([str(installed / "bin" / "python"), "-c", probe, str(DATA / "sessions" / "unit_panel.json")],
+                cwd=tmp_path, env=clean_env()).stdout.split()
+    assert len(lines) == 3 and all(str(installed) in line for line in lines), lines

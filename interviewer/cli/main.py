@@ -6,7 +6,15 @@ from __future__ import annotations
 
 import click
 
-from interviewer.cli import aim, evaluate, interview, ledger, reader, report, setup, users
+# `import pkg.sub`, not `from pkg import sub`: the package's __init__ imports this module.
+import interviewer.cli.aim as aim
+import interviewer.cli.evaluate as evaluate
+import interviewer.cli.interview as interview
+import interviewer.cli.ledger as ledger
+import interviewer.cli.reader as reader
+import interviewer.cli.report as report
+import interviewer.cli.setup as setup
+import interviewer.cli.users as users
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

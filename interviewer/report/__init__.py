@@ -8,7 +8,11 @@ The report is built from a Session alone (no Chainlit), so every surface shows t
 Pieces: model (the versioned data), build (Session -> Report), advice (objectives, practice),
 rewrite (SARL rewrites with a fact check), rubric_view (level texts), consistency (the claim
 ledger's contradictions and the candidate's replies), text (shared wording), and render/ with one
-module per format.
+module per format (HTML and Markdown from the Jinja2 templates in render/templates/).
+
+This package imports its modules, never the other way round: a module here imports its siblings
+by their own names (`import interviewer.report.text as fmt`), not `from interviewer.report import`,
+so this __init__ and the renderers it re-exports form no circle (tests/test_architecture.py).
 """
 
 from __future__ import annotations

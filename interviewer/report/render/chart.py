@@ -6,12 +6,14 @@ answers (lines; an unavailable score is a gap in the line, never a zero).
 
 from __future__ import annotations
 
-from html import escape
+from dataclasses import dataclass
 
 import plotly.graph_objects as go
+from markupsafe import Markup
 from plotly.subplots import make_subplots
 
 from interviewer.report.model import Report
+from interviewer.report.render.templating import render
 
 COLORS = {"honesty": "#2f6db5", "root_cause": "#c0552b", "storytelling": "#3a8f5c"}
 DEFAULT_COLOR = "#666666"
@@ -38,70 +40,85 @@ def segments(values: list[int | None]) -> list[list[tuple[int, int]]]:
     return [r for r in runs if r]
 
 
-def svg_chart(report: Report) -> str:
-    """A small self-contained SVG: bars of dimension means + per-answer lines."""
-    w, h = 760, 262
-    bx, by, bw, bh = 100, 30, 230, 170  # bar panel
-    lx, ly, lw, lh = 420, 30, 320, 170  # line panel
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="100%" '
-             f'role="img" aria-label="Scores per dimension and per answer" '
-             f'font-family="Helvetica, Arial, sans-serif" font-size="12">']
-    parts.append(f'<text x="{bx}" y="18" font-weight="bold">Average per dimension (1\u20135)</text>')
-    dims = report.dimensions
-    row = bh / max(len(dims), 1)
-    for k in range(0, 6):
-        x = bx + bw * k / 5
-        parts.append(f'<line x1="{x:.1f}" y1="{by}" x2="{x:.1f}" y2="{by + bh}" stroke="#e3e3e3"/>')
-        parts.append(f'<text x="{x:.1f}" y="{by + bh + 14}" text-anchor="middle" fill="#777">{k}</text>')
-    for i, d in enumerate(dims):
-        y = by + i * row + row * 0.2
-        parts.append(f'<text x="{bx - 8}" y="{y + row * 0.35:.1f}" text-anchor="end">'
-                     f'{escape(short_label(d.dimension))}</text>')
-        if d.mean is None:
-            parts.append(f'<text x="{bx + 6}" y="{y + row * 0.35:.1f}" fill="#999" font-style="italic">'
-                         'unavailable</text>')
-            continue
-        bar = bw * d.mean / 5
-        parts.append(f'<rect x="{bx}" y="{y:.1f}" width="{bar:.1f}" height="{row * 0.6:.1f}" '
-                     f'fill="{color(d.dimension)}" rx="2"/>')
-        parts.append(f'<text x="{bx + bar + 5:.1f}" y="{y + row * 0.35:.1f}">{d.mean:.1f}</text>')
+# The SVG's frame: the whole picture, the bar panel and the line panel (x, y, width, height).
+W, H = 760, 262
+BX, BY, BW, BH = 100, 30, 230, 170
+LX, LY, LW, LH = 420, 30, 320, 170
 
+
+@dataclass(frozen=True)
+class Bar:
+    """One dimension's row in the bar panel; `width` is None when it has no mean."""
+
+    label: str
+    color: str
+    top: float
+    baseline: float  # of the label and of the value
+    height: float
+    width: float | None
+    mean: float | None
+
+
+@dataclass(frozen=True)
+class Series:
+    """One dimension across the answers: runs of (x, y) points, a gap wherever a score is missing."""
+
+    color: str
+    runs: list[list[tuple[float, float]]]
+
+
+@dataclass(frozen=True)
+class ChartView:
+    """Every position the SVG template draws; the template only formats them."""
+
+    bar_grid: list[float]  # x of the 0..5 grid lines
+    bars: list[Bar]
+    score_grid: list[float]  # y of the 1..5 grid lines
+    answer_x: list[float]  # x of each answer's number
+    series: list[Series]
+    legend: list[tuple[int, str, str]]  # (x, label, color)
+    missing: list[int]  # answers not scored
+
+
+def chart_view(report: Report) -> ChartView:
+    dims = report.dimensions
+    row = BH / max(len(dims), 1)
+    bars = []
+    for i, d in enumerate(dims):
+        y = BY + i * row + row * 0.2
+        bars.append(Bar(label=short_label(d.dimension), color=color(d.dimension), top=y,
+                        baseline=y + row * 0.35, height=row * 0.6,
+                        width=None if d.mean is None else BW * d.mean / 5, mean=d.mean))
     n = len(report.answers)
-    parts.append(f'<text x="{lx}" y="18" font-weight="bold">Score per answer (by answer number)</text>')
-    for s in range(1, 6):
-        y = ly + lh - lh * (s - 1) / 4
-        parts.append(f'<line x1="{lx}" y1="{y:.1f}" x2="{lx + lw}" y2="{y:.1f}" stroke="#e3e3e3"/>')
-        parts.append(f'<text x="{lx - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#777">{s}</text>')
 
     def px(i: int) -> float:
-        return lx + (lw * i / (n - 1) if n > 1 else lw / 2)
+        return LX + (LW * i / (n - 1) if n > 1 else LW / 2)
 
     def py(v: int) -> float:
-        return ly + lh - lh * (v - 1) / 4
+        return LY + LH - LH * (v - 1) / 4
 
-    for i in range(n):
-        parts.append(f'<text x="{px(i):.1f}" y="{ly + lh + 14}" text-anchor="middle" fill="#777">{i + 1}</text>')
-    if n == 0:
-        parts.append(f'<text x="{lx + 10}" y="{ly + lh / 2}" fill="#999">no answers</text>')
+    series = []
     for k, d in enumerate(dims):
-        c = color(d.dimension)
         dy = (k - (len(dims) - 1) / 2) * 2.5  # a small offset so equal scores don't hide each other
-        for run in segments(d.per_answer):
-            points = " ".join(f"{px(i):.1f},{py(v) + dy:.1f}" for i, v in run)
-            if len(run) > 1:
-                parts.append(f'<polyline points="{points}" fill="none" stroke="{c}" stroke-width="2" '
-                             'stroke-opacity="0.85"/>')
-            parts += [f'<circle cx="{px(i):.1f}" cy="{py(v) + dy:.1f}" r="3.5" fill="{c}"/>' for i, v in run]
-    for j, d in enumerate(dims):  # legend
-        x = lx + j * 105
-        parts.append(f'<rect x="{x}" y="{h - 16}" width="10" height="10" fill="{color(d.dimension)}"/>')
-        parts.append(f'<text x="{x + 14}" y="{h - 7}">{escape(short_label(d.dimension))}</text>')
-    missing = [str(a.number) for a in report.answers if a.status != "ok"]
-    if missing:
-        parts.append(f'<text x="{lx}" y="{ly + lh + 30}" fill="#999" font-style="italic">'
-                     f'not scored (unavailable): answer {", ".join(missing)}</text>')
-    parts.append("</svg>")
-    return "\n".join(parts)
+        series.append(Series(color(d.dimension), [[(px(i), py(v) + dy) for i, v in run]
+                                                  for run in segments(d.per_answer)]))
+    return ChartView(
+        bar_grid=[BX + BW * k / 5 for k in range(6)],
+        bars=bars,
+        score_grid=[py(s) for s in range(1, 6)],
+        answer_x=[px(i) for i in range(n)],
+        series=series,
+        legend=[(LX + j * 105, short_label(d.dimension), color(d.dimension)) for j, d in enumerate(dims)],
+        missing=[a.number for a in report.answers if a.status != "ok"],
+    )
+
+
+def svg_chart(report: Report) -> Markup:
+    """A small self-contained SVG: bars of dimension means + per-answer lines. Rendered by an
+    autoescaped template, so the result is markup (Markup) and its labels are escaped text."""
+    frame = {"w": W, "h": H, "bx": BX, "by": BY, "bw": BW, "bh": BH, "lx": LX, "ly": LY, "lw": LW, "lh": LH}
+    svg = render("chart.svg.j2", chart=chart_view(report), frame=frame)
+    return Markup(svg.removesuffix("\n"))  # an element, not a file: the page decides what follows it
 
 
 def plotly_figure(report: Report) -> go.Figure:

@@ -15,7 +15,7 @@ from pathlib import Path
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from interviewer.report import text as fmt
+import interviewer.report.text as fmt
 from interviewer.report.render.chart import COLORS, DEFAULT_COLOR, segments, short_label
 from interviewer.report.model import Report
 

@@ -18,7 +18,7 @@ from interviewer.evaluation.injection import scan
 from interviewer.evaluation.reader import ReaderEvaluator, load_reader_prompt
 from interviewer.evaluation.verdicts import INJECTION_ATTEMPT
 from interviewer.session import DIMENSIONS, EvalStatus
-from interviewer.evaluation.signals import sentences
+from interviewer.text import sentences
 from test_reader import ANSWER, N, QUESTION, FakeStates, toy_head
 
 # A planted "attempt": its words push state[0] up (which the toy head reads as a better answer on

@@ -19,7 +19,7 @@ from interviewer.cli.evaluate import injection_strings
 from interviewer.evaluation import injection
 from interviewer.evaluation.evaluator import AnswerEvaluator, comparisons
 from interviewer.evaluation.rubric import load_rubric
-from interviewer.evaluation.signals import sentence_texts
+from interviewer.text import sentence_texts
 from interviewer.session import DIMENSIONS
 from interviewer.testing.chat_model import FunctionChatModel
 from test_injection import ATTACKS  # written for the tests, not from any evaluation row

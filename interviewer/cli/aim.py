@@ -33,7 +33,7 @@ from interviewer.evaluation import injection, spans
 from interviewer.evaluation.verdicts import INJECTION_ATTEMPT, MIN_WORDS
 from interviewer.llm.provider import Role
 from interviewer.session import DIMENSIONS
-from interviewer.evaluation.signals import Span
+from interviewer.text import Span
 
 GRID_RIDGE = (0.1, 1.0, 10.0, 100.0)
 MAX_BENIGN_FLAGS = 0.01

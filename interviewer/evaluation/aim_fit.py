@@ -26,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from interviewer.evaluation.spans import tidy
-from interviewer.evaluation.signals import Span, sentences
+from interviewer.text import Span, sentences
 
 Matrix = npt.NDArray[np.float64]
 

@@ -53,6 +53,7 @@ from interviewer.evaluation.verdicts import (
 )
 from interviewer.prompts import load_prompt
 from interviewer.session import DIMENSIONS, Dimension, EvalStatus, Evaluation
+from interviewer.text import Span, sentences
 
 SCORER = "judge"  # Evaluation.scorer: the generative judge scored it (reader.py is the other)
 
@@ -68,12 +69,12 @@ MAX_JUDGED_CHARS = 5_000
 
 def bounded(text: str, limit: int = MAX_JUDGED_CHARS) -> tuple[str, bool]:
     """`text` cut to at most `limit` characters, after its last whole sentence (the project's one
-    splitter, `signals.sentences`) when that keeps more than half of the limit."""
+    splitter, `interviewer.text.sentences`) when that keeps more than half of the limit."""
     if len(text) <= limit:
         return text, False
     head = text[:limit]
     # The last span may be a sentence the cut went through: only earlier ones are known whole.
-    whole = [end for _start, end in signals.sentences(head)[:-1]]
+    whole = [end for _start, end in sentences(head)[:-1]]
     end = whole[-1] if whole and whole[-1] > limit // 2 else limit
     return head[:end].rstrip(), True
 
@@ -129,7 +130,7 @@ def _lower(a: int | None, b: int | None) -> int | None:
     return None if a is None or b is None else min(a, b)
 
 
-def comparisons(text: str, found: injection.InjectionScan, withheld: list[signals.Span]) -> list[str]:
+def comparisons(text: str, found: injection.InjectionScan, withheld: list[Span]) -> list[str]:
     """The texts whose scores cap the score of `text` (a tidied answer), other than itself:
     - `text` without exactly its instruction-like stretches (`withheld`: sentences, lines or
       bracketed asides, spans.cut), so for `answer + appended or inserted attempt` this is
@@ -223,7 +224,7 @@ class AnswerEvaluator:
             reply = await bound.ainvoke(retry)
             return parse_reply(reply, self.rubric), 2, self._confidence(reply)
 
-    async def _read(self, question: str, text: str, withheld: list[signals.Span] | None = None) -> Reading:
+    async def _read(self, question: str, text: str, withheld: list[Span] | None = None) -> Reading:
         """One model call on `text` (cached by question + text); `withheld` are its
         instruction-like stretches when the caller already found them."""
         key = (question.strip(), text)

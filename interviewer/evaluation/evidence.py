@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from interviewer.evaluation.signals import Span, sentences
+from interviewer.text import Span, sentences
 
 
 @dataclass(frozen=True)

@@ -32,8 +32,8 @@ from dataclasses import dataclass, field
 
 from interviewer.evaluation import persuasion
 from interviewer.evaluation import spans as spans_
-from interviewer.evaluation.signals import Span, sentences
 from interviewer.evaluation.spans import tidy
+from interviewer.text import Span, sentences
 
 __all__ = ["InjectionScan", "InjectionSpan", "find_spans", "instruction_spans", "scan", "tidy"]
 

@@ -47,6 +47,7 @@ from interviewer.evaluation.verdicts import (
 )
 from interviewer.resources import prompts_dir
 from interviewer.session import DIMENSIONS, Dimension, EvalStatus, Evaluation
+from interviewer.text import Span, sentences
 
 SCORER = "reader"
 READ_ROUTE = "/interviewer/read"
@@ -71,7 +72,7 @@ class ReaderPrompt(BaseModel):
     def sha256(self) -> str:
         return sha256_text(self.model_dump_json())
 
-    def request(self, question: str, answer: str) -> tuple[dict[str, Any], list[int], list[signals.Span]]:
+    def request(self, question: str, answer: str) -> tuple[dict[str, Any], list[int], list[Span]]:
         """(request body, indexes of the answer's sentence pieces, those sentences' spans in
         `answer`, from the project's one splitter)."""
         pieces: list[dict[str, Any]] = [
@@ -80,7 +81,7 @@ class ReaderPrompt(BaseModel):
             {"text": self.answer_label},
         ]
         pooled: list[int] = []
-        cut = signals.sentences(answer)
+        cut = sentences(answer)
         prev = 0
         for i, (start, end) in enumerate(cut):
             stop = len(answer) if i == len(cut) - 1 else end
@@ -132,7 +133,7 @@ class Read:
     """One text read: its sentences, states and, per dimension, the level and sentence shares."""
 
     text: str
-    spans: list[signals.Span]  # its sentences, in the order of the pooled pieces
+    spans: list[Span]  # its sentences, in the order of the pooled pieces
     states: ReadStates
     raw: dict[Dimension, float]
     levels: dict[Dimension, int]
@@ -161,7 +162,7 @@ class ReaderEvaluator:
         shares = {d: self.head.contributions(states, d) for d in DIMENSIONS}
         return Read(text, sentence_spans, states, raw, levels, shares)
 
-    def aimed(self, read: Read) -> list[signals.Span]:
+    def aimed(self, read: Read) -> list[Span]:
         """The sentences the grader-aim probe flags in this read (none without a probe)."""
         return [read.spans[i] for i in self.aim.aimed(read.states)] if self.aim is not None else []
 
@@ -190,7 +191,7 @@ class ReaderEvaluator:
         quote = quote_window(read.text, (start, start), (start, end)).strip()
         return quote if len(read.text[start:end].split()) <= MAX_QUOTE_WORDS else quote + " …"
 
-    def _shows(self, dim: Dimension, found: signals.TextSignals, spans_: list[signals.Span], raised: bool) -> list[str]:
+    def _shows(self, dim: Dimension, found: signals.TextSignals, spans_: list[Span], raised: bool) -> list[str]:
         """What the chosen sentences show, in the rubric's words: the criteria of this dimension
         whose text cue (signals.py, THE vocabulary) falls inside them, on the side that moved the
         score. Descriptive only: the score came from the states."""

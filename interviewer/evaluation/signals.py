@@ -1,7 +1,7 @@
 """Transparent text signals computed in code, used next to the model's yes/no checks, and the ONE
-text vocabulary of the code base: the sentence splitter and the lesson (and other) cues that the
-evaluator, the interviewer's policy and phrasing, the report and its rewrites all use, so they
-cannot contradict each other about the same answer.
+text vocabulary of the code base: the lesson (and other) cues that the evaluator, the interviewer's
+policy and phrasing, the report and its rewrites all use, so they cannot contradict each other
+about the same answer. Sentences come from the one splitter below every wing, `interviewer.text`.
 
 Each signal is a small, readable rule over the answer (causal connectives, investigation verbs,
 prevention, numbers, first person, lessons, overclaiming, blame, hedging, filler), meant as
@@ -22,30 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-Span = tuple[int, int]
-
-# A sentence ends at . ! ? (with any closing quote or bracket) followed by a space or the end of
-# the text, or at a line break; "3.5", "node.js" and "e.g.x" do not end one.
-_SENTENCE = re.compile(r"""(?:[^.!?\n]|[.!?]+(?=[^\s.!?"')\]]))+(?:[.!?]+["')\]]*)?|[.!?]+["')\]]*""")
-
-
-def sentences(text: str) -> list[Span]:
-    """Sentence spans (start, end) into `text`, trimmed of surrounding whitespace."""
-    spans: list[Span] = []
-    for m in _SENTENCE.finditer(text):
-        start, end = m.start(), m.end()
-        while start < end and text[start].isspace():
-            start += 1
-        while end > start and text[end - 1].isspace():
-            end -= 1
-        if end > start:
-            spans.append((start, end))
-    return spans
-
-
-def sentence_texts(text: str) -> list[str]:
-    """The sentences of `text` as strings (same splitting as `sentences`)."""
-    return [text[start:end] for start, end in sentences(text)]
+from interviewer.text import Span, sentences
 
 
 def _rx(*patterns: str) -> re.Pattern[str]:

@@ -15,6 +15,7 @@ from interviewer.evaluation import evidence, signals
 from interviewer.evaluation.reply import find_verbatim
 from interviewer.evaluation.rubric import CombineMode, Criterion, Rubric
 from interviewer.session import Dimension
+from interviewer.text import sentences
 
 MIN_WORDS = 8  # fewer words than this gives nothing to judge on any dimension
 CUT_FLAG = "answer_cut"
@@ -156,7 +157,7 @@ def evidence_quotes(
             for span in sig[r.criterion.signal].spans[:2]:
                 pool.append(quote_window(sig.text, span, sig.sentence_of(span)))
     if not pool:  # nothing fired: quote the opening, which is what the score is based on
-        pool.extend(sig.text[a:b] for a, b in signals.sentences(sig.text)[:1])
+        pool.extend(sig.text[a:b] for a, b in sentences(sig.text)[:1])
     quotes: list[str] = []
     for candidate in pool:
         if len(candidate.split()) > MAX_QUOTE_WORDS:

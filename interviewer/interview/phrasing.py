@@ -14,8 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from interviewer.evaluation.signals import sentence_texts
 from interviewer.interview.policy import normalize
+from interviewer.text import sentence_texts
 
 Mode = Literal["question", "answer", "closing"]
 
@@ -176,7 +176,7 @@ def _scripted_speaker(text: str, names: Iterable[str]) -> re.Match[str] | None:
 
 
 def sentences(text: str) -> list[str]:
-    """The interviewer's line in sentences: the one splitter of `evaluation.signals`."""
+    """The interviewer's line in sentences: the one splitter, `interviewer.text`."""
     return sentence_texts(text)
 
 

@@ -27,13 +27,13 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from interviewer.evaluation.signals import sentences
 from interviewer.ledger.claims import Claim, Owner, Source
 from interviewer.ledger.extract import answer_employer
 from interviewer.ledger.facts import PRONOUNS, acts, is_team, thing_name
 from interviewer.ledger.propose import Proposal, ProposalKind
 from interviewer.ledger.quantities import counts
 from interviewer.ledger.vocab import ARTICLES, LEAD, PEOPLE, TEAM, employer_of, period_of, singular, topic_words
+from interviewer.text import sentences
 
 Outcome = Literal["not_in_text", "known", "added", "unreadable"]
 

@@ -1,5 +1,5 @@
 """The code-only candidate extractor and the quote check. Every claim is read from one sentence of
-the project's one splitter (`interviewer.evaluation.signals.sentences`) and keeps that sentence as
+the project's one splitter (`interviewer.text.sentences`) and keeps that sentence as
 its verbatim quote. A model may propose claims too; `verify_quote` drops any whose quote is not in
 the text or does not say what the claim says, so a model cannot put words in a candidate's mouth.
 """
@@ -9,13 +9,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from interviewer.evaluation.signals import sentences
 from interviewer.ledger.claims import Claim, Source
 from interviewer.ledger.facts import ownership, roles, spans
 from interviewer.ledger.numbers import APPROX_RE, parse_number
 from interviewer.ledger.quantities import quantities
 from interviewer.ledger.timespan import DURATION_RE, parse_date, parse_duration
 from interviewer.ledger.vocab import EMPLOYER_RE, NOT_EMPLOYER, TECH_RE, employer_of, period_of, topic_words
+from interviewer.text import sentences
 
 
 def extract_claims(text: str, source: Source) -> list[Claim]:

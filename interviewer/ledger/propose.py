@@ -24,8 +24,8 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
-from interviewer.evaluation.signals import sentences
 from interviewer.prompts import load_prompt
+from interviewer.text import sentences
 
 TOOL_NAME = "record_claims"
 ProposalKind = Literal["team_size", "users", "number", "duration", "date", "title", "ownership"]

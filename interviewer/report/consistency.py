@@ -9,10 +9,10 @@ number), but saying "I misspoke, it was four" when asked is exactly what honest 
 
 from __future__ import annotations
 
-from interviewer.evaluation.signals import sentence_texts
 from interviewer.interview.consistency import said_in
 from interviewer.report.model import Consistency, ConsistencyItem, Outcome
 from interviewer.session import Inconsistency, Session
+from interviewer.text import sentence_texts
 
 COMPARED = frozenset({"quantity", "duration", "date", "role", "ownership"})  # kinds the ledger compares
 REPLY_WORDS = 25  # the reply is quoted briefly: its first sentences up to about this many words

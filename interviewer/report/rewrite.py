@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING
 from langchain_core.language_models import BaseChatModel
 
 from interviewer.evaluation.injection import scan
-from interviewer.evaluation.signals import LESSON, sentence_texts
+from interviewer.evaluation.signals import LESSON
 from interviewer.prompts import load_prompt
+from interviewer.text import sentence_texts
 
 if TYPE_CHECKING:
     from interviewer.llm.provider import LLMRuntime
@@ -66,7 +67,7 @@ _LIMITS = {"situation": 2, "action": 3, "result": 2, "lesson": 2}
 
 
 def split_sentences(text: str) -> list[str]:
-    """The answer in sentences: the one splitter of `evaluation.signals`."""
+    """The answer in sentences: the one splitter, `interviewer.text`."""
     return sentence_texts(text)
 
 

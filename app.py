@@ -1,10 +1,12 @@
 """The browser app: Chainlit handlers only. Run with `interviewer app` (or `chainlit run app.py`).
 
-Each handler delegates to webapp.chat; the interview itself lives in interviewer/.
+Each handler calls one use case in webapp/ (a module per job); the interview itself lives in
+interviewer/.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -12,9 +14,12 @@ import chainlit as cl
 from chainlit.types import ThreadDict
 
 from interviewer.config import load_settings
-from webapp import auth, chat, ledger
+from interviewer.session import LOCAL_USER
+from webapp import auth, chainlit_internals, ending, ledger, lifecycle, messages, settings_panel, turns
 from webapp.data_layer import HistoryDataLayer, create_schema_sync
+from webapp.notices import RETRY_ACTION
 from webapp.prewarm import install_prewarm_route
+from webapp.questions import END_ACTION
 from webapp.services import files_dir, get_services
 from webapp.storage import LocalStorageClient, install_download_route
 
@@ -39,7 +44,8 @@ if auth.auth_mode() == "password":
 
     @cl.password_auth_callback
     async def password_login(username: str, password: str) -> cl.User | None:
-        if auth.check_password(_users, username, password):
+        # In a thread: argon2's verify takes about 0.2 s of CPU (webapp.auth.check_password).
+        if await asyncio.to_thread(auth.check_password, _users, username, password):
             return cl.User(identifier=username, metadata={"provider": "password"})
         return None
 
@@ -49,13 +55,13 @@ else:
     async def local_user(headers: Any) -> cl.User | None:
         # Single-user mode: the history sidebar needs a signed-in user, the login page calls
         # this on its own, so nobody sees a login form.
-        return cl.User(identifier=auth.LOCAL_USER, metadata={"provider": "local"})
+        return cl.User(identifier=LOCAL_USER, metadata={"provider": "local"})
 
 
 @cl.on_app_startup
 async def startup() -> None:
-    services = get_services()
-    services.start_models_in_background()
+    chainlit_internals.restore_async_generator_finaliser()  # streams cut short close cleanly
+    get_services().start_models_in_background()
 
 
 @cl.on_app_shutdown
@@ -65,37 +71,37 @@ async def shutdown() -> None:
 
 @cl.set_chat_profiles
 async def chat_profiles(user: cl.User | None = None, language: str | None = None) -> list[cl.ChatProfile]:
-    return chat.chat_profiles()
+    return settings_panel.chat_profiles()
 
 
 @cl.on_chat_start
 async def on_chat_start() -> None:
-    await chat.start_chat()
+    await lifecycle.start_chat()
 
 
 @cl.on_chat_resume
 async def on_chat_resume(thread: ThreadDict) -> None:
-    await chat.resume_chat(dict(thread))
+    await lifecycle.resume_chat(thread)
 
 
 @cl.on_message
 async def on_message(message: cl.Message) -> None:
-    await chat.handle_message(message)
+    await messages.handle_message(message)
 
 
 @cl.on_settings_update
 async def on_settings_update(settings: dict[str, Any]) -> None:
-    await chat.update_settings(settings)
+    await settings_panel.update_settings(settings)
 
 
-@cl.action_callback(chat.END_ACTION)
+@cl.action_callback(END_ACTION)
 async def on_end(action: cl.Action) -> None:
-    await chat.end_from_action()
+    await ending.end_from_action()
 
 
 @cl.action_callback(ledger.FORGET_ACTION)
 async def on_forget_ledger(action: cl.Action) -> None:
-    await chat.forget_ledger_from_action()
+    await ledger.forget_from_action()
 
 
 @cl.action_callback(ledger.KEEP_ACTION)
@@ -103,7 +109,7 @@ async def on_keep_ledger(action: cl.Action) -> None:
     await ledger.keep()
 
 
-@cl.action_callback(chat.RETRY_ACTION)
+@cl.action_callback(RETRY_ACTION)
 async def on_retry(action: cl.Action) -> None:
     await action.remove()
-    await chat.retry_from_action()
+    await turns.retry_from_action()

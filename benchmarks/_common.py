@@ -19,7 +19,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from interviewer.llm.provider import make_chat_model  # noqa: E402
-from interviewer.testing.drive import percentile  # noqa: E402
+from testkit.drive import percentile  # noqa: E402
 
 
 def machine() -> dict[str, Any]:

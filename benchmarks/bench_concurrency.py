@@ -13,10 +13,10 @@ import time
 
 from _common import build_engine, emit, ms_stats
 
-from interviewer.testing import FakeServerProcess
+from testkit import FakeServerProcess
 import random
 
-from interviewer.testing.drive import DriveResult, drive_interview, sample_answer
+from testkit.drive import DriveResult, drive_interview, sample_answer
 
 TTFT = 0.05
 

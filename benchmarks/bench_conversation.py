@@ -6,7 +6,7 @@
     PYTHONPATH=. python benchmarks/bench_conversation.py --legacy-prompt   # the prompt before issue 14
 
 benchmarks/data/scripted_interviews.jsonl: one interview per line, in the script format of
-interviewer/testing/scripted.py (which also judges them; the tests use the same judge).
+testkit/scripted.py (which also judges them; the tests use the same judge).
 
 Prints one JSON object:
 - `asked_after_answered`: planned questions asked although an earlier answer had answered them
@@ -42,8 +42,8 @@ from langchain_core.messages import BaseMessage  # noqa: E402
 from interviewer.interview.engine import InterviewEngine  # noqa: E402
 from interviewer.interview.personas import PersonaLibrary  # noqa: E402
 from interviewer.session import wording_shares  # noqa: E402
-from interviewer.testing.chat_model import FunctionChatModel  # noqa: E402
-from interviewer.testing.scripted import Verdict, judge, play  # noqa: E402
+from testkit.chat_model import FunctionChatModel  # noqa: E402
+from testkit.scripted import Verdict, judge, play  # noqa: E402
 
 DATA = ROOT / "benchmarks/data/scripted_interviews.jsonl"
 QUOTED = re.compile(r'(?:in your own words[^"]*|e\.g\. )"([^"]+)"')

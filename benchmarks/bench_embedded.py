@@ -15,7 +15,7 @@ from _common import emit
 
 from interviewer.config import Backend, load_settings
 from interviewer.llm.provider import LLMRuntime, Role
-from interviewer.testing.drive import drive_interview, sample_answer
+from testkit.drive import drive_interview, sample_answer
 
 
 async def raw(runtime: LLMRuntime, n: int) -> list[dict[str, float]]:

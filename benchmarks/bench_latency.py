@@ -57,7 +57,7 @@ from interviewer.config import Backend, default_cache_dir, load_settings
 from interviewer.interview.events import TokenEvent, TurnEvent
 from interviewer.llm.model_files import default_model_path
 from interviewer.llm.provider import LLMRuntime, Role
-from interviewer.testing.drive import percentile
+from testkit.drive import percentile
 
 PERSONA = "dour-cto"
 SEED = 14

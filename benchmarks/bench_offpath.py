@@ -14,8 +14,8 @@ import statistics
 
 from _common import build_engine, emit, ms_stats
 
-from interviewer.testing import FakeServerProcess
-from interviewer.testing.drive import drive_interview, sample_answer
+from testkit import FakeServerProcess
+from testkit.drive import drive_interview, sample_answer
 
 
 async def measure(interviewer_url: str, evaluator_url: str | None, sessions: int, turns: int) -> tuple[list[float], int]:

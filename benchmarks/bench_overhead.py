@@ -15,8 +15,8 @@ import time
 
 from _common import build_engine, emit, fake_chat, ms_stats
 
-from interviewer.testing import FakeServerProcess
-from interviewer.testing.drive import drive_interview, sample_answer
+from testkit import FakeServerProcess
+from testkit.drive import drive_interview, sample_answer
 
 TTFT = 0.05
 

@@ -291,7 +291,7 @@ def _public(row: dict[str, Any]) -> dict[str, Any]:
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     if not args.fake:
         return await interview(args)
-    from interviewer.testing import FakeLLMServer
+    from testkit import FakeLLMServer
 
     with FakeLLMServer(ttft=0.05) as server:
         return await interview(args, server.url)

@@ -15,8 +15,8 @@ from _common import emit
 from interviewer.config import Settings
 from interviewer.llm.provider import LLMRuntime, Role
 from interviewer.session import EvalStatus
-from interviewer.testing import FakeServerProcess, FaultPlan
-from interviewer.testing.drive import DriveResult, drive_interview, sample_answer
+from testkit import FakeServerProcess, FaultPlan
+from testkit.drive import DriveResult, drive_interview, sample_answer
 
 KINDS = ("hang", "429", "500", "503", "drop", "bad_tool_json", "empty_choices")
 

@@ -14,9 +14,9 @@ import asyncio
 
 from _common import build_engine, emit, long_interview_library
 
-from interviewer.testing import FakeServerProcess, RecordedRequest
-from interviewer.testing.drive import drive_interview, sample_answer
 from interviewer.tokens import PER_MESSAGE_OVERHEAD, count_tokens
+from testkit import FakeServerProcess, RecordedRequest
+from testkit.drive import drive_interview, sample_answer
 
 TURNS = 30
 # Vague on purpose (no cause, no numbers, no "I"), so the interviewer probes and the interview

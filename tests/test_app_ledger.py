@@ -21,7 +21,9 @@ from test_app_handlers import (  # noqa: F401 - fixtures, used by name
 from interviewer.claims import Amount, Claim, Source
 from interviewer.ledger_store import LedgerEntry
 from interviewer.session import Session, Turn, TurnKind
-from webapp import chat, ledger, support
+from webapp import ledger, lifecycle, messages, settings_panel
+from webapp.state import state, thread_id
+from webapp.support import commands, preferences
 from webapp.services import Services
 
 SAID = datetime(2025, 3, 14, 9, 0, tzinfo=UTC)
@@ -55,8 +57,8 @@ async def test_a_new_interview_starts_with_this_users_earlier_claims_only(browse
     session = live_session()
     assert quotes(session.context.prior_claims) == ["I led a team of 12.", "I led a team of 15."]
     assert {c.source.session_id for c in session.context.prior_claims} == {past.id}
-    assert chat.prefs().context.prior_claims == []  # the settings panel's context is not the interview's
-    stored = services.store.load_by_thread(chat.thread_id())
+    assert state().prefs.context.prior_claims == []  # the settings panel's context is not the interview's
+    stored = services.store.load_by_thread(thread_id())
     assert stored is not None and stored.context.prior_claims == session.context.prior_claims
 
 
@@ -69,7 +71,7 @@ async def test_a_new_user_starts_with_none(browser: Browser, services: Services)
 async def test_settings_and_uploads_keep_the_earlier_claims(browser: Browser, services: Services) -> None:
     await services.store.asave(earlier("alice", 12))
     await started(browser)
-    await chat.update_settings({support.SETTING_LEVEL: "senior", support.SETTING_RESUME: "Staff engineer at Acme."})
+    await settings_panel.update_settings({preferences.SETTING_LEVEL: "senior", preferences.SETTING_RESUME: "Staff engineer at Acme."})
     session = live_session()
     assert session.context.level == "senior" and session.context.resume == "Staff engineer at Acme."
     assert quotes(session.context.prior_claims) == ["I led a team of 12."]
@@ -84,7 +86,7 @@ async def test_a_resumed_interview_keeps_what_it_started_with(browser: Browser, 
     started_with = live_session().context.prior_claims
     await services.store.asave(earlier("alice", 40))  # the ledger grows meanwhile, elsewhere
     user_sessions.pop(context.session.id, None)  # a new process: nothing in memory
-    await chat.resume_chat({"id": chat.thread_id(), "metadata": {}})
+    await lifecycle.resume_chat({"id": thread_id(), "metadata": {}})
     assert live_session().context.prior_claims == started_with
 
 
@@ -93,11 +95,11 @@ async def test_ledger_lists_the_claims_of_past_and_current_interviews(browser: B
     await services.store.asave(earlier("alice", 12))
     await services.store.asave(earlier("bob", 3))
     await started(browser)
-    await chat.handle_message(message("I led a team of 15."))
+    await messages.handle_message(message("I led a team of 15."))
     session = live_session()
     session.claims = [team(15)]  # what the engine reads from the answer
-    await services.store.asave(session, thread_id=chat.thread_id())
-    await chat.handle_message(message("/ledger"))
+    await services.store.asave(session, thread_id=thread_id())
+    await messages.handle_message(message("/ledger"))
     shown = browser.texts()[-1]
     assert shown.startswith("**Your claim ledger**: 2 claims kept")
     assert "“I led a team of 12.” (quantity: team 12 people): answer 1" in shown
@@ -107,10 +109,10 @@ async def test_ledger_lists_the_claims_of_past_and_current_interviews(browser: B
 
 
 async def test_ledger_when_empty(browser: Browser, services: Services) -> None:
-    await chat.start_chat()
-    await chat.handle_message(message("/ledger"))
+    await lifecycle.start_chat()
+    await messages.handle_message(message("/ledger"))
     assert browser.texts()[-1].startswith("Your ledger is empty")
-    assert chat.current_session() is None  # a command does not start the interview
+    assert state().session is None  # a command does not start the interview
 
 
 def test_a_long_ledger_lists_the_latest_and_counts_the_rest() -> None:
@@ -127,13 +129,13 @@ async def test_forget_ledger_asks_first_and_deletes_on_the_button(browser: Brows
     await services.store.asave(past)
     await services.store.asave(earlier("bob", 3))
     await started(browser)
-    await chat.handle_message(message("/forget-ledger"))
+    await messages.handle_message(message("/forget-ledger"))
     assert "deletes the **2 claims**" in browser.texts()[-1]
     offered = [a["name"] for a in browser.events("action")]
     assert ledger.FORGET_ACTION in offered and ledger.KEEP_ACTION in offered
     assert len(await services.store.aledger("alice")) == 2  # nothing deleted by asking
 
-    await chat.forget_ledger_from_action()  # the user presses "Delete my ledger"
+    await ledger.forget_from_action()  # the user presses "Delete my ledger"
     assert browser.texts()[-1].startswith("Deleted the 2 claims")
     removed = [a["name"] for a in browser.events("remove_action")]
     assert ledger.FORGET_ACTION in removed and ledger.KEEP_ACTION in removed  # no second press
@@ -142,27 +144,27 @@ async def test_forget_ledger_asks_first_and_deletes_on_the_button(browser: Brows
     assert live_session().context.prior_claims == []  # this interview stops comparing too
     kept = await services.store.aload(past.id)
     assert kept is not None and len(kept.answers()) == 2  # the interviews stay
-    current = services.store.load_by_thread(chat.thread_id())
+    current = services.store.load_by_thread(thread_id())
     assert current is not None and current.context.prior_claims == []
 
 
 async def test_forget_ledger_yes_deletes_and_anything_else_does_not(browser: Browser, services: Services) -> None:
     await services.store.asave(earlier("alice", 12))
-    await chat.start_chat()
-    await chat.handle_message(message("/forget-ledger maybe"))
+    await lifecycle.start_chat()
+    await messages.handle_message(message("/forget-ledger maybe"))
     assert "/forget-ledger yes" in browser.texts()[-1]
     assert len(await services.store.aledger("alice")) == 1
-    await chat.handle_message(message("/forget-ledger yes"))
+    await messages.handle_message(message("/forget-ledger yes"))
     assert browser.texts()[-1].startswith("Deleted the 1 claims")
     assert await services.store.aledger("alice") == []
-    await chat.handle_message(message("/forget-ledger"))
+    await messages.handle_message(message("/forget-ledger"))
     assert "already empty" in browser.texts()[-1]
 
 
 async def test_keep_it_keeps_the_ledger(browser: Browser, services: Services) -> None:
     await services.store.asave(earlier("alice", 12))
-    await chat.start_chat()
-    await chat.handle_message(message("/forget-ledger"))
+    await lifecycle.start_chat()
+    await messages.handle_message(message("/forget-ledger"))
     await ledger.keep()
     assert browser.texts()[-1] == "Kept your ledger; nothing was deleted."
     assert len(await services.store.aledger("alice")) == 1
@@ -170,11 +172,11 @@ async def test_keep_it_keeps_the_ledger(browser: Browser, services: Services) ->
 
 
 def test_the_commands_parse_and_are_in_the_help() -> None:
-    assert support.parse_command("/ledger") == support.Command("ledger")
-    assert support.parse_command("/forget-ledger") == support.Command("forget-ledger")
-    assert support.parse_command("/Forget-Ledger yes") == support.Command("forget-ledger", "yes")
-    assert support.parse_command("/forget-") is None  # not a command word: an answer
-    assert "`/ledger`" in support.HELP_TEXT and "`/forget-ledger`" in support.HELP_TEXT
+    assert commands.parse_command("/ledger") == commands.Command("ledger")
+    assert commands.parse_command("/forget-ledger") == commands.Command("forget-ledger")
+    assert commands.parse_command("/Forget-Ledger yes") == commands.Command("forget-ledger", "yes")
+    assert commands.parse_command("/forget-") is None  # not a command word: an answer
+    assert "`/ledger`" in commands.HELP_TEXT and "`/forget-ledger`" in commands.HELP_TEXT
 
 
 # -- deleting a chat from the history ---------------------------------------------------------

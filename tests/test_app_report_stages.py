@@ -26,7 +26,8 @@ from test_app_handlers import (  # noqa: F401 - fixtures, used by name
 
 from interviewer.report import build_report
 from interviewer.report.staged import PENDING_NOTE, pending, with_model_rewrites
-from webapp import chat
+from webapp import lifecycle, messages
+from webapp.state import state, thread_id
 from webapp.services import Services
 
 # The candidate's own words only (the fact check drops a rewrite that adds a number or a name).
@@ -89,11 +90,9 @@ async def interview_then_end(browser: Browser, services: Services, rewriter: Blo
     services.report_model = rewriter
     await started(browser)
     for text in STORY:
-        await chat.handle_message(message(text))
-    await chat.handle_message(message("/end"))  # returns with the rewriter still blocked
-    import chainlit as cl
-
-    task = cl.user_session.get("report_rewrites")
+        await messages.handle_message(message(text))
+    await messages.handle_message(message("/end"))  # returns with the rewriter still blocked
+    task = state().report_rewrites
     assert isinstance(task, asyncio.Task)
     return task
 
@@ -155,7 +154,7 @@ async def test_reopening_the_chat_mid_rewrite_shows_the_finished_interview(
     from chainlit.user_session import user_sessions
 
     user_sessions.pop(context.session.id, None)  # the page reloaded: a new chat session
-    await chat.resume_chat({"id": chat.thread_id(), "metadata": {}})
+    await lifecycle.resume_chat({"id": thread_id(), "metadata": {}})
     assert live_session().finished
     rewriter.release.set()
     await asyncio.wait_for(task, 5)  # the old session's task still finishes and stores the report
@@ -169,22 +168,22 @@ async def test_reopening_the_chat_mid_rewrite_shows_the_finished_interview(
 async def test_end_again_cancels_the_earlier_rewrites(browser: Browser, services: Services) -> None:
     rewriter = BlockingRewriter()
     first = await interview_then_end(browser, services, rewriter)
-    await chat.handle_message(message("/end"))
+    await messages.handle_message(message("/end"))
     await asyncio.sleep(0.05)
     assert first.cancelled()
     assert any(t.startswith("Stopped improving the example answers") for t in browser.texts())
     rewriter.release.set()
-    import chainlit as cl
-
-    await asyncio.wait_for(cl.user_session.get("report_rewrites"), 5)
+    rewrites = state().report_rewrites
+    assert rewrites is not None
+    await asyncio.wait_for(rewrites, 5)
     assert browser.texts()[-1].startswith("The example answers are ready")
 
 
 async def test_no_model_means_the_report_is_final_at_once(browser: Browser, services: Services) -> None:
     await started(browser)
     for text in STORY:
-        await chat.handle_message(message(text))
-    await chat.handle_message(message("/end"))
+        await messages.handle_message(message(text))
+    await messages.handle_message(message("/end"))
     output = report_message(browser)["output"]
     assert "Restructured from your own sentences" in output and PENDING_NOTE.split(":")[0] not in output
     assert not any(t.startswith("Improving ") for t in browser.texts())
@@ -195,7 +194,7 @@ async def test_the_two_stages_equal_the_one_step_report(browser: Browser, servic
     `build_report` with the rewriter (the CLI's path) gives."""
     await started(browser)
     for text in STORY:
-        await chat.handle_message(message(text))
+        await messages.handle_message(message(text))
     session = live_session()
     await services.engine.drain(session, timeout=5)
     rewriter = BlockingRewriter()

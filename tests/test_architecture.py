@@ -1,5 +1,5 @@
 """The shape of the code, checked: layers, no import circles, no private names across modules,
-small modules. Pure `ast` over interviewer/ and webapp/ (nothing is imported).
+small modules. Pure `ast` over interviewer/, webapp/ and testkit/ (nothing is imported).
 
 Layers, lowest first; a module may import its own layer or a lower one, never a higher one:
 
@@ -9,8 +9,9 @@ Layers, lowest first; a module may import its own layer or a lower one, never a 
                 interviewer.ledger       (claims and contradictions; uses evaluation.signals)
     interview   interviewer.interview    (the turn loop; uses the evaluator through a Protocol)
     report      interviewer.report       (reads a finished Session; names personas)
-    top         interviewer.cli, interviewer.testing (command line, test helpers)
+    top         interviewer.cli          (command line)
     app         webapp, app.py           (the Chainlit glue; the only place Chainlit is imported)
+    tests       testkit                  (test doubles, not in the wheel: nothing shipped imports them)
 """
 
 from __future__ import annotations
@@ -23,20 +24,22 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("interviewer", "webapp")
+PACKAGES = ("interviewer", "webapp", "testkit")
 MAX_LINES = 400
-LAYERS = ["base", "evaluation", "interview", "report", "top", "app"]
+LAYERS = ["base", "evaluation", "interview", "report", "top", "app", "tests"]
 
 
 def layer(module: str) -> str:
     parts = module.split(".")
+    if parts[0] == "testkit":
+        return "tests"
     if parts[0] == "webapp" or module == "app":
         return "app"
     if len(parts) > 1 and parts[1] == "ledger":
         return "evaluation"
     if len(parts) > 1 and parts[1] in ("evaluation", "interview", "report"):
         return parts[1]
-    if len(parts) > 1 and parts[1] in ("cli", "testing"):
+    if len(parts) > 1 and parts[1] == "cli":
         return "top"
     return "base"
 
@@ -189,7 +192,8 @@ def test_the_layout_has_one_folder_per_job() -> None:
     for folder in ("interview", "evaluation", "report", "report/render", "cli", "llm"):
         assert (ROOT / "interviewer" / folder / "__init__.py").is_file(), folder
     assert not (ROOT / "interviewer" / "app_support.py").exists()
-    assert (ROOT / "webapp" / "support.py").is_file()
+    assert not (ROOT / "interviewer" / "testing").exists(), "test doubles live in testkit/, outside the wheel"
+    assert (ROOT / "webapp" / "support" / "__init__.py").is_file()
 
 
 def test_no_import_circle() -> None:
@@ -209,10 +213,40 @@ def test_no_private_name_is_used_outside_its_module() -> None:
     assert private_uses() == []
 
 
-@pytest.mark.parametrize("module", sorted(m for m in MODULES if m.startswith("interviewer")))
+@pytest.mark.parametrize("module", sorted(MODULES))
 def test_modules_stay_small(module: str) -> None:
     lines = MODULES[module].read_text(encoding="utf-8").count("\n")
     assert lines <= MAX_LINES, f"{MODULES[module].relative_to(ROOT)} has {lines} lines (max {MAX_LINES}): split it by job"
+
+
+# Chainlit's documented API: the package itself (`import chainlit as cl`) and these modules.
+# Anything else of Chainlit's is an internal, used in webapp/chainlit_internals.py only
+# (tests/test_chainlit_internals.py fails when Chainlit changes one of them).
+CHAINLIT_API = {"chainlit", "chainlit.input_widget", "chainlit.types", "chainlit.data.storage_clients.base"}
+
+
+def chainlit_imports(module: str) -> list[Import]:
+    return [i for i in imports(module, MODULES[module]) if i.target.split(".")[0] == "chainlit"]
+
+
+def test_chainlit_internals_are_used_in_one_module() -> None:
+    outside = [f"{MODULES[m].relative_to(ROOT)}:{i.line} imports {i.target}" for m in MODULES
+               if m != "webapp.chainlit_internals" for i in chainlit_imports(m) if i.target not in CHAINLIT_API]
+    assert outside == []
+
+
+def test_the_webapp_support_helpers_never_import_chainlit() -> None:
+    found = [f"{MODULES[m].relative_to(ROOT)}:{i.line}" for m in MODULES
+             if m.startswith("webapp.support") for i in chainlit_imports(m)]
+    assert found == []
+
+
+def test_app_handlers_only_delegate() -> None:
+    """Each Chainlit handler in app.py is a few lines calling one use case in webapp/."""
+    tree = ast.parse(MODULES["app"].read_text(encoding="utf-8"))
+    handlers = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.decorator_list]
+    assert len(handlers) >= 10
+    assert [h.name for h in handlers if len(h.body) > 3] == []
 
 
 def test_every_package_folder_ships_in_the_wheel() -> None:
@@ -221,6 +255,8 @@ def test_every_package_folder_ships_in_the_wheel() -> None:
     declared = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
     folders = {module_name(p.parent / "__init__.py") for p in (ROOT / "interviewer").rglob("__init__.py")}
     assert folders <= declared, f"add to [tool.setuptools] packages: {sorted(folders - declared)}"
+    doubles = sorted(p for p in declared if p.startswith("testkit") or p.split(".")[-1] in ("testing", "tests"))
+    assert not doubles, f"test doubles must not ship in the wheel: {doubles}"
 
 
 # -- the checks themselves fail on what they should catch -------------------------------------
@@ -257,6 +293,7 @@ def test_the_layer_order_is_what_the_docstring_says() -> None:
     assert LAYERS.index(layer("interviewer.report.build")) < LAYERS.index(layer("interviewer.cli.main"))
     assert layer("webapp.support") == "app"
     assert layer("interviewer.ledger.compare") == layer("interviewer.evaluation.signals") == "evaluation"
+    assert layer("testkit.fake_server") == LAYERS[-1] == "tests"  # nothing in interviewer/ or webapp/ imports it
 
 
 def test_the_private_name_check_sees_a_module_attribute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

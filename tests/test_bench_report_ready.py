@@ -12,7 +12,7 @@ import pytest
 
 from interviewer.interview.engine import InterviewEngine
 from interviewer.interview.personas import PersonaLibrary
-from interviewer.testing.chat_model import FunctionChatModel
+from testkit.chat_model import FunctionChatModel
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 import bench_report_ready as bench  # noqa: E402

@@ -18,7 +18,7 @@ from interviewer.interview.plan import load_bank
 from interviewer.interview.policy import decide
 from interviewer.ledger import Source, extract_claims
 from interviewer.session import CandidateContext, Session, Turn, TurnKind
-from interviewer.testing.chat_model import FunctionChatModel
+from testkit.chat_model import FunctionChatModel
 
 LIBRARY = PersonaLibrary.load()
 SESSIONS = Path(__file__).parent / "data" / "sessions"

@@ -21,8 +21,8 @@ import socketio
 
 from interviewer.session import EvalStatus, Session
 from interviewer.store import SessionStore
-from interviewer.testing.fake_server import FakeServerProcess
-from webapp.testing import AppProcess, app_env
+from testkit.fake_server import FakeServerProcess
+from testkit.app_process import AppProcess, app_env
 
 ANSWERS = [
     "I rebuilt our invoice export; month-end close went from three days to four hours.",

@@ -14,8 +14,8 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from interviewer.interview.engine import InterviewEngine, panel_speakers
 from interviewer.interview.events import Event, NoticeEvent, TokenEvent, TurnEvent
 from interviewer.interview.personas import PersonaLibrary
-from interviewer.testing.chat_model import FunctionChatModel
 from interviewer.session import CandidateContext, EvalStatus, Evaluation, Session, TurnKind
+from testkit.chat_model import FunctionChatModel
 
 LIBRARY = PersonaLibrary.load()
 VAGUE = "There was an outage on the payments service and we fixed it and it was fine."

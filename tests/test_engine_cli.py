@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from interviewer.cli.main import main
 from interviewer.cli.interview import read_answers
 from interviewer.session import Session, TurnKind
-from interviewer.testing import FakeLLMServer
+from testkit import FakeLLMServer
 
 DATA = Path(__file__).parent / "data"
 

@@ -22,8 +22,8 @@ from interviewer.cli.evaluate import injection_strings
 from interviewer.evaluation.evaluator import FLAGS, INJECTION_ATTEMPT, INSUFFICIENT, AnswerEvaluator
 from interviewer.evaluation.reply import MalformedOutput, find_verbatim, parse_reply
 from interviewer.evaluation.rubric import load_rubric
-from interviewer.testing.chat_model import FunctionChatModel
 from interviewer.session import DIMENSIONS, EvalStatus
+from testkit.chat_model import FunctionChatModel
 
 DATA = Path(__file__).parent / "data" / "evaluator_pairs.jsonl"
 RUBRIC = load_rubric()

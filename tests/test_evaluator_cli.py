@@ -75,7 +75,7 @@ def test_score_keeps_one_event_loop_for_50_lines_over_real_http(monkeypatch: pyt
     second line came back unavailable ("Event loop is closed"). Real sockets, a real server
     process (the loopback fake), 50 lines, 4 at a time: 50 scored results, in input order."""
     from interviewer.llm.provider import make_chat_model
-    from interviewer.testing.fake_server import FakeServerProcess
+    from testkit.fake_server import FakeServerProcess
 
     with FakeServerProcess() as server:
         model = make_chat_model(base_url=server.url, api_key=None, model="fake", openai_native=False,

@@ -10,7 +10,7 @@ import pytest
 from pydantic import BaseModel, Field
 
 from interviewer.llm.provider import make_chat_model
-from interviewer.testing import FakeLLMServer, FakeServerProcess, FaultPlan, Reply, ToolCall, minimal_instance
+from testkit import FakeLLMServer, FakeServerProcess, FaultPlan, Reply, ToolCall, minimal_instance
 
 
 def model_for(url: str, *, streaming: bool = False, timeout: float = 5, retries: int = 0):

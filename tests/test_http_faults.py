@@ -1,6 +1,6 @@
 """HTTP faults as unit tests: `make_chat_model` (and the evaluator on top of it) over an
 `httpx.MockTransport`, so each fault is exact and instant. The loopback fault server
-(`interviewer.testing.FakeLLMServer`) stays for end-to-end runs, soak tests and benchmarks.
+(`testkit.FakeLLMServer`) stays for end-to-end runs, soak tests and benchmarks.
 
 make_chat_model takes no HTTP client, so the tests hand ChatOpenAI one through the provider module.
 """

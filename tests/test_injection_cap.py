@@ -19,9 +19,9 @@ from interviewer.cli.evaluate import injection_strings
 from interviewer.evaluation import injection
 from interviewer.evaluation.evaluator import AnswerEvaluator, comparisons
 from interviewer.evaluation.rubric import load_rubric
-from interviewer.text import sentence_texts
 from interviewer.session import DIMENSIONS
-from interviewer.testing.chat_model import FunctionChatModel
+from interviewer.text import sentence_texts
+from testkit.chat_model import FunctionChatModel
 from test_injection import ATTACKS  # written for the tests, not from any evaluation row
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,7 +15,7 @@ from interviewer.cli.main import main
 from interviewer.claims import Amount, Claim, Source
 from interviewer.session import Session, Turn, TurnKind
 from interviewer.store import SessionStore
-from interviewer.testing import FakeLLMServer
+from testkit import FakeLLMServer
 
 DATA = Path(__file__).parent / "data"
 SAID = datetime(2025, 3, 14, 9, 0, tzinfo=UTC)

@@ -16,7 +16,7 @@ from interviewer.ledger.propose import (
     MAX_PROPOSALS, TOOL_NAME, MalformedProposals, messages, parse_proposals, proposals_schema,
 )
 from interviewer.ledger.read import read_claims, read_with_model
-from interviewer.testing.chat_model import FunctionChatModel
+from testkit.chat_model import FunctionChatModel
 
 SOURCE = Source(origin="answer", answer=2, year=2026)
 ROUTES = "We needed a route planner for the vans. Another engineer coded it before I came."

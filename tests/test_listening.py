@@ -13,7 +13,7 @@ from interviewer.interview.personas import PersonaLibrary
 from interviewer.interview.plan import load_bank
 from interviewer.interview.policy import STORY_KINDS, decide
 from interviewer.session import PlanItem, Session, Turn, TurnKind, wording_shares
-from interviewer.testing.chat_model import FunctionChatModel
+from testkit.chat_model import FunctionChatModel
 
 LIBRARY = PersonaLibrary.load()
 BANK = load_bank()
@@ -183,7 +183,7 @@ def test_openers_and_first_hand_gaps_beyond_the_first_examples() -> None:
 
 
 async def test_a_script_that_stops_before_a_covered_question_still_has_to_show_the_coverage() -> None:
-    from interviewer.testing.scripted import judge, play
+    from testkit.scripted import judge, play
 
     engine = InterviewEngine(FunctionChatModel(default="Tell me more?"), LIBRARY)
     script = {"persona": "structured-panel", "answers": ["Fine, thanks."],

@@ -4,7 +4,7 @@ tests/data/listening_scenarios.jsonl holds six scripted interviews written for t
 the benchmark's 23): small talk answered with an introduction, an admitted gap, small talk to the
 CTO, a vague outage, an incident told early, an answer to a different question. They are played
 through the real engine with the recorded model and judged by the same code as
-benchmarks/bench_conversation.py (interviewer.testing.scripted). Probe kinds are decided in code;
+benchmarks/bench_conversation.py (testkit.scripted). Probe kinds are decided in code;
 what the recording adds is the model's wording, so these tests also check that every interviewer
 line records where its words came from and that most are the model's.
 
@@ -24,7 +24,7 @@ from interviewer.interview.personas import PersonaLibrary
 from interviewer.interview.phrasing import LEAK
 from interviewer.llm.provider import LLMRuntime, Role
 from interviewer.session import Session, wording_shares
-from interviewer.testing.scripted import judge, play
+from testkit.scripted import judge, play
 
 SCRIPTS = [
     json.loads(line)

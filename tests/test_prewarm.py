@@ -4,10 +4,12 @@ that the real request after Enter starts with exactly what was prewarmed."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import json
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from langchain_core.messages import BaseMessage
 
@@ -19,9 +21,9 @@ from interviewer.interview.personas import PersonaLibrary
 from interviewer.interview.prompt import NOTE_SEPARATOR, NOTE_TOKENS
 from interviewer.llm.provider import make_chat_model
 from interviewer.session import Session
-from interviewer.testing import FakeLLMServer
-from interviewer.testing.chat_model import FunctionChatModel
 from interviewer.tokens import count_tokens
+from testkit.chat_model import FunctionChatModel
+from test_http_faults import Handler, completion, sse, transport  # noqa: F401 (transport: a fixture)
 
 LIBRARY = PersonaLibrary.load()
 ANSWER = (
@@ -180,24 +182,37 @@ async def test_a_failed_prewarm_is_silent_and_the_interview_goes_on() -> None:
 
 
 # -- on the wire --------------------------------------------------------------------------------
-async def test_on_the_wire_a_prewarm_asks_for_one_token_and_survives_a_server_error() -> None:
-    with FakeLLMServer() as server:
-        chat = make_chat_model(base_url=server.url, api_key=None, model="m", openai_native=False,
-                               streaming=True, max_retries=0)
-        engine, session = await opened(chat)
-        server.reset()
-        await engine.prewarm(session, "At my last job")
-        await engine.prewarm_settled(session)
-        body = server.chat_requests()[-1].body
-        assert body["max_tokens"] == 1 and "max_completion_tokens" not in body
-        assert body["messages"][-1]["content"].endswith("Candidate: At my last job")
-        from interviewer.testing import FaultPlan
+async def test_on_the_wire_a_prewarm_asks_for_one_token_and_survives_a_server_error(
+    transport: Callable[[Handler], None],
+) -> None:
+    bodies: list[dict[str, Any]] = []
+    faults: list[int] = []
 
-        server.faults = FaultPlan(schedule=["500"])
-        await engine.prewarm(session, "At my last job we")
-        await engine.prewarm_settled(session)  # the 500 is swallowed
-        await drain(engine.reply(session, ANSWER))
-        assert session.turns[-1].role == "interviewer"
+    def server(request: httpx.Request) -> httpx.Response:
+        bodies.append(json.loads(request.content))
+        if faults:
+            return httpx.Response(faults.pop(0), json={"error": {"message": "boom"}})
+        question = "What did you change so it cannot happen again?"
+        if bodies[-1].get("stream"):
+            body = b"".join(sse(word + " ") for word in question.split()) + b"data: [DONE]\n\n"
+            return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=body)
+        return completion(question)
+
+    transport(server)
+    chat = make_chat_model(base_url="http://model.test/v1", api_key=None, model="m", openai_native=False,
+                           streaming=True, max_retries=0)
+    engine, session = await opened(chat)
+    await engine.prewarm(session, "At my last job")
+    await engine.prewarm_settled(session)
+    body = bodies[-1]
+    assert body["max_tokens"] == 1 and "max_completion_tokens" not in body
+    assert body["messages"][-1]["content"].endswith("Candidate: At my last job")
+    faults.append(500)
+    await engine.prewarm(session, "At my last job we")
+    await engine.prewarm_settled(session)  # the 500 is swallowed
+    assert not faults  # it was sent
+    await drain(engine.reply(session, ANSWER))
+    assert session.turns[-1].role == "interviewer"
 
 
 # -- the terminal -----------------------------------------------------------------------------

@@ -3,7 +3,6 @@ Chainlit's session cookie, gets the draft to the engine; everything else is refu
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -19,9 +18,10 @@ from interviewer.interview.engine import InterviewEngine
 from interviewer.interview.personas import PersonaLibrary
 from interviewer.session import Session
 from interviewer.store import SessionStore
-from interviewer.testing.chat_model import FunctionChatModel
+from testkit.chat_model import FunctionChatModel
 from webapp.prewarm import ROUTE, SESSION_COOKIE, add_prewarm_route
 from webapp.services import Services, set_services
+from webapp.state import KEY, ChatState
 
 LIBRARY = PersonaLibrary.load()
 
@@ -58,24 +58,25 @@ async def interview(engine: InterviewEngine) -> Session:
 
 
 @pytest.fixture
-def chats(monkeypatch: pytest.MonkeyPatch, interview: Session) -> dict[str, Any]:
-    """Two live Chainlit chats: alice's (with an interview) and bob's."""
+def chats(monkeypatch: pytest.MonkeyPatch, interview: Session) -> ChatState:
+    """Two live Chainlit chats: alice's (with an interview, whose state is returned) and bob's
+    (before its first message: no state yet)."""
     # By module path: the package's `chainlit.user_session` name is the UserSession object.
     cl_session = importlib.import_module("chainlit.session")
     cl_user_session = importlib.import_module("chainlit.user_session")
 
-    state: dict[str, Any] = {"session": interview, "turn_lock": asyncio.Lock()}
+    state = ChatState(session=interview)
     sockets = {
         "ws-alice": SimpleNamespace(id="ws-alice", user=SimpleNamespace(identifier="alice")),
         "ws-bob": SimpleNamespace(id="ws-bob", user=SimpleNamespace(identifier="bob")),
     }
     monkeypatch.setattr(cl_session, "ws_sessions_id", sockets)
-    monkeypatch.setattr(cl_user_session, "user_sessions", {"ws-alice": state, "ws-bob": {}})
+    monkeypatch.setattr(cl_user_session, "user_sessions", {"ws-alice": {KEY: state}, "ws-bob": {}})
     return state
 
 
 @pytest.fixture
-async def client(chats: dict[str, Any]) -> AsyncIterator[httpx.AsyncClient]:
+async def client(chats: ChatState) -> AsyncIterator[httpx.AsyncClient]:
     app = FastAPI()
     add_prewarm_route(app, current_user)
     add_prewarm_route(app, current_user)  # idempotent
@@ -126,11 +127,10 @@ async def test_bob_without_an_interview_is_idle(client: httpx.AsyncClient, engin
 
 
 async def test_commands_busy_chats_and_huge_drafts_are_not_sent(
-    client: httpx.AsyncClient, engine: InterviewEngine, chats: dict[str, Any]
+    client: httpx.AsyncClient, engine: InterviewEngine, chats: ChatState
 ) -> None:
     assert (await post(client, "/end")).json() == {"status": "idle"}
-    lock: asyncio.Lock = chats["turn_lock"]
-    async with lock:  # a message is being handled
+    async with chats.turn_lock:  # a message is being handled
         assert (await post(client, "my answer")).json() == {"status": "busy"}
     assert (await post(client, "x" * 20_001)).status_code == 422
     assert engine.prewarmer.sent == 0

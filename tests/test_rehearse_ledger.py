@@ -11,8 +11,8 @@ from click.testing import CliRunner
 
 from interviewer.cli.main import main
 from interviewer.session import Session
-from interviewer.testing import FakeLLMServer
-from interviewer.testing.fake_protocol import ChatRequest
+from testkit import FakeLLMServer
+from testkit.fake_protocol import ChatRequest
 
 FOUR = "I'm a backend engineer. At Acme I led a team of four engineers on the payments platform."
 FORTY = "The hardest part was keeping the forty engineers I led aligned while we migrated the checkout service."

@@ -18,7 +18,7 @@ from interviewer.report.rewrite import (
     rewriter_model,
 )
 from interviewer.session import Session
-from interviewer.testing.chat_model import FunctionChatModel
+from testkit.chat_model import FunctionChatModel
 
 SESSIONS = Path(__file__).parent / "data" / "sessions"
 

@@ -6,6 +6,7 @@ the model server; /proc says whether it is stopped."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -26,6 +27,7 @@ from interviewer.llm.procfs import process_ending, process_state
 from interviewer.llm.model_files import ModelCheck
 from interviewer.llm.provider import LLMRuntime, Role
 from interviewer.llm.scheduler import ForegroundAsyncTransport, ForegroundGate, ForegroundTransport
+from testkit.fake_server import server_command
 
 
 def state(pid: int) -> str:
@@ -217,7 +219,7 @@ async def test_a_streamed_question_through_the_sdk_freezes_the_evaluator_until_i
     """The real client stack (langchain-openai -> openai -> httpx2) over real HTTP: the hold starts
     with the request and ends when the stream is done, streamed or not, and on a cut stream."""
     from interviewer.llm.provider import make_chat_model
-    from interviewer.testing.fake_server import FakeLLMServer
+    from testkit.fake_server import FakeLLMServer
 
     with FakeLLMServer(ttft=0.2, token_delay=0.05) as fake:
         chat = make_chat_model(base_url=fake.url, api_key=None, model="m", openai_native=False, max_retries=0,
@@ -334,7 +336,7 @@ class FakeModelServer(LocalServer):
     """LocalServer running the loopback fake OpenAI server instead of llama.cpp (no model)."""
 
     def command(self) -> list[str]:
-        return [sys.executable, "-m", "interviewer.testing.fake_server", "--port", str(self.port), "--quiet"]
+        return server_command("--port", str(self.port), "--quiet")
 
 
 def test_a_frozen_server_is_running_to_its_supervisor_and_stops_promptly(tmp_path: Path) -> None:
@@ -354,40 +356,111 @@ def test_a_frozen_server_is_running_to_its_supervisor_and_stops_promptly(tmp_pat
         server.stop()
 
 
-PARENT = textwrap.dedent(
+# The app: it starts the server from a worker thread that then ends, as the app does, and prints
+# the server's pid once that thread is gone. The server is the loopback fake run the real server's
+# way: `server_main.die_with_parent` first (what `python -m interviewer.llm.server_main` does), so
+# it ends with the app exactly as llama.cpp's server does.
+APP = textwrap.dedent(
     """
-    import sys, threading, time
+    import json, os, sys, threading, time
     from pathlib import Path
     from interviewer.llm.local import LocalServer
 
     class FakeModelServer(LocalServer):
         def command(self):
-            return [sys.executable, "-m", "interviewer.testing.fake_server", "--port", str(self.port), "--quiet"]
+            python, flag, boot, *args = json.loads(sys.argv[1])  # testkit's server_command()
+            assert flag == "-c"
+            guard = f"from interviewer.llm.server_main import die_with_parent; die_with_parent({os.getpid()})\\n"
+            return [python, flag, guard + boot, *args, "--port", str(self.port), "--quiet"]
 
     holder = {}
-    # Started from a worker thread that then ends, as the app does.
-    t = threading.Thread(target=lambda: holder.update(s=FakeModelServer(Path("m.gguf"), startup_timeout=30).start()))
+    t = threading.Thread(target=lambda: holder.update(s=FakeModelServer(Path("m.gguf"), startup_timeout=60).start()))
     t.start(); t.join()
-    print(holder["s"].pid, flush=True)
+    print("server", holder["s"].pid, flush=True)
     time.sleep(600)
     """
 )
 
+# The app's parent (a terminal's shell, a process supervisor): starts the app, reaps every child
+# and says which. "terminal": a hang-up ends the orphaned server where the kernel sends one.
+# "hostile" takes away every help the kernel gives an orphaned frozen server: it
+# is a subreaper in the app's session (as tini -s, a CI agent or systemd-run can be), so the
+# orphaned server becomes its child, its process group is not orphaned and the kernel neither
+# hangs it up nor resumes it; and SIGHUP is ignored, inherited by the app and the server (nohup,
+# some CI runners), so a hang-up would not end it either.
+SUPERVISOR = textwrap.dedent(
+    """
+    import ctypes, os, signal, subprocess, sys
+    if sys.argv[1] == "hostile":
+        libc = ctypes.CDLL(None, use_errno=True)
+        PR_SET_CHILD_SUBREAPER = 36
+        if libc.prctl(PR_SET_CHILD_SUBREAPER, ctypes.c_ulong(1), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0)):
+            raise OSError(ctypes.get_errno(), "PR_SET_CHILD_SUBREAPER")
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    else:
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)  # as from a terminal, however pytest was started
+    app = subprocess.Popen([sys.executable, "-c", *sys.argv[2:]])
+    print("app", app.pid, flush=True)
+    while True:
+        try:
+            pid, _ = os.wait()
+        except ChildProcessError:
+            break
+        print("reaped", pid, flush=True)
+    """
+)
 
-def test_a_frozen_server_does_not_outlive_a_killed_app() -> None:
-    """It cannot notice its parent dying while stopped; the kernel hangs up and resumes its
-    orphaned process group (local.py: a group of its own in the app's session)."""
-    parent = subprocess.Popen([sys.executable, "-c", PARENT], stdout=subprocess.PIPE, text=True)
-    server_pid = None
+
+def sighup_ignored(pid: int) -> bool:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("SigIgn:"):
+            return bool(int(line.split()[1], 16) & (1 << (signal.SIGHUP - 1)))
+    return False
+
+
+@pytest.mark.parametrize("hostile", [False, True], ids=["terminal", "no-hangup-no-resume"])
+def test_a_frozen_server_does_not_outlive_a_killed_app(hostile: bool) -> None:
+    """A frozen server cannot watch its parent, and the kernel's hang-up of an orphaned stopped
+    group does not always come (see SUPERVISOR). The server asked Linux to SIGKILL it when the
+    app's thread that started it ends (server_main.die_with_parent; local.py forks every server
+    from one thread that ends only with the app), so by the time the app can be reaped the
+    server has been sent SIGKILL, frozen or not: no polling interval, no SIGCONT needed."""
+    supervisor = subprocess.Popen(
+        [sys.executable, "-c", SUPERVISOR, "hostile" if hostile else "terminal", APP, json.dumps(server_command())],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert supervisor.stdout is not None
+    lines = supervisor.stdout
+
+    def next_pid(tag: str) -> int:
+        for line in lines:
+            word, pid = line.split()
+            if word == tag:
+                return int(pid)
+        raise AssertionError(f"the supervisor ended before it said {tag!r}")
+
+    app_pid = server_pid = None
     try:
-        assert parent.stdout is not None
-        server_pid = int(parent.stdout.readline())
+        app_pid = next_pid("app")
+        server_pid = next_pid("server")
+        # The worker thread that started it has ended: the parent-death signal did not follow it.
+        assert not process_ending(server_pid), f"server {server_pid} {state(server_pid)}: killed with the worker thread"
+        assert sighup_ignored(server_pid) == hostile
         os.kill(server_pid, signal.SIGSTOP)
         assert stopped(server_pid)
-        parent.send_signal(signal.SIGKILL)
-        parent.wait(timeout=10)
-        assert wait_for(lambda: state(server_pid) in ("gone", "Z"), 10), f"server {server_pid} left {state(server_pid)}"
+        os.kill(app_pid, signal.SIGKILL)
+        while next_pid("reaped") != app_pid:  # the server, if it went first
+            pass
+        # Every thread of the app has exited, so the kill was sent: the server is gone, a zombie,
+        # exiting or has SIGKILL pending. (Polled only to step over the microseconds in which a
+        # running server has taken SIGKILL off its pending set but not yet marked itself exiting.)
+        assert wait_for(lambda: process_ending(server_pid), 2), f"server {server_pid} left {state(server_pid)}, not killed"
+        # A SIGKILLed process cannot refuse or wait for SIGCONT; its exit only takes CPU time.
+        assert wait_for(lambda: state(server_pid) in ("gone", "Z"), 30), f"server {server_pid} left {state(server_pid)}"
     finally:
-        parent.kill()
-        if server_pid is not None and state(server_pid) not in ("gone", "Z"):
-            os.kill(server_pid, signal.SIGKILL)
+        for pid in (server_pid, app_pid):
+            if pid is not None and state(pid) not in ("gone", "Z"):
+                os.kill(pid, signal.SIGKILL)
+        supervisor.kill()
+        supervisor.wait()
+        lines.close()

@@ -16,8 +16,8 @@ import pytest
 
 from interviewer.config import Settings
 from interviewer.llm.provider import LLMRuntime, Role
-from interviewer.testing import FakeLLMServer, FaultPlan
-from interviewer.testing.drive import drive_interview, sample_answer
+from testkit import FakeLLMServer, FaultPlan
+from testkit.drive import drive_interview, sample_answer
 
 CANARY = "LEAKCANARY7f3a9c2e"
 KEY = f"sk-proj-{CANARY}-0123456789abcdef"

@@ -11,7 +11,7 @@ from interviewer.interview.engine import InterviewEngine
 from interviewer.interview.personas import PersonaLibrary
 from interviewer.interview.settle import ScoringProgress
 from interviewer.session import EvalStatus, Evaluation, Session
-from interviewer.testing.chat_model import FunctionChatModel
+from testkit.chat_model import FunctionChatModel
 
 ANSWER = "I profiled the consumer, found an N+1 query, added an index and a query-count test in CI."
 

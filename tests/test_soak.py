@@ -23,8 +23,8 @@ from interviewer.config import Settings
 from interviewer.llm.provider import LLMRuntime, Role
 from interviewer.interview.plan import EVALUATED_PHASES
 from interviewer.session import EvalStatus, Session
-from interviewer.testing import FakeServerProcess, FaultPlan
-from interviewer.testing.drive import DriveResult, drive_interview, sample_answer
+from testkit import FakeServerProcess, FaultPlan
+from testkit.drive import DriveResult, drive_interview, sample_answer
 
 # 84 interviews x ~12-13 answers = 1,000+ answers, 2,100+ turns (answers + interviewer turns), in
 # ~35 s: each answer costs ~25 ms of CPU here (engine + evaluator + OpenAI SDK). SOAK_SESSIONS=N

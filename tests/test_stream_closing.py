@@ -24,8 +24,8 @@ from interviewer.interview.events import Event, TokenEvent, TurnEvent
 from interviewer.interview.personas import PersonaLibrary
 from interviewer.llm.provider import make_chat_model
 from interviewer.session import Session
-from interviewer.testing import FakeLLMServer
-from interviewer.testing.hygiene import StreamHygiene
+from testkit import FakeLLMServer
+from testkit.hygiene import StreamHygiene
 
 LONG = " ".join(["and then we looked at the queue depth again"] * 40) + ". What did you measure?"
 

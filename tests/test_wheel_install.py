@@ -1,6 +1,8 @@
 """A plain (non-editable) `pip install .` works from any directory: prompts, personas, the question
 bank and the rubric ship inside the wheel and load through importlib.resources, and a user's
-persona folder adds personas to the installed package.
+persona folder adds personas to the installed package. No test double is installed: the fake model
+server, the fake chat model and the app driver live in testkit/ at the repository root, which the
+source copy includes (as a checkout does) and the wheel leaves out.
 
 The wheel goes into a throw-away venv made with --system-site-packages; the dependencies come from
 this test environment through a path entry (not its .pth files, so the editable install of the
@@ -18,11 +20,14 @@ from pathlib import Path
 
 import pytest
 
-from interviewer.testing import FakeLLMServer
+from testkit import FakeLLMServer
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).parent / "data"
 SHIPPED = ("pyproject.toml", "README.md", "interviewer", "prompts", "personas")
+# In the checkout next to the package, never in the wheel.
+NOT_SHIPPED = ("testkit",)
+DOUBLES = ("fake_server", "fake_app", "fake_protocol")
 
 
 def run(cmd: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
@@ -36,7 +41,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A venv with the package installed from a copy of the source (the checkout stays clean)."""
     base = tmp_path_factory.mktemp("wheel")
     source = base / "source"
-    for name in SHIPPED:
+    for name in SHIPPED + NOT_SHIPPED:
         src = ROOT / name
         if src.is_dir():
             shutil.copytree(src, source / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
@@ -51,6 +56,11 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-deps",
          "--no-build-isolation", "--no-index", str(source)], cwd=base)
     return venv
+
+
+def purelib(venv: Path) -> Path:
+    probe = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+    return Path(run([str(venv / "bin" / "python"), "-c", probe]).stdout.strip())
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -68,6 +78,30 @@ def test_the_installed_package_reads_its_data_from_site_packages(installed: Path
     lines = run([str(python), "-c", probe], cwd=tmp_path, env=clean_env()).stdout.split()
     assert all(str(installed) in line for line in lines), lines
     assert not any(str(ROOT) in line for line in lines), lines
+
+
+def test_the_wheel_installs_no_test_double(installed: Path, tmp_path: Path) -> None:
+    site = purelib(installed)
+    record = next(site.glob("interviewer-*.dist-info")) / "RECORD"
+    names = [line.split(",")[0] for line in record.read_text().splitlines()]
+    assert any(n.startswith("interviewer/resources.py") for n in names), names  # the right RECORD
+    doubles = [n for n in names if n.startswith(("testkit/", "interviewer/testing/"))
+               or Path(n).stem in DOUBLES or "/testing/" in n]
+    assert doubles == []
+    on_disk = [str(p.relative_to(site)) for p in site.rglob("*")
+               if p.name in ("testkit", "testing") or p.stem in DOUBLES]
+    assert on_disk == []
+    # Nor importable by the installed interpreter from elsewhere (the checkout is not on its path).
+    probe = "import importlib.util as u; print([n for n in ('testkit', 'interviewer.testing') if u.find_spec(n)])"
+    assert run([str(installed / "bin" / "python"), "-c", probe], cwd=tmp_path, env=clean_env()).stdout.strip() == "[]"
+
+
+def test_this_test_takes_its_fake_server_from_the_checkout() -> None:
+    """The fake the tests below run comes from testkit/ in the repository, not the installed package."""
+    import testkit
+
+    assert FakeLLMServer.__module__ == "testkit.fake_server"
+    assert Path(testkit.__file__).resolve().is_relative_to(ROOT)
 
 
 def test_rehearse_from_another_directory_with_a_user_persona(installed: Path, tmp_path: Path) -> None:

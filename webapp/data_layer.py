@@ -13,12 +13,12 @@ import json
 import logging
 from typing import Any
 
-from chainlit.data.sql_alchemy import SQLAlchemyDataLayer
 from chainlit.data.storage_clients.base import BaseStorageClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from interviewer.store import StoreError, async_database_url, make_async_engine
+from webapp.chainlit_internals import EngineBoundDataLayer
 from webapp.services import get_services
 
 log = logging.getLogger("interviewer.app")
@@ -121,16 +121,14 @@ def _jsonable(value: Any) -> Any:
     return json.dumps(value) if isinstance(value, (list, dict)) else value
 
 
-class HistoryDataLayer(SQLAlchemyDataLayer):
-    """`SQLAlchemyDataLayer` with an engine tuned for a shared SQLite file and list-safe writes."""
+class HistoryDataLayer(EngineBoundDataLayer):
+    """Chainlit's `SQLAlchemyDataLayer` on an engine tuned for a shared SQLite file (WAL + busy
+    timeout, see interviewer.store), with list-safe writes."""
 
     def __init__(self, url: str, storage_provider: BaseStorageClient | None = None) -> None:
         async_url = async_database_url(url)
-        super().__init__(conninfo=async_url, storage_provider=storage_provider)
+        super().__init__(async_url, make_async_engine(url), storage_provider=storage_provider)
         self._is_sqlite = async_url.startswith("sqlite")
-        # Replace the plain engine with one that has WAL + busy timeout (see interviewer.store).
-        self.engine = make_async_engine(url)
-        self.async_session.configure(bind=self.engine)  # type: ignore[attr-defined]
 
     async def setup(self) -> None:
         await create_schema(self.engine)
@@ -147,10 +145,10 @@ class HistoryDataLayer(SQLAlchemyDataLayer):
         except StoreError:  # the chat is gone already; say why its interview is not
             log.exception("deleted chat %s, but not the interview behind it", thread_id)
 
-    async def execute_sql(self, query: str, parameters: dict) -> Any:
+    def bind_parameters(self, parameters: dict[str, Any]) -> dict[str, Any]:
         if self._is_sqlite:
-            parameters = {k: _jsonable(v) for k, v in parameters.items()}
-        return await super().execute_sql(query, parameters)
+            return {k: _jsonable(v) for k, v in parameters.items()}
+        return parameters
 
 
 def create_schema_sync(url: str) -> None:

@@ -27,7 +27,9 @@ from interviewer.report import (
 )
 from interviewer.report.staged import pending, with_model_rewrites
 from interviewer.session import Session
+from webapp import saving
 from webapp.services import get_services
+from webapp.state import state
 
 if TYPE_CHECKING:
     from interviewer.interview.settle import ScoringProgress
@@ -38,7 +40,6 @@ AUTHOR = "Feedback report"
 # Seconds the report waits for scores still being computed or retried; the count is on screen
 # meanwhile, and past it the report names the answers it could not score.
 SCORING_TIMEOUT = 300.0
-_TASK = "report_rewrites"  # cl.user_session key of the background rewrite task
 
 
 async def settle_scores(session: Session) -> None:
@@ -60,13 +61,13 @@ async def settle_scores(session: Session) -> None:
         log.warning("scoring before the report did not finish", exc_info=True)
 
 
-async def end_interview(session: Session, thread_id: str) -> asyncio.Task[None] | None:
+async def end_interview(session: Session) -> asyncio.Task[None] | None:
     """Scores, then the report on screen; returns the task that swaps in the model's rewrites
     (None when there is nothing for the model to rewrite or no model to do it)."""
     svc = get_services()
     await settle_scores(session)
     session.finished = True
-    await svc.store.asave(session, thread_id=thread_id)
+    await saving.save(session)
     previous: Sequence[Session] = [
         s for s in await svc.store.alist_for_user(session.user_id, finished_only=True) if s.id != session.id
     ]
@@ -79,12 +80,11 @@ async def end_interview(session: Session, thread_id: str) -> asyncio.Task[None] 
     await msg.send()
     if rewriter is None:
         return None
-    earlier = cl.user_session.get(_TASK)
-    if isinstance(earlier, asyncio.Task) and not earlier.done():
-        earlier.cancel()  # an /end typed again: the newer report gets the model
-    task = asyncio.create_task(_improve(msg, base, session, rewriter, stem))
-    cl.user_session.set(_TASK, task)
-    return task
+    chat = state()
+    if chat.report_rewrites is not None and not chat.report_rewrites.done():
+        chat.report_rewrites.cancel()  # an /end typed again: the newer report gets the model
+    chat.report_rewrites = asyncio.create_task(_improve(msg, base, session, rewriter, stem))
+    return chat.report_rewrites
 
 
 async def _improve(msg: cl.Message, base: Report, session: Session, rewriter: Any, stem: str) -> None:
@@ -139,7 +139,7 @@ async def replace(msg: cl.Message, report: Report, stem: str) -> None:
     """The report message with `report` in place of what it showed: text and files at once.
     New files are sent before the old ones go, so there is always a download to click."""
     new = await files(report, stem)
-    old = [e for e in msg.elements if isinstance(e, cl.File)]
+    old: list[cl.File] = [e for e in msg.elements if isinstance(e, cl.File)]
     msg.content = render_markdown(report)
     msg.elements = [*[e for e in msg.elements if not isinstance(e, cl.File)], *new]
     await msg.update()

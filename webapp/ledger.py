@@ -19,7 +19,9 @@ from interviewer.claims import Claim
 from interviewer.ledger_store import LedgerEntry
 from interviewer.session import CandidateContext, Session
 from interviewer.store import StoreError
+from webapp import saving
 from webapp.services import get_services
+from webapp.state import state, user_id
 
 log = logging.getLogger("interviewer.app")
 
@@ -28,7 +30,6 @@ KEEP_ACTION = "keep_ledger"
 # A chat message, not a report: the most recent claims are listed, the rest counted;
 # `interviewer ledger show` lists them all.
 SHOWN = 100
-CONFIRMATION = "ledger_confirmation"  # cl.user_session key: the message carrying the two buttons
 
 
 # -- plain text ------------------------------------------------------------------------------
@@ -80,11 +81,11 @@ async def show(user: str) -> None:
     await _say(ledger_text(entries))
 
 
-async def forget_command(argument: str, user: str, session: Session | None, thread_id: str) -> None:
+async def forget_command(argument: str, user: str, session: Session | None) -> None:
     """`/forget-ledger` asks; `/forget-ledger yes` deletes."""
     answer = argument.strip().lower()
     if answer == "yes":
-        await forget(user, session, thread_id)
+        await forget(user, session)
     elif answer:
         await _say("⚠️ Type `/forget-ledger yes` to delete your ledger, or just carry on to keep it.")
     else:
@@ -107,10 +108,18 @@ async def ask(user: str) -> None:
     ]
     message = cl.Message(content=confirmation_text(count), author="Interviewer", actions=actions)
     await message.send()
-    cl.user_session.set(CONFIRMATION, message)
+    state().ledger_confirmation = message
 
 
-async def forget(user: str, session: Session | None, thread_id: str) -> None:
+async def forget_from_action() -> None:
+    """The Delete button. Under the turn lock: deleting clears the live interview's earlier
+    claims and saves it."""
+    chat = state()
+    async with chat.turn_lock:
+        await forget(user_id(), chat.session)
+
+
+async def forget(user: str, session: Session | None) -> None:
     """Delete the ledger, and the live interview's copy of the earlier claims with it."""
     await _close_confirmation()
     store = get_services().store
@@ -118,7 +127,7 @@ async def forget(user: str, session: Session | None, thread_id: str) -> None:
         deleted = await store.adelete_user_ledger(user)
         if session is not None and session.context.prior_claims:
             session.context.prior_claims = []
-            await store.asave(session, thread_id=thread_id)
+            await saving.save(session)
     except StoreError:
         log.exception("deleting the ledger failed")
         await _say("⚠️ I couldn't delete your ledger just now; nothing was changed. Please try again.")
@@ -133,8 +142,8 @@ async def keep() -> None:
 
 async def _close_confirmation() -> None:
     """A choice was made: take both buttons off the question so neither is pressed later."""
-    message: cl.Message | None = cl.user_session.get(CONFIRMATION)
-    cl.user_session.set(CONFIRMATION, None)
+    chat = state()
+    message, chat.ledger_confirmation = chat.ledger_confirmation, None
     if message is None:
         return
     for action in list(message.actions or []):

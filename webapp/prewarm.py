@@ -13,14 +13,16 @@ else is a 404 that says nothing about whose session it was.
 
 from __future__ import annotations
 
-import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any, Literal
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from pydantic import BaseModel, Field
 
+from webapp.chainlit_internals import add_route_before_ui, current_user_dependency, live_chat
 from webapp.services import get_services
+from webapp.state import ChatState, stored_state
 
 log = logging.getLogger("interviewer.app")
 
@@ -39,46 +41,37 @@ class PrewarmResponse(BaseModel):
     status: RouteStatus
 
 
-def chat_state(session_id: str, user: Any) -> dict[str, Any]:
-    """The `cl.user_session` dict of the user's own websocket session; 404 otherwise."""
-    from chainlit.session import WebsocketSession
-    from chainlit.user_session import user_sessions
-
-    ws = WebsocketSession.get_by_id(session_id) if session_id else None
-    owner = getattr(getattr(ws, "user", None), "identifier", None)
-    if ws is None or owner is None or owner != getattr(user, "identifier", None):
+def chat_state(session_id: str, user: Any) -> ChatState | None:
+    """The state of the user's own chat (None before it holds any); 404 for anyone else's."""
+    chat = live_chat(session_id)
+    if chat is None or chat.owner is None or chat.owner != getattr(user, "identifier", None):
         raise HTTPException(status_code=404, detail="Not found")
-    state = user_sessions.get(ws.id)
-    return state if isinstance(state, dict) else {}
+    return stored_state(chat.values)
 
 
-async def prewarm_draft(state: dict[str, Any], draft: str) -> RouteStatus:
+async def prewarm_draft(chat: ChatState | None, draft: str) -> RouteStatus:
     """Hand the draft to the engine unless there is nothing to prepare."""
-    from interviewer.session import Session
-
-    interview = state.get("session")
-    if not isinstance(interview, Session):
+    if chat is None or chat.session is None:
         return "idle"  # the interview starts with the first message; nothing to read yet
     if draft.lstrip().startswith("/"):
         return "idle"  # a command (/end, /persona ...), not an answer
-    lock = state.get("turn_lock")
-    if isinstance(lock, asyncio.Lock) and lock.locked():
+    if chat.turn_lock.locked():
         return "busy"  # a message is being handled right now
     engine = get_services().engine
     if engine is None:
         return "off"
-    status: RouteStatus = await engine.prewarm(interview, draft)
+    status: RouteStatus = await engine.prewarm(chat.session, draft)
     return status
 
 
-def add_prewarm_route(app: FastAPI, current_user: Any) -> None:
+def add_prewarm_route(app: FastAPI, current_user: Callable[..., Any]) -> None:
     """Register the route on `app`; `current_user` is the dependency that reads the sign-in."""
 
     async def prewarm(request: Request, body: PrewarmRequest, user: Any = Depends(current_user)) -> PrewarmResponse:
         if user is None:  # the app always signs users in (webapp.auth); no user, no interview
             raise HTTPException(status_code=401, detail="Not signed in")
-        state = chat_state(request.cookies.get(SESSION_COOKIE, ""), user)
-        return PrewarmResponse(status=await prewarm_draft(state, body.draft))
+        chat = chat_state(request.cookies.get(SESSION_COOKIE, ""), user)
+        return PrewarmResponse(status=await prewarm_draft(chat, body.draft))
 
     if any(getattr(r, "path", None) == ROUTE for r in app.router.routes):
         return
@@ -86,12 +79,6 @@ def add_prewarm_route(app: FastAPI, current_user: Any) -> None:
 
 
 def install_prewarm_route() -> None:
-    """On Chainlit's app. Its router ends in a catch-all that serves the UI, so the new route is
-    moved to the front (as for the download route in webapp.storage)."""
-    from chainlit.auth import get_current_user
-    from chainlit.server import app
-
-    before = len(app.router.routes)
-    add_prewarm_route(app, get_current_user)
-    if len(app.router.routes) > before:
-        app.router.routes.insert(0, app.router.routes.pop())
+    """On Chainlit's app, in front of its catch-all UI route (as the download route in
+    webapp.storage)."""
+    add_route_before_ui(lambda app: add_prewarm_route(app, current_user_dependency()))

@@ -13,10 +13,15 @@ import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from interviewer.config import Settings, load_settings
 from interviewer.store import SessionStore, resolve_database_url
+
+if TYPE_CHECKING:
+    from interviewer.interview.engine import InterviewEngine
+    from interviewer.interview.personas import PersonaLibrary
+    from interviewer.llm.provider import LLMRuntime
 
 log = logging.getLogger("interviewer.app")
 
@@ -24,11 +29,11 @@ log = logging.getLogger("interviewer.app")
 @dataclass
 class Services:
     settings: Settings
-    personas: Any  # interviewer.personas.PersonaLibrary
+    personas: PersonaLibrary
     store: SessionStore
-    engine: Any = None  # interviewer.engine.InterviewEngine, once the model is up
-    report_model: Any = None  # BaseChatModel used to rewrite weak answers in the report
-    runtime: Any = None  # interviewer.llm.LLMRuntime (None in tests with fake models)
+    engine: InterviewEngine | None = None  # once the model is up
+    report_model: Any = None  # the chat model that rewrites weak answers in the report
+    runtime: LLMRuntime | None = None  # None in tests with fake models
     database_url: str = ""
     startup_error: str | None = None
     _ready: threading.Event = field(default_factory=threading.Event)
@@ -76,19 +81,24 @@ class Services:
         finally:
             self._ready.set()
 
-    async def wait_for_engine(self, timeout: float | None = None) -> Any:
+    async def wait_for_engine(self, timeout: float | None = None) -> InterviewEngine:
         """The engine, starting the models if needed. Raises ModelUnavailable with the reason."""
         if self.engine is not None:
             return self.engine
         self.start_models_in_background()
         ready = await asyncio.to_thread(self._ready.wait, timeout or self.settings.local_startup_timeout + 60)
-        if self.engine is None:
+        engine = self.started_engine()  # set by the start-up thread meanwhile, or not
+        if engine is None:
             reason = self.startup_error or ("the model is still starting" if not ready else "unknown error")
             # Allow a retry on the next message (e.g. after the user fixed the configuration).
             with self._lock:
                 self._starting = False
                 self._ready.clear()
             raise ModelUnavailable(reason)
+        return engine
+
+    def started_engine(self) -> InterviewEngine | None:
+        """`engine` read afresh (the start-up thread sets it while a caller awaits)."""
         return self.engine
 
     def shutdown(self) -> None:

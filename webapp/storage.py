@@ -12,11 +12,16 @@ from __future__ import annotations
 import asyncio
 import mimetypes
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from chainlit.data.storage_clients.base import BaseStorageClient
+from fastapi import Depends, FastAPI, HTTPException
+from fastapi.responses import FileResponse
+
+from webapp.chainlit_internals import add_route_before_ui, current_user_dependency
 
 ROUTE_PREFIX = "/interviewer/files"
 
@@ -88,17 +93,10 @@ def guess_mime(path: Path) -> str:
     return mimetypes.guess_type(path.name)[0] or "application/octet-stream"
 
 
-def install_download_route(storage: LocalStorageClient) -> None:
-    """Serve stored files at ROUTE_PREFIX/<key> to the user who owns them.
+def add_download_route(app: FastAPI, storage: LocalStorageClient, current_user: Callable[..., Any]) -> None:
+    """Serve stored files at ROUTE_PREFIX/<key> to the user who owns them (idempotent)."""
 
-    Chainlit's router ends in a catch-all that serves the UI, so a route added afterwards would
-    never match; it is moved to the front of the route list."""
-    from chainlit.auth import get_current_user
-    from chainlit.server import app
-    from fastapi import Depends, HTTPException
-    from fastapi.responses import FileResponse
-
-    async def download(object_key: str, user: Any = Depends(get_current_user)) -> FileResponse:
+    async def download(object_key: str, user: Any = Depends(current_user)) -> FileResponse:
         owner = object_key.split("/", 1)[0]
         if user is None or owner != str(getattr(user, "id", "")):
             raise HTTPException(status_code=404, detail="Not found")
@@ -114,4 +112,8 @@ def install_download_route(storage: LocalStorageClient) -> None:
     if any(getattr(r, "path", None) == path for r in app.router.routes):
         return
     app.add_api_route(path, download, methods=["GET"])
-    app.router.routes.insert(0, app.router.routes.pop())
+
+
+def install_download_route(storage: LocalStorageClient) -> None:
+    """On Chainlit's app, in front of its catch-all UI route (a route after it never matches)."""
+    add_route_before_ui(lambda app: add_download_route(app, storage, current_user_dependency()))

@@ -30,6 +30,7 @@ from typing import Any
 import httpx
 
 from interviewer.llm.procfs import process_ending
+from interviewer.llm.spawner import spawn_server
 
 
 class LocalServerError(RuntimeError):
@@ -203,18 +204,19 @@ class LocalServer:
             self._log = open(self.log_path, "ab")  # noqa: SIM115
         out = self._log if self._log is not None else subprocess.DEVNULL
         # A process group of its own, so Ctrl-C in a terminal reaches us first and we stop it
-        # cleanly. In the app's session, not a new one: the evaluator's server may be frozen
-        # (llm/scheduler.py) and then cannot notice its parent dying, but when the app dies the
-        # kernel hangs up and resumes an orphaned process group that has a stopped member, and
-        # only if the group's parent was in the same session (POSIX; a new session would leave
-        # it frozen forever: tests/test_scheduler.py).
-        proc = subprocess.Popen(
-            self.command(),
-            stdout=out,
-            stderr=out,
-            stdin=subprocess.DEVNULL,
-            process_group=0,
-            env=server_environment(),
+        # cleanly. Forked from the spawner thread: the server dies with the app, even frozen by
+        # the scheduler (server_main.die_with_parent, tests/test_scheduler.py). In the app's
+        # session, so the kernel's hang-up of an orphaned stopped group can help where it comes.
+        command = self.command()
+        proc = spawn_server(
+            lambda: subprocess.Popen(
+                command,
+                stdout=out,
+                stderr=out,
+                stdin=subprocess.DEVNULL,
+                process_group=0,
+                env=server_environment(),
+            )
         )
         self._proc = proc
         self._last_start = time.monotonic()

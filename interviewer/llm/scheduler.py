@@ -19,8 +19,11 @@ Never left frozen:
 - a watchdog resumes the evaluator after `max_pause` seconds even if a release was lost, and
   forgets every hold taken before (their late releases are ignored);
 - `close()` (LLMRuntime.stop) resumes first; LocalServer's kill sends SIGCONT after SIGTERM;
-- if the app dies while the evaluator is frozen, the kernel hangs up and resumes the orphaned
-  process group (local.py starts each server in a process group of its own, in the app's session).
+- if the app dies while the evaluator is frozen, the kernel SIGKILLs it as the app's last thread
+  exits: the server asked for that parent-death signal (server_main.die_with_parent), and local.py
+  forks every server from one thread that lives as long as the app. (The kernel's hang-up and
+  resume of an orphaned stopped group is not enough: it does not come under a subreaper in the
+  app's session, nor if the app dies before every thread of the server stopped.)
 A frozen server is alive: `procfs.process_ending` reads state 'T' as running, its port still
 accepts connections (the kernel's backlog), and the evaluator's request simply waits.
 """

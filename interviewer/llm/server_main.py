@@ -3,10 +3,17 @@
 Run as `python -m interviewer.llm.server_main --parent-pid PID <llama_cpp.server flags>`.
 
 1. **It dies with its parent.** Chainlit users stop apps with SIGTERM or kill them; the servers
-   (about 2 GB each) were left running with parent PID 1. Linux's parent-death signal follows the
-   *thread* that forked the child (our servers are started from a worker thread that then ends),
-   so instead a daemon thread compares `os.getppid()` with the PID it was given twice a second
-   and exits the moment they differ, whatever way the parent ended (SIGTERM, SIGKILL, a crash).
+   (about 2 GB each) were left running with parent PID 1. The server asks Linux for SIGKILL when
+   its parent goes (`prctl(PR_SET_PDEATHSIG)`): the kernel sends it while the app exits, before
+   the app can be reaped, however the app ended (SIGTERM, SIGKILL, a crash), and it ends a server the scheduler
+   has frozen too (llm/scheduler.py). A frozen server can do nothing itself, and the kernel's
+   hang-up and resume of an orphaned stopped process group does not always come: not if the app
+   dies before every thread of the server has stopped, not under a subreaper in the app's
+   session, and a hang-up does nothing where SIGHUP is ignored (nohup, some CI runners). That
+   signal follows the *thread* that forked the child, so local.py forks every server from one
+   thread that ends only with the app (`spawn_server`). Where prctl is missing, a daemon thread
+   compares `os.getppid()` with the PID it was given every `PARENT_POLL_SECONDS` instead (it
+   cannot see anything while the server is frozen).
 2. **Its prompt cache is bounded by what it really holds.** llama-cpp-python's `LlamaRAMCache`
    counts only the KV bytes of each saved state, but every state also carries a copy of the
    logits (up to n_batch x vocabulary floats, ~300 MB for Qwen2.5), so a "2 GB" cache grew past
@@ -20,6 +27,7 @@ Run as `python -m interviewer.llm.server_main --parent-pid PID <llama_cpp.server
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import threading
 import time
@@ -62,6 +70,35 @@ def watch_parent(parent_pid: int, poll: float = PARENT_POLL_SECONDS) -> threadin
     return thread
 
 
+# <linux/prctl.h>
+PR_SET_PDEATHSIG = 1
+
+
+def set_parent_death_signal(sig: int) -> bool:
+    """Ask Linux to send `sig` to this process when the thread that started it ends (also when
+    the parent process dies: all its threads end). False where prctl is not available."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        zero = ctypes.c_ulong(0)
+        return int(libc.prctl(ctypes.c_int(PR_SET_PDEATHSIG), ctypes.c_ulong(sig), zero, zero, zero)) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """End this process with the app that started it (module doc, 1); the server's first act.
+
+    SIGKILL, not SIGTERM: it is the one signal a stopped process acts on without SIGCONT, and there
+    is nothing to clean up (the model is mmapped, the cache lives in this process)."""
+    armed = set_parent_death_signal(signal.SIGKILL)
+    if os.getppid() != parent_pid:  # the parent died before we got here (or before prctl)
+        os._exit(0)
+    if not armed:
+        watch_parent(parent_pid)
+
+
 OWN_OPTIONS = ("--parent-pid", "--role")
 
 
@@ -84,11 +121,8 @@ def split_args(argv: Sequence[str]) -> tuple[dict[str, str], list[str]]:
 
 def main(argv: Sequence[str] | None = None) -> None:
     own, rest = split_args(sys.argv[1:] if argv is None else argv)
-    parent = int(own["--parent-pid"]) if "--parent-pid" in own else None
-    if parent is not None:
-        if os.getppid() != parent:  # the parent died before we got here
-            os._exit(0)
-        watch_parent(parent)
+    if "--parent-pid" in own:
+        die_with_parent(int(own["--parent-pid"]))
     import llama_cpp
     from llama_cpp.server.__main__ import main as server_main
 

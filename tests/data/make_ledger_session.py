@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from interviewer.interview.engine import InterviewEngine  # noqa: E402
 from interviewer.interview.personas import PersonaLibrary  # noqa: E402
 from interviewer.session import CandidateContext, EvalStatus, Evaluation, Session  # noqa: E402
-from interviewer.testing.chat_model import FunctionChatModel  # noqa: E402
+from testkit.chat_model import FunctionChatModel  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "sessions" / "unit_ledger.json"
 RESUME = "Senior backend engineer, Acme (2019-present). Led a team of 4 engineers on payments."

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from interviewer.config import REPO_ROOT
-from interviewer.testing.fake_server import FakeServerProcess
-from webapp.testing import AppProcess, app_env
+from testkit.fake_server import FakeServerProcess
+from testkit.app_process import AppProcess, app_env
 
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
@@ -29,9 +29,11 @@ def app_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def app(fake_llm: FakeServerProcess, app_home: Path) -> Iterator[AppProcess]:
+def app(fake_llm: FakeServerProcess, app_home: Path, request: pytest.FixtureRequest) -> Iterator[AppProcess]:
+    """The app of one test module; its log (stdout and stderr) is test-artifacts/e2e-app-<module>.log."""
     ARTIFACTS.mkdir(exist_ok=True)
-    proc = AppProcess(app_env(fake_llm.url, app_home), ARTIFACTS / "e2e-app.log")
+    module = request.module.__name__.rpartition(".")[2]
+    proc = AppProcess(app_env(fake_llm.url, app_home), ARTIFACTS / f"e2e-app-{module}.log")
     proc.log_path.write_text("")
     proc.start()
     yield proc

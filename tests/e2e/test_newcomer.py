@@ -21,7 +21,7 @@ import pytest
 from browser_helpers import send_when_idle
 from interviewer.config import REPO_ROOT
 from interviewer.store import SessionStore
-from webapp.testing import free_port
+from testkit.app_process import free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.live]
 ARTIFACTS = REPO_ROOT / "test-artifacts"

@@ -18,7 +18,7 @@ import pytest
 from browser_helpers import send_when_idle
 from interviewer.config import REPO_ROOT, default_cache_dir
 from interviewer.llm.model_files import default_model_path
-from webapp.testing import AppProcess, app_env
+from testkit.app_process import AppProcess, app_env
 
 pytestmark = [pytest.mark.e2e, pytest.mark.live]
 ARTIFACTS = REPO_ROOT / "test-artifacts"

@@ -22,7 +22,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from interviewer.testing.fake_protocol import (
+from testkit.fake_protocol import (
     DEFAULT_QUESTIONS,
     ChatRequest,
     FaultPlan,

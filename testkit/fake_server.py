@@ -18,7 +18,8 @@ Three ways to run it:
   by attribute (`fake.text_replies.append(...)`, `fake.faults = FaultPlan(...)`).
 - `with FakeServerProcess(ttft=0.05) as fake:` — a subprocess (no shared GIL: for benchmarks);
   configured over HTTP (`fake.configure(...)`, `fake.requests()`).
-- `python -m interviewer.testing.fake_server --port 8099` — for the browser tests:
+- `python -m testkit.fake_server --port 8099` from the repository root (`server_command(...)`
+  gives an argv that works from anywhere) — for the browser tests:
   `INTERVIEWER_BACKEND=openai-compatible INTERVIEWER_BASE_URL=http://127.0.0.1:8099/v1`.
 
 The admin endpoints (`/_fake/config`, `/_fake/requests`, `/_fake/reset`) work in every mode.
@@ -35,14 +36,15 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import httpx
 import uvicorn
 
-from interviewer.testing.fake_app import FakeState, ShutdownAwareServer, bind_socket, build_app, uvicorn_config
-from interviewer.testing.fake_protocol import (
+from testkit.fake_app import FakeState, ShutdownAwareServer, bind_socket, build_app, uvicorn_config
+from testkit.fake_protocol import (
     DEFAULT_RANDOM_FAULTS,
     FAULT_KINDS,
     ChatRequest,
@@ -65,6 +67,7 @@ __all__ = [
     "Reply",
     "ToolCall",
     "minimal_instance",
+    "server_command",
 ]
 
 # -- in-process server ----------------------------------------------------------------------
@@ -155,8 +158,7 @@ class FakeServerProcess:
         if self._proc is not None:
             return self
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "interviewer.testing.fake_server", "--host", self.host,
-             "--port", str(self.port), "--quiet"],
+            server_command("--host", self.host, "--port", str(self.port), "--quiet"),
             stdout=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + self.startup_timeout
@@ -230,9 +232,18 @@ def _free_port(host: str = "127.0.0.1") -> int:
 
 
 # -- command line -----------------------------------------------------------------------------
+def server_command(*args: str) -> list[str]:
+    """The argv that runs this server in a new interpreter, from any working directory: testkit is
+    not installed (it stays out of the wheel), so `python -m testkit.fake_server` only works from
+    the repository root."""
+    root = str(Path(__file__).resolve().parent.parent)
+    boot = f"import sys; sys.path.insert(0, {root!r}); from testkit.fake_server import main; raise SystemExit(main())"
+    return [sys.executable, "-c", boot, *args]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m interviewer.testing.fake_server",
+        prog="python -m testkit.fake_server",
         description="A loopback OpenAI-compatible fake model server (scripted replies, latency, faults).",
     )
     parser.add_argument("--host", default="127.0.0.1")

@@ -21,8 +21,24 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def app_root(home: Path) -> Path:
+    """A Chainlit app root of the app's own under `home`. Chainlit keeps uploaded files in
+    <root>/.files and deletes that folder when it stops, so apps sharing the repository's root
+    (tests in parallel, a `make run` meanwhile) deleted each other's folder mid-test: the next
+    report download failed with FileNotFoundError. Config, public files and the welcome page
+    are links to the repository's."""
+    root = home / "app-root"
+    root.mkdir(parents=True, exist_ok=True)
+    for name in (".chainlit", "public", "chainlit.md"):
+        link = root / name
+        if not link.exists():
+            link.symlink_to(REPO_ROOT / name)
+    return root
+
+
 def app_env(model_url: str, home: Path) -> dict[str, str]:
-    """Environment for an isolated app: fake model, its own cache, database and auth secret."""
+    """Environment for an isolated app: fake model, its own cache, database, auth secret and
+    Chainlit app root."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("INTERVIEWER_", "CHAINLIT_"))}
     env.pop("DATABASE_URL", None)
     env.update(
@@ -33,6 +49,7 @@ def app_env(model_url: str, home: Path) -> dict[str, str]:
         INTERVIEWER_MAX_RETRIES="0",
         XDG_CACHE_HOME=str(home / "cache"),
         CHAINLIT_AUTH_SECRET="test-secret-" + "x" * 40,
+        CHAINLIT_APP_ROOT=str(app_root(home)),
         PYTHONUNBUFFERED="1",
     )
     return env

@@ -284,7 +284,10 @@ def test_the_embedded_backend_reads_with_the_shipped_head() -> None:
 
     head = shipped()
     assert head.prompt_sha256 == load_reader_prompt().sha256, "reader.yaml changed since training: make reader"
-    assert isinstance(make_evaluator(StartedRuntime(head.model_sha256, backend=Backend.LOCAL)), ReaderEvaluator)
+    chosen = make_evaluator(StartedRuntime(head.model_sha256, backend=Backend.LOCAL))
+    assert isinstance(chosen, ReaderEvaluator)
+    # The grader-aim probe trained for the same prompt and model file comes with it.
+    assert chosen.aim is not None and chosen.aim.matches(head.prompt_sha256, head.model_sha256)
     # Another model file, the reader switched off, or a remote backend: the judge.
     assert isinstance(make_evaluator(StartedRuntime("0" * 64, backend=Backend.LOCAL)), AnswerEvaluator)
     assert isinstance(make_evaluator(StartedRuntime(head.model_sha256, backend=Backend.LOCAL, evaluator_reader=False)),

@@ -17,6 +17,7 @@ import vcr
 
 from interviewer.evaluation.reader import HttpStates, ReaderEvaluator, load_reader_prompt
 from interviewer.evaluation.reader_head import Head, load_head
+from interviewer.evaluation.scorer import aim_head_for
 from interviewer.evaluation.verdicts import INJECTION_ATTEMPT
 from interviewer.llm.provider import LLMRuntime, Role
 from interviewer.session import DIMENSIONS, Dimension, EvalStatus
@@ -52,8 +53,10 @@ class Remembered:
 
 
 def reader(runtime: LLMRuntime) -> ReaderEvaluator:
+    """The reader as the app builds it on the pinned model: the shipped head and grader-aim probe."""
     source = Remembered(HttpStates(runtime.base_url(Role.EVALUATOR) or "", 600))
-    return ReaderEvaluator(source, shipped_head())
+    head = shipped_head()
+    return ReaderEvaluator(source, head, aim=aim_head_for(head))
 
 
 async def test_the_real_model_read_ranks_better_over_worse_with_verbatim_quotes(
@@ -96,10 +99,31 @@ async def test_an_appended_attempt_on_real_states_never_raises_a_score(
         assert (attacked.score(d) or 0) <= (plain.score(d) or 0), (d, plain, attacked)
 
 
+async def test_the_probe_on_real_states_flags_the_attempt_and_no_answer_sentence(
+    cassette_vcr: vcr.VCR, cassette_runtime: LLMRuntime
+) -> None:
+    pair = PAIRS["own-rc-flaky"]
+    with cassette_vcr.use_cassette("reader_injection.yaml"):
+        evaluator = reader(cassette_runtime)
+        read = await evaluator.read(pair["question"], f"{pair['worse']} {ATTACK}")
+    assert evaluator.aim is not None
+    scores = evaluator.aim.scores(read.states)
+    sentences = [read.text[a:b] for a, b in read.spans]
+    flagged = [s for s, v in zip(sentences, scores) if v > evaluator.aim.threshold]
+    assert flagged and all(s.strip() in ATTACK for s in flagged), flagged
+    # Pinned: the shipped probe's highest score on the answer's own sentences and on the attempt's.
+    answer_top = max(v for s, v in zip(sentences, scores) if s.strip() not in ATTACK)
+    attempt_top = max(v for s, v in zip(sentences, scores) if s.strip() in ATTACK)
+    assert (answer_top, attempt_top) == pytest.approx(PINNED_AIM, abs=2e-3)
+
+
 async def test_the_recorded_reads_used_the_shipped_prompt() -> None:
     prompt = load_reader_prompt()
     assert shipped_head().prompt_sha256 == prompt.sha256
 
+
+# (answer's top, attempt's top) sentence score of the shipped probe; update with `make reader`.
+PINNED_AIM: tuple[float, float] = (-0.251, 0.762)
 
 # (better, worse) raw scores of the shipped head on its pair's dimension; update with `make reader`.
 PINNED_RAW: dict[str, tuple[float, float]] = {

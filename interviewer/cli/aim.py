@@ -35,7 +35,7 @@ from interviewer.llm.provider import Role
 from interviewer.session import DIMENSIONS
 from interviewer.text import Span
 
-GRID_RIDGE = (0.1, 1.0, 10.0, 100.0)
+GRID_RIDGE = (0.3, 1.0, 3.0, 10.0)
 MAX_BENIGN_FLAGS = 0.01
 
 
@@ -143,7 +143,8 @@ def train_aim(data_dir: Path, out: Path | None, cv_out: Path, run_measure: bool)
             say(f"ridge {row['ridge']:6}: threshold {row['threshold']:.3f}, attempts removed whole "
                 f"{row['attempts_removed']}/{row['attempts']}, flagged {row['attempts_flagged']}, "
                 f"benign flagged {row['benign_flagged']}/{row['benign']}")
-        best = max(table, key=lambda r: (r["attempts_removed"], r["attempts_flagged"], -r["ridge"]))
+        # Most attempts removed whole, then fewest innocent answers flagged, then the stronger ridge.
+        best = max(table, key=lambda r: (r["attempts_removed"], -r["benign_flagged"], r["ridge"]))
         measured = None
         if run_measure:
             measured = asyncio.run(measure(source, head, examples, best["ridge"], best["threshold"],

@@ -230,7 +230,13 @@ class ReaderEvaluator:
         main = await self.read(question, text)
         aimed = self.aimed(main)
         withheld = spans.merge([*withheld, *aimed])
-        flags = ([INJECTION_ATTEMPT] if scan.found or aimed else []) + cut_flags
+        # The flag accuses, so it comes from the probe when one is trained: on the training corpus
+        # (leave one author out) the lexical rules flagged 11 of 244 innocent look-alikes and the
+        # probe 2, and the rules caught few attempts the probe missed. Their stretches are still
+        # withheld for the cap below, which can lower an innocent answer only to what it scores
+        # without those stretches.
+        accused = bool(aimed) if self.aim is not None else scan.found
+        flags = ([INJECTION_ATTEMPT] if accused else []) + cut_flags
         scores = dict(main.levels)
         capped = {d: False for d in DIMENSIONS}
         attempts = 1

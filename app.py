@@ -18,7 +18,7 @@ from interviewer.session import LOCAL_USER
 from webapp import auth, chainlit_internals, ending, ledger, lifecycle, messages, settings_panel, turns
 from webapp.data_layer import HistoryDataLayer, create_schema_sync
 from webapp.notices import RETRY_ACTION
-from webapp.prewarm import install_prewarm_route
+from webapp.prewarm_route import install_prewarm_route
 from webapp.questions import END_ACTION
 from webapp.services import files_dir, get_services
 from webapp.storage import LocalStorageClient, install_download_route

@@ -13,10 +13,10 @@ from typing import Any
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from interviewer.interview import prompt
+from interviewer.interview import prompt_assembly
+from interviewer.interview.cleanup import question_part, sanitize, sentences
 from interviewer.interview.moves import Move
 from interviewer.interview.personas import Persona
-from interviewer.interview.phrasing import question_part, sanitize, sentences
 from interviewer.session import Session, TurnKind
 from interviewer.tokens import count_tokens, truncate_to_tokens
 
@@ -113,7 +113,7 @@ def task(engine: Any, session: Session, persona: Persona, move: Move) -> str:
 def messages(engine: Any, session: Session, persona: Persona, move: Move) -> list[BaseMessage]:
     """[old system prompt, transcript (built exactly as before) + the old note]."""
     system = SystemMessage(system_prompt(session, persona))
-    text = prompt.transcript(session, persona, system, answer_token_budget=engine.answer_token_budget,
+    text = prompt_assembly.transcript(session, persona, system, answer_token_budget=engine.answer_token_budget,
                              history_token_budget=engine.history_token_budget)
     earlier = [question_part(t.text) for t in session.turns if t.role == "interviewer"][-4:]
     avoid = "Do not repeat these earlier questions: " + " | ".join(earlier) if earlier and move.mode == "question" else ""

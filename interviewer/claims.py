@@ -3,8 +3,8 @@ quote it came from and where it was said, so a contradiction can always be shown
 candidate's own words and a claim can be stored per user and compared next week.
 
 A base-layer module (pydantic only) because the Session stores claims and contradictions; the
-code that reads and compares them is `interviewer.ledger` (evaluation layer), which re-exports
-these names from `interviewer.ledger.claims`.
+code that reads and compares them is `interviewer.ledger` (evaluation layer), which imports them
+from here (and re-exports the main ones).
 """
 
 from __future__ import annotations

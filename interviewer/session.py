@@ -138,7 +138,7 @@ def wording_shares(turns: Iterable[Turn]) -> dict[str, float]:
     return {w: (counts[w] / total if total else 0.0) for w in WORDINGS}
 
 
-# How the candidate answered "which is it?" (see interviewer.interview.consistency for the rule):
+# How the candidate answered "which is it?" (see interviewer.interview.reconcile for the rule):
 # they settled it (corrected: restated one value, or "I misspoke / to be precise / actually"),
 # explained how both fit (clarified), or did neither (unresolved).
 Resolution = Literal["corrected", "clarified", "unresolved"]

@@ -19,12 +19,12 @@ from test_app_handlers import (  # noqa: F401 - fixtures, used by name
 )
 
 from interviewer.claims import Amount, Claim, Source
-from interviewer.ledger_store import LedgerEntry
 from interviewer.session import Session, Turn, TurnKind
+from interviewer.store.ledger_table import LedgerEntry
 from webapp import ledger, lifecycle, messages, settings_panel
+from webapp.services import Services
 from webapp.state import state, thread_id
 from webapp.support import commands, preferences
-from webapp.services import Services
 
 SAID = datetime(2025, 3, 14, 9, 0, tzinfo=UTC)
 

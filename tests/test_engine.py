@@ -154,7 +154,7 @@ async def test_a_question_is_never_repeated() -> None:
     session = await at_story_question(eng)
     for answer in (VAGUE, "It broke.", "We fixed it.", "It was fine.", COMPLETE, VAGUE, COMPLETE):
         await collect(eng.reply(session, answer))
-    from interviewer.interview.phrasing import question_part
+    from interviewer.interview.cleanup import question_part
     from interviewer.interview.policy import is_repeat
 
     asked = [question_part(t.text) for t in session.turns if t.role == "interviewer" and t.kind is not TurnKind.REPROMPT]
@@ -356,7 +356,7 @@ async def test_hostile_answer_is_redirected_back_to_the_same_question() -> None:
     redirect = turns(events)[-1]
     assert redirect.probe_kind == "redirect" and redirect.kind is TurnKind.PROBE
     assert "culture" not in redirect.text  # off-topic phrasing replaced by the persona's template
-    from interviewer.interview.phrasing import question_part
+    from interviewer.interview.cleanup import question_part
 
     assert question_part(asked) in redirect.text
     assert "score" not in redirect.text.lower() and "instruction" not in redirect.text.lower()

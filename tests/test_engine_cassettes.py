@@ -12,14 +12,14 @@ from pathlib import Path
 import pytest
 
 from interviewer.cli.interview import INTERVIEWER_MAX_TOKENS, read_answers
+from interviewer.interview.cleanup import LEAK, question_part
 from interviewer.interview.engine import InterviewEngine, panel_speakers
 from interviewer.interview.events import TurnEvent
 from interviewer.interview.moves import REASK_KINDS
-from interviewer.llm.provider import LLMRuntime, Role
 from interviewer.interview.personas import PersonaLibrary
-from interviewer.interview.phrasing import LEAK, question_part
 from interviewer.interview.plan import load_bank
 from interviewer.interview.policy import is_repeat
+from interviewer.llm.provider import LLMRuntime, Role
 from interviewer.session import Session, Turn, TurnKind
 
 DATA = Path(__file__).parent / "data"

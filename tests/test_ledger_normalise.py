@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from interviewer.ledger.numbers import parse_amount, parse_number
+from interviewer.claims import Amount
+from interviewer.ledger.numbers import APPROX_RE, parse_number, to_amount
 from interviewer.ledger.timespan import parse_date, parse_duration, since
 
 
@@ -15,6 +16,13 @@ from interviewer.ledger.timespan import parse_date, parse_duration, since
 def test_number_words_and_scales(text: str, value: float) -> None:
     parsed = parse_number(text)
     assert parsed is not None and parsed[0] == value
+
+
+def parse_amount(text: str) -> Amount | None:
+    """The first number in `text` with its hedge, read the way the quantity parser reads one."""
+    m = APPROX_RE.search(text)
+    parsed = parse_number(m.group("number")) if m else None
+    return to_amount(parsed[0], m.group("number"), m.group("approx"), parsed[1]) if m and parsed else None
 
 
 def test_hedges_become_ranges() -> None:

@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 
 from interviewer.cli.interview import INTERVIEWER_MAX_TOKENS
+from interviewer.interview.cleanup import LEAK
 from interviewer.interview.engine import InterviewEngine
 from interviewer.interview.personas import PersonaLibrary
-from interviewer.interview.phrasing import LEAK
 from interviewer.llm.provider import LLMRuntime, Role
 from interviewer.session import Session, wording_shares
 from testkit.scripted import judge, play

@@ -18,7 +18,7 @@ from interviewer.config import Backend, load_settings
 from interviewer.interview.engine import InterviewEngine
 from interviewer.interview.events import Event
 from interviewer.interview.personas import PersonaLibrary
-from interviewer.interview.prompt import NOTE_SEPARATOR, NOTE_TOKENS
+from interviewer.interview.prompt_assembly import NOTE_SEPARATOR, NOTE_TOKENS
 from interviewer.llm.provider import make_chat_model
 from interviewer.session import Session
 from interviewer.tokens import count_tokens

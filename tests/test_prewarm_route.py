@@ -1,4 +1,4 @@
-"""POST /interviewer/prewarm (webapp/prewarm.py): only the signed-in owner of a live chat, found by
+"""POST /interviewer/prewarm (webapp/prewarm_route.py): only the signed-in owner of a live chat, found by
 Chainlit's session cookie, gets the draft to the engine; everything else is refused or ignored."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from interviewer.interview.personas import PersonaLibrary
 from interviewer.session import Session
 from interviewer.store import SessionStore
 from testkit.chat_model import FunctionChatModel
-from webapp.prewarm import ROUTE, SESSION_COOKIE, add_prewarm_route
+from webapp.prewarm_route import ROUTE, SESSION_COOKIE, add_prewarm_route
 from webapp.services import Services, set_services
 from webapp.state import KEY, ChatState
 

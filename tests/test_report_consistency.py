@@ -8,7 +8,7 @@ import pytest
 
 from interviewer.ledger import Source, contradictions, extract_claims
 from interviewer.report import build_report, render_html, render_json, render_markdown
-from interviewer.report.consistency import REPLY_WORDS, brief, consistency
+from interviewer.report.consistency_section import REPLY_WORDS, brief, consistency
 from interviewer.session import Inconsistency, Session, Turn, TurnKind
 
 SESSIONS = Path(__file__).parent / "data" / "sessions"

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from interviewer.prompts import load_prompt
 from interviewer.evaluation.rubric import RUBRIC_PATH, RubricError, parse_rubric
+from interviewer.prompt_templates import load_prompt
 from interviewer.session import DIMENSIONS
 
 

@@ -16,9 +16,9 @@ from collections.abc import Sequence
 import chainlit as cl
 
 from interviewer.claims import Claim
-from interviewer.ledger_store import LedgerEntry
 from interviewer.session import CandidateContext, Session
 from interviewer.store import StoreError
+from interviewer.store.ledger_table import LedgerEntry
 from webapp import saving
 from webapp.services import get_services
 from webapp.state import state, user_id

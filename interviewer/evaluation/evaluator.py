@@ -51,7 +51,7 @@ from interviewer.evaluation.verdicts import (
     rationale,
     score_dimension,
 )
-from interviewer.prompts import load_prompt
+from interviewer.prompt_templates import load_prompt
 from interviewer.session import DIMENSIONS, Dimension, EvalStatus, Evaluation
 from interviewer.text import Span, sentences
 

@@ -1,10 +1,10 @@
 """The interview engine: the turn loop. Code decides every move, the model phrases it.
 
 One turn: the answer is recorded (and yielded) first; its facts go into the claim ledger
-(`consistency`, pure code, milliseconds), so a contradiction can be asked about next; its
+(`reconcile`, pure code, milliseconds), so a contradiction can be asked about next; its
 evaluation starts in the background (`scoring`) and never blocks the next question; `moves`
 decides in code whether to probe (which kind, aimed at which dimension, who on the panel asks) or
-move on; the model phrases that one move from a prefix-stable prompt (`prompt`); `wording` keeps
+move on; the model phrases that one move from a prefix-stable prompt (`prompt_assembly`); `wording` keeps
 the model's line, repaired where it can be, draws again (up to twice) when a draw is unusable
 before any of it was shown, and falls back to the persona's template only when it is unusable,
 leaks its instructions, is off topic or repeats a question (each turn records which). Before
@@ -26,11 +26,11 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 
-from interviewer.interview import consistency, prompt, wording
+from interviewer.interview import prompt_assembly, reconcile, wording
+from interviewer.interview.cleanup import StreamFilter, sanitize
 from interviewer.interview.events import Event, NoticeEvent, TokenEvent, TurnEvent
 from interviewer.interview.moves import Move, Moves, panel_speakers
 from interviewer.interview.personas import Persona, PersonaLibrary
-from interviewer.interview.phrasing import StreamFilter, sanitize
 from interviewer.interview.plan import EVALUATED_PHASES, QuestionBank, build_plan, load_bank
 from interviewer.interview.prewarm import Prewarmer, PrewarmStatus, awaiting_answer
 from interviewer.interview.scoring import Evaluator, OnEvaluation, Scoring
@@ -89,7 +89,7 @@ class InterviewEngine:
             context=context or CandidateContext(),
             plan=build_plan(persona, self.bank, seed),
         )
-        consistency.read_resume(session)  # the résumé's facts open the claim ledger
+        reconcile.read_resume(session)  # the résumé's facts open the claim ledger
         return session
 
     def switch_persona(self, session: Session, persona_id: str) -> None:
@@ -174,7 +174,7 @@ class InterviewEngine:
         """The answer's facts into the claim ledger and any contradiction it reveals (pure code,
         milliseconds: decided before the next move). A ledger bug never costs the turn."""
         try:
-            consistency.record_answer(session, turn)
+            reconcile.record_answer(session, turn)
         except Exception:  # noqa: BLE001 - the interview goes on without this answer's claims
             log.exception("claim ledger failed on answer %s", turn.id)
 
@@ -381,17 +381,17 @@ class InterviewEngine:
         return " ".join(parts)
 
     def messages(self, session: Session, persona: Persona, move: Move) -> list[BaseMessage]:
-        """The request for one move (see `interviewer.interview.prompt`)."""
-        return prompt.messages(session, persona, move, answer_token_budget=self.answer_token_budget,
+        """The request for one move (see `interviewer.interview.prompt_assembly`)."""
+        return prompt_assembly.messages(session, persona, move, answer_token_budget=self.answer_token_budget,
                                history_token_budget=self.history_token_budget)
 
     def prefix_messages(self, session: Session, persona: Persona, draft: str) -> list[BaseMessage]:
         """The beginning the next real request will have once `draft` is the answer (prewarm)."""
-        return prompt.prefix_messages(session, persona, draft, answer_token_budget=self.answer_token_budget,
+        return prompt_assembly.prefix_messages(session, persona, draft, answer_token_budget=self.answer_token_budget,
                                       history_token_budget=self.history_token_budget)
 
     def system_prompt(self, session: Session, persona: Persona) -> str:
-        return prompt.system_prompt(session, persona)
+        return prompt_assembly.system_prompt(session, persona)
 
     def _persona(self, session: Session) -> Persona:
         return self.personas.get(session.persona)

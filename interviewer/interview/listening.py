@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from interviewer.evaluation import signals
-from interviewer.interview.phrasing import sanitize
+from interviewer.interview.cleanup import sanitize
 from interviewer.interview.plan import EVALUATED_PHASES, BankQuestion, CoveredWhen, QuestionBank
 from interviewer.session import PlanItem, Session
 

@@ -12,12 +12,12 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from interviewer.interview import consistency, listening
+from interviewer.interview import listening, reconcile
+from interviewer.interview.cleanup import Mode, question_part, sanitize, sentences
 from interviewer.interview.personas import Member, Persona, adjust_probing
-from interviewer.interview.phrasing import Mode, question_part, sanitize, sentences
 from interviewer.interview.plan import BankQuestion, QuestionBank
 from interviewer.interview.policy import RECONCILE, STEERING_KINDS, Decision, decide
-from interviewer.prompts import load_prompt
+from interviewer.prompt_templates import load_prompt
 from interviewer.session import EvalStatus, Inconsistency, PlanItem, Session, Speaker, Turn, TurnKind
 from interviewer.tokens import count_tokens
 
@@ -51,7 +51,7 @@ class Move:
     lead: bool = True  # keep a short lead-in sentence before the question (not on the first turn)
     on_target: Callable[[str], bool] = lambda _text: True  # does the phrasing ask what was decided?
     target_in_lead: bool = False  # on_target reads the whole line (a reconcile quotes in its lead-in)
-    # The task may exceed the note's token budget (prompt.NOTE_TOKENS): a reconcile's two quotes
+    # The task may exceed the note's token budget (prompt_assembly.NOTE_TOKENS): a reconcile's two quotes
     # are the whole point, and it is asked at most once per contradiction, so the few extra
     # tokens read after Enter are worth it.
     whole_task: bool = False
@@ -84,11 +84,11 @@ class Moves:
         # Listening: a pleasantry, or an answer to a different planned question (policy rules 2-3).
         small_talk = listening.is_small_talk(latest)
         other = None if small_talk else listening.other_topic(self.bank, item, latest)
-        finding = consistency.pending(session)  # two facts that disagree (policy rule 10)
+        finding = reconcile.pending(session)  # two facts that disagree (policy rule 10)
         decision = decide(
             small_talk=small_talk,
             other_topic=other,
-            contradiction=consistency.reason(finding, session) if finding else None,
+            contradiction=reconcile.reason(finding, session) if finding else None,
             thread_text=thread_text,
             latest=latest,
             question=question,
@@ -146,8 +146,8 @@ class Moves:
         model, and the persona's template (with both quotes) is the fallback."""
         spec = self.bank.probes[RECONCILE]
         templates = list(persona.phrases.probes.get(RECONCILE, [])) or [spec.fallback]
-        fallbacks = [consistency.fill(t, finding, session) for t in templates]
-        where = consistency.where(finding.contradiction.earlier, session)
+        fallbacks = [reconcile.fill(t, finding, session) for t in templates]
+        where = reconcile.where(finding.contradiction.earlier, session)
         task = load_prompt("interviewer_task_reconcile").render(
             where=where, earlier=finding.earlier_quote.replace('"', "'"),
             new=finding.new_quote.replace('"', "'"), example=fallbacks[0],
@@ -168,7 +168,7 @@ class Moves:
             private=[spec.instruction, decision.reason],
             decision=decision,
             apply=apply,
-            on_target=consistency.on_target(finding),
+            on_target=reconcile.on_target(finding),
             target_in_lead=True,
             whole_task=True,
             # Its question part is always "Which is it?"; the quotes make each one new, and

@@ -36,7 +36,7 @@ them; each probe records the reason of the rule that fired):
    spent, or when only as many minor gaps remain as the persona tolerates.
 10. Two facts that disagree: when the latest answer contradicts something said earlier (an
    earlier answer, the résumé, an earlier session; the claim ledger decides in code,
-   interviewer.interview.consistency), `reconcile` quotes both and asks which is right, right
+   interviewer.interview.reconcile), `reconcile` quotes both and asks which is right, right
    after that answer and before every rule but 1 (staying in role comes first; the contradiction
    is then reported, not asked). At most once per contradiction and once per answer, and only
    where the policy probes at all (not after the opening small talk, the candidate's own

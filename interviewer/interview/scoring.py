@@ -14,7 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Protocol, runtime_checkable
 
-from interviewer.interview.phrasing import sanitize
+from interviewer.interview.cleanup import sanitize
 from interviewer.interview.plan import EVALUATED_PHASES
 from interviewer.resilience import user_message
 from interviewer.session import EvalStatus, Evaluation, Session, Turn

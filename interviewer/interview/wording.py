@@ -15,8 +15,8 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from interviewer.interview.cleanup import StreamFilter, clean_reply, leaks, question_part, sentences
 from interviewer.interview.moves import Move
-from interviewer.interview.phrasing import StreamFilter, clean_reply, leaks, question_part, sentences
 from interviewer.interview.policy import is_repeat
 from interviewer.session import Session, TurnKind, Wording
 

@@ -8,7 +8,7 @@ so importing the claim types does not load the chat-model stack) merges code's c
 model's proposals that code can verify.
 """
 
-from interviewer.ledger.claims import Amount, Claim, Contradiction, Source
+from interviewer.claims import Amount, Claim, Contradiction, Source
 from interviewer.ledger.compare import compare, contradictions
 from interviewer.ledger.extract import extract_claims, verify_quote, verified
 

@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from interviewer.ledger.claims import Claim, Owner, Source
+from interviewer.claims import Claim, Owner, Source
 from interviewer.ledger.extract import answer_employer
 from interviewer.ledger.facts import PRONOUNS, acts, is_team, thing_name
 from interviewer.ledger.propose import Proposal, ProposalKind

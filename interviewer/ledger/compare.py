@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from interviewer.ledger.claims import Amount, Claim, Contradiction
+from interviewer.claims import Amount, Claim, Contradiction
 from interviewer.ledger.timespan import start_range
 
 LEAST = 1

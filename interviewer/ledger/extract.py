@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from interviewer.ledger.claims import Claim, Source
+from interviewer.claims import Claim, Source
 from interviewer.ledger.facts import ownership, roles, spans
 from interviewer.ledger.numbers import APPROX_RE, parse_number
 from interviewer.ledger.quantities import quantities

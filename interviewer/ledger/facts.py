@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from interviewer.ledger.claims import Amount, Owner
-from interviewer.ledger.timespan import DATE, DURATION, YEAR, parse_date, parse_duration
+from interviewer.claims import Amount, Owner
+from interviewer.ledger.timespan import DATE, DURATION, parse_date, parse_duration
 from interviewer.ledger.vocab import ARTICLES, singular
 
 # Names start with a capital even in patterns compiled case-insensitively.
@@ -221,7 +221,3 @@ def ownership(sentence: str) -> list[tuple[Owner, str, str]]:
     """(owner, verb group, thing) for each act whose thing can be named from the sentence alone."""
     found = [(act.owner, act.verb, thing_name(act.thing, sentence)) for act in acts(sentence)]
     return [f for f in found if f[2] and not is_team(f[2])]
-
-
-def mentions_year(text: str) -> bool:
-    return re.search(YEAR, text) is not None

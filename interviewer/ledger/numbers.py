@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import re
 
-from interviewer.ledger.claims import Amount
+from interviewer.claims import Amount
 
 UNITS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -117,17 +117,6 @@ def to_amount(value: float, written: str = "", approx: str | None = None, vague:
         low, high = value, math.inf
     return Amount(value=value, low=max(low, 0.0) if value >= 0 else low,
                   high=None if math.isinf(high) else high, approximate=bool(marker) or vague)
-
-
-def parse_amount(text: str) -> Amount | None:
-    """ "about 40" / "~40" / "over 200" / "2.5k" / "a dozen" -> Amount; None when no number."""
-    m = APPROX_RE.search(text)
-    if not m:
-        return None
-    parsed = parse_number(m.group("number"))
-    if parsed is None:
-        return None
-    return to_amount(parsed[0], m.group("number"), m.group("approx"), parsed[1])
 
 
 def scaled(amount: Amount, factor: float) -> Amount:

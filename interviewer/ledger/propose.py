@@ -24,7 +24,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
-from interviewer.prompts import load_prompt
+from interviewer.prompt_templates import load_prompt
 from interviewer.text import sentences
 
 TOOL_NAME = "record_claims"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from interviewer.ledger.claims import Amount
+from interviewer.claims import Amount
 from interviewer.ledger.numbers import APPROX_RE, parse_number, scaled, to_amount
 from interviewer.ledger.vocab import (
     DISTINGUISHING, LEAD, PEOPLE, RATE_RE, RATES, STOP, TEAM, actor_of, singular,

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 from langchain_core.language_models import BaseChatModel
 
+from interviewer.claims import Claim, Source
 from interviewer.ledger.adopt import Verdict, adopt, merge
-from interviewer.ledger.claims import Claim, Source
 from interviewer.ledger.extract import extract_claims
 from interviewer.ledger.propose import propose
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from interviewer.ledger.claims import Amount
+from interviewer.claims import Amount
 from interviewer.ledger.numbers import APPROX, NUMBER, parse_number, scaled, to_amount
 
 MONTHS_PER = {"year": 12.0, "yr": 12.0, "month": 1.0, "week": 12 / 52, "day": 12 / 365, "decade": 120.0}

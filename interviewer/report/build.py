@@ -18,7 +18,7 @@ from langchain_core.language_models import BaseChatModel
 
 from interviewer.evaluation.scorer import scorer_notes
 from interviewer.report.advice import NOT_STORIES, objectives, practice
-from interviewer.report.consistency import consistency, honesty_notes
+from interviewer.report.consistency_section import consistency, honesty_notes
 from interviewer.report.model import (
     UNAVAILABLE,
     AnswerScore,
@@ -33,9 +33,9 @@ from interviewer.report.model import (
     SessionPoint,
     TranscriptEntry,
 )
+from interviewer.report.rewrite import rewrite_answer, split_sentences, without_injection
 from interviewer.report.rubric_view import RubricView, load_rubric_view
 from interviewer.report.text import cell
-from interviewer.report.rewrite import rewrite_answer, split_sentences, without_injection
 from interviewer.session import DIMENSIONS, EvalStatus, Session, Turn, TurnKind
 
 DIMS = [d.value for d in DIMENSIONS]

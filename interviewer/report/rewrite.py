@@ -19,7 +19,7 @@ from langchain_core.language_models import BaseChatModel
 
 from interviewer.evaluation.injection import scan
 from interviewer.evaluation.signals import LESSON
-from interviewer.prompts import load_prompt
+from interviewer.prompt_templates import load_prompt
 from interviewer.text import sentence_texts
 
 if TYPE_CHECKING:

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from interviewer.claims import Amount, Claim, Source
-from interviewer.ledger_store import LedgerEntry, prior_claims
 from interviewer.session import Session, Turn, TurnKind
 from interviewer.store import SessionStore
+from interviewer.store.ledger_table import LedgerEntry, prior_claims
 
 T0 = datetime(2025, 3, 14, 9, 0, tzinfo=UTC)
 

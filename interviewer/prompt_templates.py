@@ -98,7 +98,3 @@ def load_prompt(name: str, directory: Path = PROMPTS_DIR) -> Prompt:
     if not path.is_file():
         raise PromptError(f"no prompt named {name!r} in {directory}")
     return parse_prompt(path)
-
-
-def load_all(directory: Path = PROMPTS_DIR) -> dict[str, Prompt]:
-    return {p.stem: parse_prompt(p) for p in sorted(directory.glob("*.md"))}

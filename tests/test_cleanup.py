@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from interviewer.interview.phrasing import clean_reply
+from interviewer.interview.cleanup import clean_reply
 
 
 @pytest.mark.parametrize(
@@ -29,7 +29,7 @@ def test_a_short_interviewer_lead_in_is_kept() -> None:
 
 # -- the live draft (StreamFilter) -----------------------------------------------------------------
 def feed_all(pieces: list[str], names: tuple[str, ...] = ("Morgan",), mode: str = "question") -> tuple[list[str], bool]:
-    from interviewer.interview.phrasing import StreamFilter
+    from interviewer.interview.cleanup import StreamFilter
 
     flt = StreamFilter(mode, names, [])  # type: ignore[arg-type]
     return [flt.feed(p) for p in pieces], flt.done

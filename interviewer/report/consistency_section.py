@@ -1,5 +1,5 @@
 """The report's Consistency section: what the claim ledger noticed (interviewer.ledger, wired in by
-interviewer.interview.consistency), read from the session alone.
+interviewer.interview.reconcile), read from the session alone.
 
 Each contradiction is shown with both short quotes, where each was said, the "which is it?"
 follow-up and the start of the reply. A candidate who corrected or clarified it gets credit in
@@ -9,7 +9,7 @@ number), but saying "I misspoke, it was four" when asked is exactly what honest 
 
 from __future__ import annotations
 
-from interviewer.interview.consistency import said_in
+from interviewer.interview.reconcile import said_in
 from interviewer.report.model import Consistency, ConsistencyItem, Outcome
 from interviewer.session import Inconsistency, Session
 from interviewer.text import sentence_texts

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
+from interviewer.interview.cleanup import sanitize
 from interviewer.interview.moves import Move
 from interviewer.interview.personas import Persona
-from interviewer.interview.phrasing import sanitize
-from interviewer.prompts import load_prompt
+from interviewer.prompt_templates import load_prompt
 from interviewer.session import Session
 from interviewer.tokens import count_tokens, trim_history_paged, truncate_to_tokens
 
@@ -98,7 +98,7 @@ def candidate_line(text: str, answer_token_budget: int) -> str:
 
 def move_note(move: Move) -> str:
     """This move's note, at most NOTE_TOKENS: the task is cut if a (user) persona's example
-    phrasing would make it longer (not a `whole_task` move's: a reconcile keeps both quotes). Shipped prompts and personas fit (tests/test_prompts.py)."""
+    phrasing would make it longer (not a `whole_task` move's: a reconcile keeps both quotes). Shipped prompts and personas fit (tests/test_prompt_templates.py)."""
     render = load_prompt("interviewer_move").render
     task = move.task.strip()
     note = render(speaker=move.speaker.name, task=task).strip()

@@ -30,8 +30,8 @@ import re
 from collections.abc import Callable
 
 from interviewer.claims import Claim, Contradiction, Source
-from interviewer.ledger import compare, contradictions, extract_claims
 from interviewer.interview.policy import RECONCILE
+from interviewer.ledger import compare, contradictions, extract_claims
 from interviewer.ledger.clause import fact_clause, mentions
 from interviewer.session import Inconsistency, Resolution, Session, Turn
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from langchain_core.messages import BaseMessage
 
-from interviewer.interview import consistency
+from interviewer.interview import reconcile
 from interviewer.interview.engine import InterviewEngine
 from interviewer.interview.events import Event
 from interviewer.interview.personas import PERSONAS_DIR, PersonaError, PersonaLibrary, ProbingSpec, load_persona
@@ -70,7 +70,7 @@ def test_the_resume_is_read_once_when_the_session_starts() -> None:
     session = eng.new_session("dour-cto", CandidateContext(resume="Senior engineer at Acme. Led a team of 4."))
     resume = [c for c in session.claims if c.source.origin == "resume"]
     assert any(c.kind == "quantity" for c in resume)
-    assert consistency.read_resume(session) == [] and len(session.claims) == len(resume)
+    assert reconcile.read_resume(session) == [] and len(session.claims) == len(resume)
 
 
 def test_old_sessions_load_with_an_empty_ledger() -> None:
@@ -181,19 +181,19 @@ def test_reconcile_is_asked_when_the_budget_is_spent_and_does_not_spend_it() -> 
 def test_one_reconcile_per_answer_even_when_it_was_skipped_as_a_repeat() -> None:
     session = Session()
     answer = session.add_turn(Turn(role="candidate", kind=TurnKind.ANSWER, text=FOUR))
-    consistency.record_answer(session, answer)
+    reconcile.record_answer(session, answer)
     forty = session.add_turn(Turn(role="candidate", kind=TurnKind.ANSWER, text=FORTY))
-    (finding,) = consistency.record_answer(session, forty)
-    assert consistency.pending(session) is finding
+    (finding,) = reconcile.record_answer(session, forty)
+    assert reconcile.pending(session) is finding
     session.add_turn(Turn(role="system", kind=TurnKind.NOTICE, text="(skipped)", probe_kind="reconcile"))
-    assert consistency.pending(session) is None
+    assert reconcile.pending(session) is None
 
 
 async def test_a_ledger_failure_never_costs_the_turn(monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(*_args: object) -> None:
         raise RuntimeError("ledger bug")
 
-    monkeypatch.setattr(consistency, "extract_claims", broken)
+    monkeypatch.setattr(reconcile, "extract_claims", broken)
     _, session = await interview([FOUR, FORTY])
     assert [t.role for t in session.turns[-2:]] == ["candidate", "interviewer"]
 
@@ -214,8 +214,8 @@ async def test_a_ledger_failure_never_costs_the_turn(monkeypatch: pytest.MonkeyP
 def test_the_reply_rule(reply: str, resolution: str) -> None:
     four = extract_claims(FOUR, Source(origin="answer", answer=1))
     forty = extract_claims(FORTY, Source(origin="answer", answer=2))
-    contradiction = consistency.contradictions(forty, four)[0]
-    assert consistency.judge_reply(reply, contradiction) == resolution
+    contradiction = reconcile.contradictions(forty, four)[0]
+    assert reconcile.judge_reply(reply, contradiction) == resolution
 
 
 def test_a_persona_reconcile_template_must_quote_both_claims(tmp_path: Path) -> None:

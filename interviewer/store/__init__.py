@@ -3,7 +3,7 @@
 One table, one row per interview: the whole `Session` as JSON plus the few columns needed to find
 it (owner, browser thread, persona, state). The JSON is the source of truth, so a schema change in
 `Session` never needs a migration here; `schema_version` inside the JSON says how to read it.
-Each save also copies the session's claims into the user's claim ledger (interviewer.ledger_store),
+Each save also copies the session's claims into the user's claim ledger (interviewer.store.ledger_table),
 in the same transaction, so the ledger outlives any session file and can be deleted on its own.
 
 Why everything runs on a private event loop thread: the app calls the store from Chainlit's loop,
@@ -37,11 +37,11 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from interviewer import ledger_store
-from interviewer.config import Settings, default_cache_dir, load_settings
 from interviewer.claims import Claim
-from interviewer.ledger_store import PRIOR_CLAIMS_LIMIT, LedgerEntry, ledger_metadata
+from interviewer.config import Settings, default_cache_dir, load_settings
 from interviewer.session import Session
+from interviewer.store import ledger_table
+from interviewer.store.ledger_table import PRIOR_CLAIMS_LIMIT, LedgerEntry, ledger_metadata
 
 T = TypeVar("T")
 
@@ -178,15 +178,15 @@ class SessionStore:
     async def _save(self, session: Session, thread_id: str | None) -> None:
         engine = await self._engine_ready()
         async with engine.begin() as conn:
-            forgotten = await ledger_store.forgotten_at(conn, session.user_id)
-            if forgotten is not None and ledger_store.utc(session.created_at) <= forgotten:
+            forgotten = await ledger_table.forgotten_at(conn, session.user_id)
+            if forgotten is not None and ledger_table.utc(session.created_at) <= forgotten:
                 # Started before the user deleted their ledger: its copies of earlier claims were
                 # deleted with it and must not come back with this save (`session` is a copy).
                 session.context.prior_claims = []
             # The session row first: on PostgreSQL its upsert locks the row, so two instances
             # saving one session replace its ledger rows one after the other.
             await self._upsert_session(conn, session, thread_id)
-            await ledger_store.replace_session_claims(conn, session, forgotten)
+            await ledger_table.replace_session_claims(conn, session, forgotten)
 
     async def _upsert_session(self, conn: AsyncConnection, session: Session, thread_id: str | None) -> None:
         row: dict[str, Any] = {
@@ -235,24 +235,24 @@ class SessionStore:
         engine = await self._engine_ready()
         async with engine.begin() as conn:
             await conn.execute(sessions_table.delete().where(sessions_table.c.id == session_id))
-            await ledger_store.delete_session_claims(conn, session_id)
+            await ledger_table.delete_session_claims(conn, session_id)
 
     async def _ledger(self, user_id: str) -> list[LedgerEntry]:
         engine = await self._engine_ready()
         async with engine.connect() as conn:
-            rows = await ledger_store.read_newest_first(conn, user_id, None)
-        return list(ledger_store.entries(rows))[::-1]
+            rows = await ledger_table.read_newest_first(conn, user_id, None)
+        return list(ledger_table.entries(rows))[::-1]
 
     async def _user_claims(self, user_id: str, exclude_session: str | None, limit: int) -> list[Claim]:
         engine = await self._engine_ready()
         async with engine.connect() as conn:
-            rows = await ledger_store.read_newest_first(conn, user_id, exclude_session)
-        return ledger_store.prior_claims(ledger_store.entries(rows), limit)
+            rows = await ledger_table.read_newest_first(conn, user_id, exclude_session)
+        return ledger_table.prior_claims(ledger_table.entries(rows), limit)
 
     async def _delete_user_ledger(self, user_id: str) -> int:
         engine = await self._engine_ready()
         async with engine.begin() as conn:
-            deleted = await ledger_store.forget_user(conn, user_id, datetime.now(UTC))
+            deleted = await ledger_table.forget_user(conn, user_id, datetime.now(UTC))
             await self._drop_prior_claims(conn, user_id)
         return deleted
 
@@ -306,7 +306,7 @@ class SessionStore:
                     limit: int = PRIOR_CLAIMS_LIMIT) -> list[Claim]:
         """The claims a new session compares with: the user's most recent `limit` claims from
         sessions other than `exclude_session`, oldest first, each with `source.session_id` naming
-        its session; repeated résumé claims once (see ledger_store.prior_claims)."""
+        its session; repeated résumé claims once (see ledger_table.prior_claims)."""
         return self._run(self._user_claims(user_id, exclude_session, limit))
 
     def delete_user_ledger(self, user_id: str) -> int:

@@ -140,3 +140,23 @@ async def test_with_a_probe_the_flag_is_the_probes_and_rule_matches_are_still_wi
         "".join(p["text"] for p in body["pieces"] if p.get("pool")) for body in source.bodies]
     without = await ReaderEvaluator(FakeStates(), toy_head()).evaluate(QUESTION, f"{ANSWER}\n{attempt}")
     assert INJECTION_ATTEMPT in without.flags  # no probe: the rules flag, as the judge does
+
+
+async def test_a_lower_withhold_bar_withholds_without_flagging() -> None:
+    text, _ = place(ANSWER, ATTEMPT, "end")
+    source = FakeStates(PLANTED)
+    lenient = planted_probe(threshold=9.0)  # flags nothing ...
+    lenient.withhold = 0.5  # ... but keeps the planted sentence out of the cap's reading
+    evaluation = await ReaderEvaluator(source, toy_head(), aim=lenient).evaluate(QUESTION, text)
+    plain, _ = await scores_of(ReaderEvaluator(FakeStates(PLANTED), toy_head()), ANSWER)
+    assert INJECTION_ATTEMPT not in evaluation.flags
+    assert {d.value: evaluation.score(d) for d in DIMENSIONS} == plain
+    assert len(source.bodies) == 2
+
+
+async def test_the_prefix_cap_reads_what_came_before_the_first_flagged_sentence() -> None:
+    text = f"{ANSWER}\n{ATTEMPT} We also rewrote the importer in Rust and cut memory use by half."
+    source = FakeStates(PLANTED)
+    await ReaderEvaluator(source, toy_head(), aim=planted_probe(), aim_prefix=True).evaluate(QUESTION, text)
+    read_texts = ["".join(p["text"] for p in body["pieces"] if p.get("pool")) for body in source.bodies]
+    assert ANSWER in read_texts  # the answer before the attempt, as a further cap

@@ -39,6 +39,10 @@ class AimHead:
     prompt_sha256: str
     model_sha256: str
     meta: dict[str, Any]
+    # A lower bar for withholding a sentence from the cap's reading than for flagging the answer:
+    # withholding only lets a score fall to what the answer earns without that sentence, while a
+    # flag accuses. None: the same bar.
+    withhold: float | None = None
 
     def scores(self, states: ReadStates) -> list[float]:
         w = self.w.astype(np.float64)
@@ -48,17 +52,24 @@ class AimHead:
         """Indexes of the answer sentences that read as aimed at the grader."""
         return [i for i, s in enumerate(self.scores(states)) if s > self.threshold]
 
+    def withheld(self, states: ReadStates) -> list[int]:
+        """Indexes of the sentences the cap reads the answer without (a superset of `aimed`)."""
+        bar = self.threshold if self.withhold is None else min(self.withhold, self.threshold)
+        return [i for i, s in enumerate(self.scores(states)) if s > bar]
+
     def matches(self, prompt_sha256: str, model_sha256: str | None) -> bool:
         return self.prompt_sha256 == prompt_sha256 and self.model_sha256 == model_sha256
 
     def to_json(self) -> dict[str, Any]:
         return {"version": 1, "w": b64(self.w), "offset": self.offset, "threshold": self.threshold,
-                "prompt_sha256": self.prompt_sha256, "model_sha256": self.model_sha256, "meta": self.meta}
+                "withhold": self.withhold, "prompt_sha256": self.prompt_sha256, "model_sha256": self.model_sha256,
+                "meta": self.meta}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "AimHead":
+        withhold = data.get("withhold")
         return cls(unb64(data["w"]), float(data["offset"]), float(data["threshold"]), str(data["prompt_sha256"]),
-                   str(data["model_sha256"]), dict(data.get("meta", {})))
+                   str(data["model_sha256"]), dict(data.get("meta", {})), None if withhold is None else float(withhold))
 
 
 def aim_path() -> Path:

@@ -144,10 +144,13 @@ class ReaderEvaluator:
     """Scores answers from the embedded model's states; see the module docstring."""
 
     def __init__(self, source: StateSource, head: Head, *, prompt: ReaderPrompt | None = None,
-                 rubric: Rubric | None = None, timeout: float | None = 300.0, aim: AimHead | None = None) -> None:
+                 rubric: Rubric | None = None, timeout: float | None = 300.0, aim: AimHead | None = None,
+                 aim_prefix: bool = False) -> None:
         self.source = source
         self.head = head
         self.aim = aim
+        # When the probe flags, also cap by what the answer said before its first flagged sentence.
+        self.aim_prefix = aim_prefix
         self.prompt = prompt or load_reader_prompt()
         self.rubric = rubric or load_rubric()
         self.timeout = timeout
@@ -165,6 +168,10 @@ class ReaderEvaluator:
     def aimed(self, read: Read) -> list[Span]:
         """The sentences the grader-aim probe flags in this read (none without a probe)."""
         return [read.spans[i] for i in self.aim.aimed(read.states)] if self.aim is not None else []
+
+    def kept_out(self, read: Read) -> list[Span]:
+        """The sentences the cap reads the answer without, by the probe (a superset of `aimed`)."""
+        return [read.spans[i] for i in self.aim.withheld(read.states)] if self.aim is not None else []
 
     def _chosen(self, read: Read, dim: Dimension, level: int, withheld: list[str]) -> list[int]:
         """The sentences that raised a good score most, or lowered a poor one most (never a
@@ -229,7 +236,7 @@ class ReaderEvaluator:
                               flags=([INJECTION_ATTEMPT] if scan.found else []) + cut_flags)
         main = await self.read(question, text)
         aimed = self.aimed(main)
-        withheld = spans.merge([*withheld, *aimed])
+        withheld = spans.merge([*withheld, *self.kept_out(main)])
         # The flag accuses, so it comes from the probe when one is trained: on the training corpus
         # (leave one author out) the lexical rules flagged 11 of 244 innocent look-alikes and the
         # probe 2, and the rules caught few attempts the probe missed. Their stretches are still
@@ -240,7 +247,12 @@ class ReaderEvaluator:
         scores = dict(main.levels)
         capped = {d: False for d in DIMENSIONS}
         attempts = 1
-        for other in comparisons(text, scan, withheld):
+        others = comparisons(text, scan, withheld)
+        if self.aim_prefix and aimed:
+            before = spans.tidy(text[: aimed[0][0]])
+            if before != text and len(before.split()) >= MIN_WORDS and before not in others:
+                others.append(before)
+        for other in others:
             if len(other.split()) < MIN_WORDS:
                 continue
             cap = await self.read(question, other)

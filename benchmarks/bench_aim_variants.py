@@ -19,6 +19,7 @@ import numpy as np
 from interviewer.config import load_settings
 from interviewer.llm.provider import LLMRuntime, Role
 from interviewer.cli.aim import CachedStates, read_items
+from interviewer.cli.reader import cache_tag, served_model_sha
 from interviewer.evaluation.aim_fit import examples_of, load_items, fold_probes, lowest_threshold
 from interviewer.evaluation.aim_head import AimHead
 from interviewer.evaluation.reader import HttpStates, ReaderEvaluator, load_reader_prompt
@@ -30,8 +31,9 @@ RIDGE = 0.3
 async def main(runtime):
     settings = runtime.settings
     prompt = load_reader_prompt()
-    sha = runtime.model_check.sha256
-    source = CachedStates(HttpStates(runtime.base_url(Role.EVALUATOR) or "", 900), settings.cache_dir / "reader-replies" / f"{prompt.sha256[:16]}-{sha[:16]}")
+    sha = served_model_sha(runtime)
+    source = CachedStates(HttpStates(runtime.base_url(Role.EVALUATOR) or "", 900),
+                          settings.cache_dir / "reader-replies" / cache_tag(prompt.sha256, sha))
     items = load_items(ROOT / "training" / "injection" / "authors")
     states = await read_items(source, items, lambda m: None)
     ex = examples_of(items, lambda it: states[it.id])

@@ -24,6 +24,7 @@ from typing import Any
 import click
 import numpy as np
 
+from interviewer.cli.reader import cache_tag, served_model_sha
 from interviewer.config import Backend
 from interviewer.evaluation.aim_fit import AimItem, Example, Matrix, cross_validate, examples_of, fit, fold_probes, load_items
 from interviewer.evaluation.aim_head import AimHead, aim_path
@@ -131,11 +132,10 @@ def train_aim(data_dir: Path, out: Path | None, cv_out: Path, run_measure: bool)
     started = time.monotonic()
     prompt = load_reader_prompt()
     with start_runtime(settings) as runtime:
-        check = runtime.model_check
-        model_sha = check.sha256 if check is not None and check.sha256 else "unpinned"
+        model_sha = served_model_sha(runtime)
         source = CachedStates(HttpStates(runtime.base_url(Role.EVALUATOR) or "", settings.request_timeout,
                                          runtime.guard(Role.EVALUATOR)),
-                              settings.cache_dir / "reader-replies" / f"{prompt.sha256[:16]}-{model_sha[:16]}")
+                              settings.cache_dir / "reader-replies" / cache_tag(prompt.sha256, model_sha))
         states = asyncio.run(read_items(source, items, say))
         examples = examples_of(items, lambda item: states[item.id])
         table = [cross_validate(examples, ridge, MAX_BENIGN_FLAGS) for ridge in GRID_RIDGE]

@@ -27,7 +27,7 @@ from interviewer.config import Backend
 from interviewer.evaluation.reader import HttpStates, load_reader_prompt
 from interviewer.evaluation.reader_fit import Corpus, FitOptions, Key, cross_validate, fit_head, load_corpus
 from interviewer.evaluation.reader_head import BLOCKS, ReadStates, head_path
-from interviewer.llm.provider import Role
+from interviewer.llm.provider import LLMRuntime, Role
 from interviewer.session import DIMENSIONS, Dimension
 
 GRID_BLOCKS: tuple[tuple[str, ...], ...] = (("mean",), ("last",), ("mean", "last"), ("mean", "last", "branch_mean"))
@@ -72,6 +72,18 @@ class StateCache:
             rows = {"mean": array[0], "last": array[1 + i], "branch_mean": array[1 + len(DIMENSIONS) + i]}
             return np.concatenate([rows[b] for b in blocks])
         return get
+
+
+def served_model_sha(runtime: LLMRuntime) -> str:
+    """The sha256 of the model file the embedded server serves ("unpinned" for an unchecked file):
+    what a trained head or probe records and is used with."""
+    check = runtime.model_check
+    return check.sha256 if check is not None and check.sha256 else "unpinned"
+
+
+def cache_tag(prompt_sha256: str, model_sha256: str) -> str:
+    """The cache folder of reads for one reader prompt and model file."""
+    return f"{prompt_sha256[:16]}-{model_sha256[:16]}"
 
 
 async def read_all(source: HttpStates, keys: list[Key], cache: StateCache, say: Any) -> None:
@@ -136,9 +148,8 @@ def train_reader(data_dir: Path, out: Path | None, cv_out: Path) -> None:
     started = time.monotonic()
     prompt = load_reader_prompt()
     with start_runtime(settings) as runtime:
-        check = runtime.model_check
-        model_sha = check.sha256 if check is not None and check.sha256 else "unpinned"
-        cache = StateCache(settings.cache_dir / "reader-states", f"{prompt.sha256[:16]}-{model_sha[:16]}")
+        model_sha = served_model_sha(runtime)
+        cache = StateCache(settings.cache_dir / "reader-states", cache_tag(prompt.sha256, model_sha))
         source = HttpStates(runtime.base_url(Role.EVALUATOR) or "", settings.request_timeout, runtime.guard(Role.EVALUATOR))
         asyncio.run(read_all(source, corpus.keys(), cache, say))
     n_embd = int(next(iter(cache.memory.values())).shape[1])

@@ -74,13 +74,16 @@ async def test_the_engine_stops_reading_once_the_question_is_complete(
     fake.text_replies.append("What did you measure first? " + LONG)
     engine, session = engine_for(fake)
 
+    seen: list[Event] = []
+
     async def run() -> None:
         async with aclosing(engine.open(session)) as events:
-            async for _ in events:
-                pass
+            async for event in events:
+                seen.append(event)
 
     await check(run, caplog, capfd)
-    assert len(session.questions()) == 1  # one question kept; the rest of the reply never read
+    # one question kept; the rest of the reply never read (events and requests shown if not)
+    assert len(session.questions()) == 1, (seen[-3:], len(fake.chat_requests()), session.turns)
 
 
 async def test_the_consumer_stops_listening_mid_stream(

@@ -6,10 +6,8 @@
 2. Choose the ridge strength and threshold by leave-one-author-out cross-validation
    (evaluation/aim_fit.py): at most 1 % of left-out authors' innocent answers flagged.
 3. Fit on every author and write prompts/reader_aim.json, with the cross-validation table.
-4. `--measure`: the whole reader, as the app runs it, on each left-out author's rows with a probe
-   fitted on the others: attempts that raised a score (answer + attempt over answer alone),
-   innocent answers flagged and emptied; and the same without the probe (the lexical rules
-   alone). Written to benchmarks/aim_cv-latest.json.
+The whole reader on this corpus, one author left out at a time (attempts that raised a score,
+innocent answers flagged or lowered by the cap), is benchmarks/bench_aim_variants.py.
 """
 
 from __future__ import annotations
@@ -26,14 +24,11 @@ import numpy as np
 
 from interviewer.cli.reader import cache_tag, served_model_sha
 from interviewer.config import Backend
-from interviewer.evaluation.aim_fit import AimItem, Example, Matrix, cross_validate, examples_of, fit, fold_probes, load_items
+from interviewer.evaluation.aim_fit import AimItem, Matrix, cross_validate, examples_of, fit, load_items
 from interviewer.evaluation.aim_head import AimHead, aim_path
-from interviewer.evaluation.reader import HttpStates, ReaderEvaluator, StateSource, load_reader_prompt
-from interviewer.evaluation.reader_head import Head, ReadStates, load_head
-from interviewer.evaluation import injection, spans
-from interviewer.evaluation.verdicts import INJECTION_ATTEMPT, MIN_WORDS
+from interviewer.evaluation.reader import HttpStates, StateSource, load_reader_prompt
+from interviewer.evaluation.reader_head import ReadStates
 from interviewer.llm.provider import Role
-from interviewer.session import DIMENSIONS
 from interviewer.text import Span
 
 GRID_RIDGE = (0.3, 1.0, 3.0, 10.0)
@@ -74,45 +69,13 @@ async def read_items(source: StateSource, items: list[AimItem], say: Any) -> dic
     return out
 
 
-async def measure(source: StateSource, head: Head, examples: list[Example], ridge: float, threshold: float,
-                  prompt_sha: str, model_sha: str, say: Any) -> dict[str, Any]:
-    """The reader as the app runs it, per left-out author, with and without the probe."""
-    probes = fold_probes(examples, ridge)
-    result: dict[str, Any] = {}
-    for label in ("lexical rules only", "lexical rules + probe"):
-        gains = flagged = benign = benign_flagged = emptied = attempts = 0
-        for e in examples:
-            probe = probes[e.item.author]
-            aim = AimHead(probe.w.astype(np.float32), probe.offset, threshold, prompt_sha, model_sha, {})
-            reader = ReaderEvaluator(source, head, aim=aim if label.endswith("probe") else None)
-            hit = await reader.evaluate(e.item.question, e.item.text)
-            if e.item.clean is None:
-                benign += 1
-                benign_flagged += INJECTION_ATTEMPT in hit.flags
-                if INJECTION_ATTEMPT in hit.flags:  # what is left to score once flagged text is withheld
-                    read = await reader.read(e.item.question, e.item.text)  # cached: the same request
-                    withheld = [*injection.instruction_spans(e.item.text), *reader.aimed(read)]
-                    emptied += len(spans.cut(e.item.text, withheld).split()) < MIN_WORDS
-                continue
-            plain = await reader.evaluate(e.item.question, e.item.clean)
-            attempts += 1
-            flagged += INJECTION_ATTEMPT in hit.flags
-            gains += any((hit.score(d) or 0) > (plain.score(d) or 0) for d in DIMENSIONS)
-        result[label] = {"attempt_rows": attempts, "gains": gains, "flagged": flagged, "benign_rows": benign,
-                         "benign_flagged": benign_flagged, "benign_emptied": emptied}
-        say(f"{label}: {result[label]}")
-    return result
-
-
 @click.command("train-aim")
 @click.option("--data", "data_dir", type=click.Path(path_type=Path, file_okay=False),
               default=Path("training/injection/authors"), show_default=True, help="one JSONL file per author")
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None, help="default: the shipped probe")
 @click.option("--cv-out", type=click.Path(path_type=Path, dir_okay=False),
               default=Path("benchmarks/aim_cv-latest.json"), show_default=True)
-@click.option("--measure/--no-measure", "run_measure", default=False,
-              help="also run the whole reader on each left-out author (several hundred more reads)")
-def train_aim(data_dir: Path, out: Path | None, cv_out: Path, run_measure: bool) -> None:
+def train_aim(data_dir: Path, out: Path | None, cv_out: Path) -> None:
     """Read the injection training corpus on the embedded model and fit the grader-aim probe."""
     from interviewer.cli.runtime import settings_or_exit, start_runtime
 
@@ -122,9 +85,6 @@ def train_aim(data_dir: Path, out: Path | None, cv_out: Path, run_measure: bool)
     items = load_items(data_dir)
     if not items:
         raise click.ClickException(f"no training rows in {data_dir}")
-    head = load_head()
-    if head is None:
-        raise click.ClickException("no reader head ships: run `interviewer train-reader` first")
 
     def say(message: str) -> None:
         click.echo(f"[train-aim] {message}", err=True)
@@ -145,10 +105,6 @@ def train_aim(data_dir: Path, out: Path | None, cv_out: Path, run_measure: bool)
                 f"benign flagged {row['benign_flagged']}/{row['benign']}")
         # Most attempts removed whole, then fewest innocent answers flagged, then the stronger ridge.
         best = max(table, key=lambda r: (r["attempts_removed"], -r["benign_flagged"], r["ridge"]))
-        measured = None
-        if run_measure:
-            measured = asyncio.run(measure(source, head, examples, best["ridge"], best["threshold"],
-                                           prompt.sha256, model_sha, say))
     probe = fit(examples, best["ridge"])
     counts = {"authors": sorted({i.author for i in items}), "attempt_rows": sum(i.clean is not None for i in items),
               "benign_rows": sum(i.clean is None for i in items), "sentences": sum(len(e.y) for e in examples),
@@ -159,8 +115,7 @@ def train_aim(data_dir: Path, out: Path | None, cv_out: Path, run_measure: bool)
     target = out or aim_path()
     target.write_text(json.dumps(aim.to_json(), indent=1, sort_keys=True) + "\n", encoding="utf-8")
     cv_out.parent.mkdir(parents=True, exist_ok=True)
-    cv_out.write_text(json.dumps({"counts": counts, "chosen_ridge": best["ridge"], "grid": table,
-                                  "measured_whole_reader": measured}, indent=1) + "\n", encoding="utf-8")
+    cv_out.write_text(json.dumps({"counts": counts, "chosen_ridge": best["ridge"], "grid": table}, indent=1) + "\n", encoding="utf-8")
     say(f"wrote {target} and {cv_out} in {time.monotonic() - started:.0f} s ({source.reads} new reads)")
 
 

@@ -140,7 +140,8 @@ def row_outcomes(examples: list[Example], scores: list[list[float]], threshold: 
             continue
         out["attempts"] += 1
         out["attempts_flagged"] += any(h for h, y in zip(hit, e.y) if y)
-        out["attempts_removed"] += all(h for h, y in zip(hit, e.y) if y)
+        # A row whose attempt labels no sentence (it ran into a long answer sentence) is not removed.
+        out["attempts_removed"] += any(e.y) and all(h for h, y in zip(hit, e.y) if y)
         out["answer_sentences_flagged"] += sum(1 for h, y in zip(hit, e.y) if h and not y)
     return out
 

@@ -50,11 +50,13 @@ class AimHead:
 
     def aimed(self, states: ReadStates) -> list[int]:
         """Indexes of the answer sentences that read as aimed at the grader."""
-        return [i for i, s in enumerate(self.scores(states)) if s > self.threshold]
+        return self._over(states, self.threshold)
 
     def withheld(self, states: ReadStates) -> list[int]:
         """Indexes of the sentences the cap reads the answer without (a superset of `aimed`)."""
-        bar = self.threshold if self.withhold is None else min(self.withhold, self.threshold)
+        return self._over(states, self.threshold if self.withhold is None else min(self.withhold, self.threshold))
+
+    def _over(self, states: ReadStates, bar: float) -> list[int]:
         return [i for i, s in enumerate(self.scores(states)) if s > bar]
 
     def matches(self, prompt_sha256: str, model_sha256: str | None) -> bool:

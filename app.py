@@ -15,7 +15,9 @@ from chainlit.types import ThreadDict
 
 from interviewer.config import load_settings
 from interviewer.session import LOCAL_USER
-from webapp import auth, chainlit_internals, ending, ledger, lifecycle, messages, settings_panel, turns
+from chainlit.types import InputAudioChunk
+
+from webapp import auth, chainlit_internals, ending, ledger, lifecycle, listening, messages, settings_panel, turns
 from webapp.data_layer import HistoryDataLayer, create_schema_sync
 from webapp.notices import RETRY_ACTION
 from webapp.prewarm_route import install_prewarm_route
@@ -87,6 +89,21 @@ async def on_chat_resume(thread: ThreadDict) -> None:
 @cl.on_message
 async def on_message(message: cl.Message) -> None:
     await messages.handle_message(message)
+
+
+@cl.on_audio_start
+async def on_audio_start() -> bool:
+    return await listening.start()
+
+
+@cl.on_audio_chunk
+async def on_audio_chunk(chunk: InputAudioChunk) -> None:
+    listening.chunk(chunk.data, chunk.mimeType)
+
+
+@cl.on_audio_end
+async def on_audio_end() -> None:
+    await listening.stop()
 
 
 @cl.on_settings_update

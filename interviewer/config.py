@@ -22,6 +22,12 @@ class Backend(str, Enum):
     OPENAI_COMPATIBLE = "openai-compatible"
 
 
+class SpeechBackend(str, Enum):
+    EMBEDDED = "embedded"  # on this machine (the `voice` extra)
+    API = "api"  # an OpenAI-compatible speech endpoint (speech_base_url)
+    OFF = "off"
+
+
 class AuthMode(str, Enum):
     LOCAL = "local"
     PASSWORD = "password"
@@ -123,6 +129,19 @@ class Settings(BaseSettings):
     # The user's own personas (interviewer/resources.py): added to the shipped ones, or replacing
     # one with the same file name.
     personas_dir: Path = Field(default_factory=default_personas_dir)
+
+    # Talking and listening (interviewer/voice/). Speech to text for spoken answers and text to
+    # speech for the questions, each embedded (needs `make run VOICE=1`), an OpenAI-compatible
+    # speech endpoint, or off. Embedded without the extra installed: the app says how to add it.
+    speech_to_text: SpeechBackend = SpeechBackend.EMBEDDED
+    text_to_speech: SpeechBackend = SpeechBackend.EMBEDDED
+    # For `api`: where the speech routes are (unset: OpenAI's), and the models and voice asked for.
+    speech_base_url: str | None = None
+    speech_api_key: SecretStr | None = None
+    stt_model: str = "whisper-1"
+    tts_model: str = "tts-1"
+    # Read the interviewer's questions aloud by default (each chat can change it in the settings).
+    speak_questions: bool = False
 
     @model_validator(mode="after")
     def _check_backend(self) -> "Settings":

@@ -110,6 +110,7 @@ class Turn(BaseModel):
     # Interviewer turns only; None on sessions saved before this was recorded (they still load).
     wording: Wording | None = None
     truncated_for_model: bool = False  # answer was cut for the model; `text` stays whole
+    spoken: bool = False  # a candidate answer given by voice: `text` is its transcript
     evaluation: Evaluation | None = None  # on candidate answers only
     created_at: datetime = Field(default_factory=_now)
 

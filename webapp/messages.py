@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 import chainlit as cl
 
@@ -20,9 +21,19 @@ log = logging.getLogger("interviewer.app")
 async def handle_message(message: cl.Message) -> None:
     """Under the chat's turn lock; anything unexpected is a sentence in the chat, not a traceback
     (the interview is saved turn by turn)."""
+    await _guarded(lambda: _handle(message))
+
+
+async def handle_text(text: str, *, spoken: bool = False) -> None:
+    """An answer that arrived as text without a chat message of its own (a spoken answer's
+    transcript, already shown): the same path as a typed one."""
+    await _guarded(lambda: _answer_text(text, uploaded=False, spoken=spoken))
+
+
+async def _guarded(work: Callable[[], Awaitable[None]]) -> None:
     try:
         async with state().turn_lock:
-            await _handle(message)
+            await work()
     except Exception as exc:
         log.exception("message handling failed")
         await notices.error(
@@ -33,7 +44,10 @@ async def handle_message(message: cl.Message) -> None:
 
 async def _handle(message: cl.Message) -> None:
     uploaded = await absorb_uploads(message)
-    text = message.content or ""
+    await _answer_text(message.content or "", uploaded=uploaded, spoken=False)
+
+
+async def _answer_text(text: str, *, uploaded: bool, spoken: bool) -> None:
     command = parse_command(text)
     if command is not None:
         await handle_command(command)
@@ -55,4 +69,4 @@ async def _handle(message: cl.Message) -> None:
         return
     if check.notice:
         await notices.say(check.notice)
-    await answer(session, check.text)
+    await answer(session, check.text, spoken=spoken)

@@ -40,3 +40,18 @@ def thinking_text(persona_id: str) -> str:
     except Exception:
         names = []
     return thinking_line(names)
+
+
+def voice_index(persona_id: str, speaker: str | None) -> int:
+    """Which voice style speaks for `speaker` (interviewer.voice.text_to_speech.style_for): a
+    panel's members differ from one another, single interviewers by their place in the library."""
+    library = get_services().personas
+    try:
+        persona = library.get(persona_id)
+    except Exception:
+        return 0
+    names = [m.name for m in persona.interviewers]
+    if persona.is_panel and speaker in names:
+        return names.index(speaker)
+    ids = [p.id for p in library.all()]
+    return ids.index(persona_id) if persona_id in ids else 0

@@ -10,6 +10,7 @@ from chainlit.input_widget import InputWidget, Select, Switch, TextInput
 from webapp import ledger, personas, saving
 from webapp.persona_switch import switch_persona
 from webapp.services import get_services
+from webapp.speaking import speaking_on
 from webapp.state import state
 from webapp.support.preferences import (
     LEVELS,
@@ -21,6 +22,7 @@ from webapp.support.preferences import (
     SETTING_RESUME,
     SETTING_ROLE,
     SETTING_SCORES,
+    SETTING_SPEAK,
     AppPreferences,
     preferences_from_settings,
 )
@@ -70,6 +72,12 @@ def settings_widgets(current: AppPreferences, persona_id: str) -> list[InputWidg
             description="How many follow-ups per question, relative to the interviewer's own style.",
         ),
         Switch(id=SETTING_SCORES, label="Show scores under each answer", initial=current.show_scores),
+        Switch(
+            id=SETTING_SPEAK,
+            label="Read questions aloud",
+            initial=speaking_on(),
+            description="Each question is spoken as it appears. Press the mic (or P) to answer aloud.",
+        ),
         TextInput(
             id=SETTING_JD,
             label="Job description (optional)",

@@ -15,6 +15,7 @@ from typing import Any
 import chainlit as cl
 
 from interviewer.session import LOCAL_USER, Session
+from interviewer.voice.recording import LiveTranscription
 from webapp.support.preferences import AppPreferences, default_preferences
 
 KEY = "interviewer_chat"
@@ -41,6 +42,11 @@ class ChatState:
     ledger_confirmation: cl.Message | None = None
     # The background task swapping the model's rewrites into the report (webapp.feedback).
     report_rewrites: asyncio.Task[None] | None = None
+    # The answer being spoken while the mic is on (webapp.listening); None when it is off.
+    listening: LiveTranscription | None = None
+    # The browser's audio player is connected once the mic has been used in this page: spoken
+    # questions can then stream to it sentence by sentence (webapp.speaking).
+    player_connected: bool = False
 
 
 def state() -> ChatState:

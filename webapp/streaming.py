@@ -18,7 +18,9 @@ import chainlit as cl
 
 from interviewer.interview.events import Event, NoticeEvent, TokenEvent, TurnEvent
 from interviewer.session import Session, Turn
-from webapp import notices, personas, questions, saving
+from interviewer.voice.text_to_speech import Synthesizer
+from webapp import notices, personas, questions, saving, speaking
+from webapp.speaking import QuestionVoice
 from webapp.engine_access import engine_or_error
 from webapp.support.formatting import question_display
 
@@ -31,12 +33,15 @@ EngineCall = Callable[["InterviewEngine"], AsyncGenerator[Event, None]]
 
 
 class Draft:
-    """The interviewer message being written on screen, until it becomes the question."""
+    """The interviewer message being written on screen, until it becomes the question; read aloud
+    as it streams when `voice` is given (webapp.speaking)."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, voice: Synthesizer | None = None) -> None:
         self.session = session
         self.message: cl.Message | None = None
         self.got_token = False
+        self.voice_engine = voice
+        self.voice: QuestionVoice | None = None
 
     async def think(self) -> None:
         """The embedded model can take seconds before its first token: say so at once, in plain
@@ -45,12 +50,16 @@ class Draft:
         await message.stream_token(personas.thinking_text(self.session.persona), is_sequence=True)
         self.message, self.got_token = message, False
 
-    async def token(self, text: str) -> None:
+    async def token(self, text: str, speaker: str | None = None) -> None:
         if self.message is None:
             await self.think()
         assert self.message is not None
         await self.message.stream_token(text, is_sequence=not self.got_token)
         self.got_token = True
+        if self.voice_engine is not None:
+            if self.voice is None:
+                self.voice = QuestionVoice(self.session, self.voice_engine, self.message.id)
+            self.voice.token(text, speaker)
 
     async def become_question(self, turn: Turn) -> None:
         """The engine's final text replaces the streamed draft (it may trim or fix it)."""
@@ -60,6 +69,11 @@ class Draft:
         message.content = question_display(turn, personas.is_panel(persona))
         message.author = turn.speaker.name if turn.speaker else personas.name(persona)
         await questions.show_question(message, self.session)
+        voice, self.voice = self.voice, None
+        if voice is None and self.voice_engine is not None:  # a line shown whole, not streamed
+            voice = QuestionVoice(self.session, self.voice_engine, message.id)
+        if voice is not None:
+            await voice.finish(turn.text, message)
         self.message, self.got_token = None, False
 
     async def give_way(self) -> None:
@@ -69,7 +83,11 @@ class Draft:
             self.message = None
 
     async def drop(self) -> None:
-        """A placeholder that never became a question (or a stream cut off) leaves the screen."""
+        """A placeholder that never became a question (or a stream cut off) leaves the screen,
+        and stops being read aloud."""
+        if self.voice is not None:
+            self.voice.cancel()
+            self.voice = None
         message, self.message = self.message, None
         if message is not None:
             try:
@@ -83,7 +101,7 @@ async def stream(session: Session, run: EngineCall) -> None:
     engine = await engine_or_error()
     if engine is None:
         return
-    draft = Draft(session)
+    draft = Draft(session, await speaking.engine_if_on())
     await notices.server_notices()
     try:
         await draft.think()
@@ -106,7 +124,7 @@ async def stream(session: Session, run: EngineCall) -> None:
 
 async def _show(event: Event, draft: Draft, session: Session) -> None:
     if isinstance(event, TokenEvent):
-        await draft.token(event.text)
+        await draft.token(event.text, event.speaker)
     elif isinstance(event, TurnEvent):
         if event.turn.role == "interviewer":
             await draft.become_question(event.turn)

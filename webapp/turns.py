@@ -50,14 +50,14 @@ async def name_thread(session: Session) -> None:
         log.warning("could not name the thread", exc_info=True)
 
 
-async def answer(session: Session, text: str) -> None:
+async def answer(session: Session, text: str, *, spoken: bool = False) -> None:
     """The candidate's answer in, the next question out; its score shows up when it lands."""
 
     async def on_evaluation(scored: Session, turn: Turn) -> None:
         await saving.save(scored)
         await scores.show_evaluation(turn)
 
-    await stream(session, lambda e: e.reply(session, text, on_evaluation=on_evaluation))
+    await stream(session, lambda e: e.reply(session, text, on_evaluation=on_evaluation, spoken=spoken))
 
 
 async def retry_question() -> None:

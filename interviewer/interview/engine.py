@@ -121,9 +121,10 @@ class InterviewEngine:
                     yield event
 
     async def reply(
-        self, session: Session, answer: str, on_evaluation: OnEvaluation | None = None
+        self, session: Session, answer: str, on_evaluation: OnEvaluation | None = None, *, spoken: bool = False
     ) -> AsyncGenerator[Event, None]:
-        """Record the answer, score it in the background, and ask the next question."""
+        """Record the answer, score it in the background, and ask the next question. A spoken
+        answer (`spoken`) is its transcript, scored like typed text and marked in the report."""
         self.adopt(session)
         persona = self._persona(session)
         if session.finished:
@@ -145,6 +146,7 @@ class InterviewEngine:
                 text=text,
                 question_id=item.id if item else None,
                 truncated_for_model=truncated,
+                spoken=spoken,
             )
         )
         yield TurnEvent(turn)
@@ -291,7 +293,7 @@ class InterviewEngine:
         """Phrase `move` with the model (streamed), post-process it, record the turn."""
         prefix = self._prefix(session, persona, move)
         if prefix:
-            yield TokenEvent(prefix + " ")
+            yield TokenEvent(prefix + " ", move.speaker.name)
         messages = self.messages(session, persona, move)
         names = [m.name for m in persona.interviewers]
         said = [prefix, *persona.phrases.greeting, *(m.intro for m in persona.interviewers)]
@@ -300,7 +302,7 @@ class InterviewEngine:
             try:
                 async with aclosing(self._phrase(messages, flt, seed)) as pieces:
                     async for shown in pieces:
-                        yield TokenEvent(shown)
+                        yield TokenEvent(shown, move.speaker.name)
             except Exception as exc:  # timeouts, refused connections, 429/500 after retries, ...
                 log.warning("interviewer model call failed: %r", exc)
                 yield NoticeEvent(f"The interviewer could not reply. {user_message(exc)}", "error")

@@ -21,6 +21,8 @@ class TokenEvent:
     """A streamed piece of the interviewer's next line (draft; see the module docstring)."""
 
     text: str
+    # Who is speaking (a panel member's name), so a voice can be chosen before the line is done.
+    speaker: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -287,6 +287,7 @@ def _transcript(session: Session, answers: list[AnswerScore], rubric: RubricView
             answer_number=answer.number if answer else None,
             probe_reason=turn.probe_reason if turn.kind is TurnKind.PROBE else None,
             score_line=_score_line(answer) if answer else "",
+            spoken=turn.spoken,
         ))
     return out
 

@@ -176,6 +176,7 @@ class TranscriptEntry(_Model):
     answer_number: int | None = None
     probe_reason: str | None = None
     score_line: str = ""  # "honesty 3 · root cause 2 · storytelling 4" or "unavailable"
+    spoken: bool = False  # the candidate spoke this answer; `text` is the transcript
 
 
 class Report(_Model):

@@ -11,6 +11,7 @@ from interviewer.report.model import (
     DimensionSummary,
     Report,
     Rewrite,
+    TranscriptEntry,
 )
 
 PART_LABELS = {"situation": "Situation", "action": "Action", "result": "Result", "lesson": "Lesson"}
@@ -78,6 +79,17 @@ def rewrite_intro(rw: Rewrite) -> str:
 
 def sarl(rw: Rewrite) -> list[tuple[str, str]]:
     return [(PART_LABELS[p], getattr(rw, p)) for p in PART_LABELS]
+
+
+def turn_note(entry: TranscriptEntry) -> str:
+    """What a transcript line's header says besides the speaker: the answer's number and scores,
+    "spoken" for an answer given by voice (its text is the transcript), or "follow-up"."""
+    if entry.answer_number:
+        spoken = ", spoken" if entry.spoken else ""
+        return f"answer {entry.answer_number}{spoken}: {entry.score_line}"
+    if entry.kind == "probe":
+        return "follow-up"
+    return "spoken" if entry.spoken else ""
 
 
 def probe_where(after: int | None) -> str:

@@ -16,6 +16,7 @@ SETTING_JD = "job_description"
 SETTING_RESUME = "resume"
 SETTING_DEPTH = "probing_depth"
 SETTING_SCORES = "show_scores"
+SETTING_SPEAK = "speak_questions"
 
 ProbingDepth = Literal["light", "normal", "deep"]
 LEVELS: tuple[str, ...] = ("junior", "mid-level", "senior", "staff", "principal")
@@ -32,6 +33,9 @@ class AppPreferences:
     context: CandidateContext
     probing_depth: ProbingDepth = "normal"
     show_scores: bool = True
+    # Read the questions aloud; None until the panel is saved: the app's default then
+    # (INTERVIEWER_SPEAK_QUESTIONS, webapp.speaking.speaking_on).
+    speak_questions: bool | None = None
 
 
 def preferences_from_settings(values: Mapping[str, Any]) -> AppPreferences:
@@ -54,6 +58,7 @@ def preferences_from_settings(values: Mapping[str, Any]) -> AppPreferences:
         context=context,
         probing_depth=depth if depth in PROBING_DEPTHS else "normal",
         show_scores=bool(values.get(SETTING_SCORES, True)),
+        speak_questions=bool(values[SETTING_SPEAK]) if SETTING_SPEAK in values else None,
     )
 
 

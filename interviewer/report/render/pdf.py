@@ -295,11 +295,8 @@ def render_pdf(report: Report) -> bytes:
         if t.role == "system":
             doc.text(f"\u2014 {t.text} \u2014", "I", 9, (110, 110, 110))
             continue
-        head = t.speaker
-        if t.answer_number:
-            head += f"  (answer {t.answer_number}: {t.score_line})"
-        elif t.kind == "probe":
-            head += "  (follow-up)"
+        note = fmt.turn_note(t)
+        head = f"{t.speaker}  ({note})" if note else t.speaker
         doc.text(head, "B", 9.5)
         doc.text(t.text, size=9.5, indent=3)
         doc.gap(1)

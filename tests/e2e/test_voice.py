@@ -1,0 +1,144 @@
+"""A spoken answer in a real browser (issue 25): Chromium's fake microphone plays a WAV that the
+shipped Piper voice spoke; the app transcribes it with the shipped Whisper model, shows the
+transcript as the candidate's message, and the interview goes on exactly as for typed text: a
+follow-up comes, the answer is scored, and the stored turn is marked spoken. A second page
+presses the mic on silence and gets the plain "I didn't hear anything" sentence, and can still
+type. The model is the loopback fake (the flow is under test, not its words); speech is real.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from browser_helpers import send_when_idle
+from conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from interviewer.session import EvalStatus, TurnKind
+from interviewer.store import SessionStore
+from interviewer.voice.audio import Pcm, from_samples
+from interviewer.voice.text_to_speech import PiperSynthesizer, style_for
+
+pytestmark = pytest.mark.e2e
+
+SPOKEN = (
+    "Our nightly billing export went from ten minutes to two hours. "
+    "I read the query plan and saw a full table scan, because a migration had dropped an index. "
+    "I restored the index and added a check to the build."
+)
+RATE = 48_000  # what Chromium's fake capture device records at
+
+
+def _wav(path: Path, speech: Pcm | None, seconds_after: float) -> Path:
+    pieces = [np.zeros(int(0.8 * RATE), dtype=np.float32)]
+    if speech is not None:
+        pieces.append(speech.samples())
+    pieces.append(np.zeros(int(seconds_after * RATE), dtype=np.float32))
+    path.write_bytes(from_samples(np.concatenate(pieces), RATE).wav())
+    return path
+
+
+@pytest.fixture(scope="module")
+def spoken_wav(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, float]:
+    speech = PiperSynthesizer(rate=RATE).speak(SPOKEN, style_for(0))
+    path = _wav(tmp_path_factory.mktemp("voice") / "answer.wav", speech, 1.5)
+    return path, speech.seconds + 2.3
+
+
+@pytest.fixture(scope="module")
+def silent_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _wav(tmp_path_factory.mktemp("voice") / "silence.wav", None, 2.0)
+
+
+def _browser_with_mic(wav: Path) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `bash scripts/install-system-deps.sh`")
+    args = [*CHROMIUM_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-audio-capture={wav}%noloop"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=args)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def _toggle_mic(page: Any) -> None:
+    """Chainlit's mic button has no id; its shortcut is P, outside the text box."""
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    page.keyboard.press("p")
+
+
+def _open_interview(page: Any, url: str) -> None:
+    page.goto(url)
+    page.wait_for_selector("#chat-input", timeout=30_000)
+    send_when_idle(page, "Hi, ready when you are.")
+    page.wait_for_selector("text=/about yourself/", timeout=120_000)  # the first question
+    page.wait_for_selector("#chat-submit", timeout=120_000)  # ... and the app is idle again
+    page.wait_for_url(re.compile(r".*/thread/[0-9a-f-]+"), timeout=10_000)
+
+
+def test_a_spoken_answer_is_transcribed_answered_and_scored(
+    app: Any, app_home: Path, spoken_wav: tuple[Path, float]
+) -> None:
+    wav, seconds = spoken_wav
+    for browser in _browser_with_mic(wav):
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        try:
+            _open_interview(page, app.url)
+            before = page.locator('[data-step-type="assistant_message"]').count()
+            _toggle_mic(page)
+            page.wait_for_timeout(int(seconds * 1000))  # the fake mic plays the answer once
+            page.screenshot(path=str(ARTIFACTS / "e2e-voice-listening.png"))
+            _toggle_mic(page)
+
+            # The transcript is the candidate's message ...
+            page.wait_for_selector("text=/query plan/i", timeout=60_000)
+            page.screenshot(path=str(ARTIFACTS / "e2e-voice-transcript.png"))
+            # ... and the interviewer answers it like typed text.
+            page.wait_for_function(
+                "n => document.querySelectorAll('[data-step-type=\"assistant_message\"]').length > n",
+                arg=before, timeout=120_000,
+            )
+            page.wait_for_selector("text=/Used the evaluator on answer 1/", timeout=120_000)  # scored
+            thread_id = page.url.rstrip("/").rsplit("/", 1)[1]
+            with SessionStore(f"sqlite:///{app_home / 'cache' / 'interviewer' / 'interviewer.db'}") as store:
+                session = store.load_by_thread(thread_id)
+            assert session is not None
+            answers = [t for t in session.turns if t.kind is TurnKind.ANSWER]
+            spoken = [t for t in answers if t.spoken]
+            assert len(spoken) == 1, [(t.text, t.spoken) for t in answers]
+            assert spoken[0].evaluation is not None and spoken[0].evaluation.status is EvalStatus.OK
+            words = spoken[0].text.lower()
+            for word in ("billing", "query plan", "index"):
+                assert word in words, spoken[0].text
+            # The conversation before it is still there (Chainlit scrolls the newest answer to the top).
+            assert "tell me a bit about yourself" in page.inner_text("body").lower()
+            page.screenshot(path=str(ARTIFACTS / "e2e-voice-answered.png"))
+        finally:
+            page.close()
+
+
+def test_silence_says_nothing_was_heard_and_typing_still_works(app: Any, silent_wav: Path) -> None:
+    for browser in _browser_with_mic(silent_wav):
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        try:
+            _open_interview(page, app.url)
+            _toggle_mic(page)
+            page.wait_for_timeout(2500)
+            _toggle_mic(page)
+            page.wait_for_selector("text=/didn't hear anything/", timeout=60_000)
+            before = page.locator('[data-step-type="assistant_message"]').count()
+            send_when_idle(page, "Typed instead: the cache key left out the tenant id.")
+            page.wait_for_function(
+                "n => document.querySelectorAll('[data-step-type=\"assistant_message\"]').length > n",
+                arg=before, timeout=120_000,
+            )
+        finally:
+            page.close()

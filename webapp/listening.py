@@ -1,0 +1,104 @@
+"""Answers spoken into the microphone (issue 25): the mic's chunks are transcribed while the
+candidate speaks; when the mic stops, the transcript is shown as their message and answered like
+typed text. Silence, words the recogniser is unsure of, and failures get a plain sentence, and
+the typed path is always there."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import chainlit as cl
+
+from interviewer.voice.audio import BROWSER_RATE, Pcm
+from interviewer.voice.recording import MAX_SECONDS, Heard, LiveTranscription, Verdict
+from interviewer.voice.speech_to_text import Transcript
+from webapp import notices
+from webapp.messages import handle_text
+from webapp.state import state
+from webapp.voice_engines import speech_plan, transcriber
+
+log = logging.getLogger("interviewer.app")
+
+PCM16 = "pcm16"
+
+NOTHING_HEARD = (
+    "🎙️ I didn't hear anything. Check that the microphone is allowed for this page and not "
+    "muted, then press the mic and speak, or type your answer."
+)
+UNSURE = (
+    "🎙️ I'm not sure I heard that right (the speech recogniser understands English). I heard:\n\n"
+    "> {text}\n\nPress the mic to say it again, or type your answer (you can paste the text above)."
+)
+TOO_LONG = (
+    f"🎙️ The recording stopped at {int(MAX_SECONDS // 60)} minutes; everything until then is your answer."
+)
+
+
+async def start() -> bool:
+    """The mic was pressed: True starts recording; False keeps it off with a sentence saying why."""
+    chat = state()
+    voice = speech_plan()
+    if not voice.listen:
+        await notices.say(f"🎙️ Speaking answers is not available here: {voice.listen_problem}. Type your answer instead.")
+        return False
+    try:
+        engine = await transcriber()
+    except Exception as exc:
+        log.exception("speech recognition failed to load")
+        await notices.error(f"Speech recognition could not start ({type(exc).__name__}). Type your answer instead.")
+        return False
+    if engine is None:
+        return False
+    if chat.listening is not None:
+        chat.listening.cancel()  # a mic left on by a dropped connection; this one replaces it
+
+    async def transcribe(audio: Pcm, prompt: str | None) -> Transcript:
+        return await asyncio.to_thread(engine.transcribe, audio, prompt=prompt)
+
+    chat.listening = LiveTranscription(transcribe, BROWSER_RATE)
+    chat.player_connected = True
+    return True
+
+
+def chunk(data: bytes, mime_type: str) -> None:
+    """One piece of the microphone (synchronous: pieces arrive as tasks, in order)."""
+    listening = state().listening
+    if listening is None or mime_type != PCM16:
+        return
+    listening.add(data)
+
+
+async def stop() -> None:
+    """The mic was pressed again: the transcript becomes the answer, or a sentence says why not."""
+    chat = state()
+    listening, chat.listening = chat.listening, None
+    if listening is None:
+        return
+    try:
+        heard = await listening.finish()
+    except Exception as exc:
+        log.exception("transcription failed")
+        await notices.error(
+            f"I couldn't turn that recording into text ({type(exc).__name__}). Please say it again, "
+            "or type your answer."
+        )
+        return
+    log.info("heard %.1f s of audio, text ready %.2f s after the mic stopped (%s)",
+             heard.audio_seconds, heard.final_seconds, heard.verdict.value)
+    await respond(heard)
+
+
+async def respond(heard: Heard) -> None:
+    if heard.verdict is Verdict.NOTHING:
+        await notices.say(NOTHING_HEARD)
+        return
+    if heard.verdict is Verdict.UNSURE:
+        await notices.say(UNSURE.format(text=heard.text))
+        return
+    user = cl.context.session.user
+    author = str(getattr(user, "identifier", None) or "You")
+    await cl.Message(content=heard.text, author=author, type="user_message").send()
+    if heard.overflow:
+        await notices.say(TOO_LONG)
+    await handle_text(heard.text, spoken=True)

@@ -1,0 +1,112 @@
+"""Questions read aloud (issue 25, a setting, off by default).
+
+While the mic has been used in this page, the browser's audio player is connected (Chainlit
+connects it when the mic starts) and each sentence is sent to it as soon as it is complete and
+synthesised, so the voice starts with the first sentence. Before that, the whole question is
+attached to its message as an audio element that plays itself once the question is complete.
+Synthesis runs in a worker thread, one sentence after another, in order; a failure is logged and
+the question stays on screen as text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import chainlit as cl
+from chainlit.types import OutputAudioChunk
+
+from interviewer.session import Session
+from interviewer.text import sentence_texts
+from interviewer.voice.audio import Pcm
+from interviewer.voice.speaking import SentenceFeed
+from interviewer.voice.text_to_speech import Synthesizer, style_for
+from webapp import personas
+from webapp.services import get_services
+from webapp.state import state
+from webapp.voice_engines import speech_plan, synthesizer
+
+log = logging.getLogger("interviewer.app")
+
+# Sent to the player in pieces of this many seconds (a whole sentence is a few hundred KB).
+PIECE_SECONDS = 1.0
+
+
+def speaking_on() -> bool:
+    chosen = state().prefs.speak_questions
+    wanted = get_services().settings.speak_questions if chosen is None else chosen
+    return wanted and speech_plan().speak
+
+
+class QuestionVoice:
+    """Speaks one interviewer message: sentences as they stream, the rest when it is final."""
+
+    def __init__(self, session: Session, engine: Synthesizer, track: str) -> None:
+        self.session = session
+        self.engine = engine
+        self.track = track
+        self.streaming = state().player_connected
+        self.feed = SentenceFeed()
+        self.spoken = 0  # sentences handed to the synthesiser
+        self.speaker: str | None = None
+        self._chain: asyncio.Task[Pcm | None] | None = None
+        self._audio: list[Pcm] = []
+
+    def token(self, text: str, speaker: str | None) -> None:
+        self.speaker = self.speaker or speaker
+        for sentence in self.feed.feed(text):
+            self._say(sentence)
+
+    def _say(self, sentence: str) -> None:
+        self.spoken += 1
+        self._chain = asyncio.create_task(self._after(self._chain, sentence))
+
+    async def _after(self, previous: asyncio.Task[Pcm | None] | None, sentence: str) -> Pcm | None:
+        if previous is not None:
+            await previous
+        style = style_for(personas.voice_index(self.session.persona, self.speaker))
+        try:
+            audio = await asyncio.to_thread(self.engine.speak, sentence, style)
+        except Exception:
+            log.warning("could not speak a sentence", exc_info=True)
+            return None
+        self._audio.append(audio)
+        if self.streaming:
+            await _play(audio, self.track)
+        return audio
+
+    async def finish(self, final_text: str, message: cl.Message | None) -> None:
+        """The question is final: speak what the stream did not (the engine may have trimmed or
+        re-phrased the draft; its final sentences after the ones already spoken are said)."""
+        for sentence in sentence_texts(final_text)[self.spoken :]:
+            if sentence.strip():
+                self._say(sentence.strip())
+        if self._chain is not None:
+            await self._chain
+        if not self.streaming and self._audio and message is not None:
+            whole = Pcm(b"".join(a.data for a in self._audio), self._audio[0].rate)
+            audio = cl.Audio(name="question.wav", content=whole.wav(), mime="audio/wav",
+                             auto_play=True, display="inline")
+            await audio.send(for_id=message.id)
+
+    def cancel(self) -> None:
+        if self._chain is not None and not self._chain.done():
+            self._chain.cancel()
+
+
+async def _play(audio: Pcm, track: str) -> None:
+    step = int(PIECE_SECONDS * audio.rate) * 2
+    for start in range(0, len(audio.data), step):
+        piece = OutputAudioChunk(track=track, mimeType="pcm16", data=audio.data[start : start + step])
+        await cl.context.emitter.send_audio_chunk(piece)
+
+
+async def engine_if_on() -> Synthesizer | None:
+    """The synthesiser when this chat's questions are read aloud, else None."""
+    if not speaking_on():
+        return None
+    try:
+        return await synthesizer()
+    except Exception:
+        log.warning("text to speech failed to load", exc_info=True)
+        return None

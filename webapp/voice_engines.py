@@ -1,0 +1,75 @@
+"""The speech engines of this app process, loaded on first use (about a second each) and shared by
+every chat. Tests put their own in with `set_voice_engines`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from interviewer.voice.backends import SpeechPlan, make_synthesizer, make_transcriber, plan
+from interviewer.voice.speech_to_text import Transcriber
+from interviewer.voice.text_to_speech import Synthesizer
+from webapp.services import get_services
+
+log = logging.getLogger("interviewer.app")
+
+
+@dataclass
+class VoiceEngines:
+    plan: SpeechPlan
+    transcriber: Transcriber | None = None
+    synthesizer: Synthesizer | None = None
+
+
+_engines: VoiceEngines | None = None
+_lock = threading.Lock()
+
+
+def set_voice_engines(engines: VoiceEngines | None) -> None:
+    global _engines
+    _engines = engines
+
+
+def speech_plan() -> SpeechPlan:
+    return _engines.plan if _engines is not None else plan(get_services().settings)
+
+
+def _load(listen: bool) -> VoiceEngines:
+    global _engines
+    with _lock:
+        if _engines is None:
+            _engines = VoiceEngines(plan(get_services().settings))
+        engines = _engines
+        settings = get_services().settings
+        if listen and engines.plan.listen and engines.transcriber is None:
+            engines.transcriber = make_transcriber(settings, _hold_foreground)
+        if not listen and engines.plan.speak and engines.synthesizer is None:
+            engines.synthesizer = make_synthesizer(settings)
+        return engines
+
+
+def _release_nothing() -> None:
+    return None
+
+
+def _hold_foreground() -> Callable[[], None]:
+    """Candidate first: the evaluator's server pauses while the answer is transcribed, as it
+    does for an interviewer request (llm/scheduler.py). Looked up each time: the runtime starts
+    after the app, and a restarted runtime has a gate of its own."""
+    runtime = get_services().runtime
+    gate = runtime.foreground if runtime is not None else None
+    return gate.hold() if gate is not None else _release_nothing
+
+
+async def transcriber() -> Transcriber | None:
+    """The speech recogniser, or None when this configuration has none (speech_plan says why)."""
+    engines = await asyncio.to_thread(_load, True)
+    return engines.transcriber
+
+
+async def synthesizer() -> Synthesizer | None:
+    engines = await asyncio.to_thread(_load, False)
+    return engines.synthesizer

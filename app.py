@@ -106,6 +106,11 @@ async def on_audio_end() -> None:
     await listening.stop()
 
 
+@cl.on_chat_end
+async def on_chat_end() -> None:
+    await listening.connection_lost()
+
+
 @cl.on_settings_update
 async def on_settings_update(settings: dict[str, Any]) -> None:
     await settings_panel.update_settings(settings)

@@ -12,11 +12,11 @@ import chainlit as cl
 
 from interviewer.voice.audio import BROWSER_RATE, Pcm
 from interviewer.voice.recording import MAX_SECONDS, Heard, LiveTranscription, Verdict
-from interviewer.voice.speech_to_text import Transcript
+from interviewer.voice.speech_to_text import Transcriber, Transcript
 from webapp import notices
 from webapp.messages import handle_text
 from webapp.state import state
-from webapp.voice_engines import speech_plan, transcriber
+from webapp.voice_engines import loaded_transcriber, speech_plan, transcriber
 
 log = logging.getLogger("interviewer.app")
 
@@ -29,6 +29,10 @@ NOTHING_HEARD = (
 UNSURE = (
     "🎙️ I'm not sure I heard that right (the speech recogniser understands English). I heard:\n\n"
     "> {text}\n\nPress the mic to say it again, or type your answer (you can paste the text above)."
+)
+DROPPED = (
+    "🎙️ The connection dropped while you were speaking. This is what I heard before it did:\n\n"
+    "> {text}\n\nPress the mic to answer again, or type your answer (you can paste the text above)."
 )
 TOO_LONG = (
     f"🎙️ The recording stopped at {int(MAX_SECONDS // 60)} minutes; everything until then is your answer."
@@ -53,20 +57,31 @@ async def start() -> bool:
     if chat.listening is not None:
         chat.listening.cancel()  # a mic left on by a dropped connection; this one replaces it
 
-    async def transcribe(audio: Pcm, prompt: str | None) -> Transcript:
-        return await asyncio.to_thread(engine.transcribe, audio, prompt=prompt)
-
-    chat.listening = LiveTranscription(transcribe, BROWSER_RATE)
+    chat.listening = _listen_with(engine)
     chat.player_connected = True
     return True
 
 
+def _listen_with(engine: Transcriber) -> LiveTranscription:
+    async def transcribe(audio: Pcm, prompt: str | None) -> Transcript:
+        return await asyncio.to_thread(engine.transcribe, audio, prompt=prompt)
+
+    return LiveTranscription(transcribe, BROWSER_RATE)
+
+
 def chunk(data: bytes, mime_type: str) -> None:
     """One piece of the microphone (synchronous: pieces arrive as tasks, in order)."""
-    listening = state().listening
-    if listening is None or mime_type != PCM16:
+    if mime_type != PCM16:
         return
-    listening.add(data)
+    chat = state()
+    if chat.listening is None:
+        # The mic kept recording through a dropped and restored connection (what came before is
+        # in the chat, see connection_lost): what follows is the answer from here on.
+        engine = loaded_transcriber()
+        if engine is None:
+            return
+        chat.listening = _listen_with(engine)
+    chat.listening.add(data)
 
 
 async def stop() -> None:
@@ -102,3 +117,21 @@ async def respond(heard: Heard) -> None:
     if heard.overflow:
         await notices.say(TOO_LONG)
     await handle_text(heard.text, spoken=True)
+
+
+async def connection_lost() -> None:
+    """The browser went away with the mic on (a reload, a closed lid, a dropped network): what
+    was heard is written into the chat's history, where the reopened chat shows it. Not sent as
+    the answer: it may stop mid-sentence, and the candidate decides."""
+    chat = state()
+    listening, chat.listening = chat.listening, None
+    chat.player_connected = False
+    if listening is None or listening.recording.seconds < 0.3:
+        return
+    try:
+        heard = await listening.finish()
+    except Exception:
+        log.exception("transcription after a dropped connection failed")
+        return
+    if heard.verdict is not Verdict.NOTHING:
+        await notices.say(DROPPED.format(text=heard.text))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 
 import chainlit as cl
 from chainlit.types import OutputAudioChunk
@@ -47,7 +48,7 @@ class QuestionVoice:
         self.track = track
         self.streaming = state().player_connected
         self.feed = SentenceFeed()
-        self.spoken = 0  # sentences handed to the synthesiser
+        self.spoken: list[str] = []  # sentences handed to the synthesiser
         self.speaker: str | None = None
         self._chain: asyncio.Task[Pcm | None] | None = None
         self._audio: list[Pcm] = []
@@ -58,7 +59,7 @@ class QuestionVoice:
             self._say(sentence)
 
     def _say(self, sentence: str) -> None:
-        self.spoken += 1
+        self.spoken.append(_plain(sentence))
         self._chain = asyncio.create_task(self._after(self._chain, sentence))
 
     async def _after(self, previous: asyncio.Task[Pcm | None] | None, sentence: str) -> Pcm | None:
@@ -76,10 +77,11 @@ class QuestionVoice:
         return audio
 
     async def finish(self, final_text: str, message: cl.Message | None) -> None:
-        """The question is final: speak what the stream did not (the engine may have trimmed or
-        re-phrased the draft; its final sentences after the ones already spoken are said)."""
-        for sentence in sentence_texts(final_text)[self.spoken :]:
-            if sentence.strip():
+        """The question is final: speak each of its sentences the stream did not. The engine may
+        trim or replace the streamed draft (a repaired or template line); then the final
+        sentences are said after it, so what is heard last is what is on screen."""
+        for sentence in sentence_texts(final_text):
+            if sentence.strip() and _plain(sentence) not in self.spoken:
                 self._say(sentence.strip())
         if self._chain is not None:
             await self._chain
@@ -92,6 +94,11 @@ class QuestionVoice:
     def cancel(self) -> None:
         if self._chain is not None and not self._chain.done():
             self._chain.cancel()
+
+
+def _plain(sentence: str) -> str:
+    """A sentence as compared with another: words only (a repair may drop a quote or a label)."""
+    return " ".join(re.findall(r"[a-z0-9']+", sentence.lower()))
 
 
 async def _play(audio: Pcm, track: str) -> None:

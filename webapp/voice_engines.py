@@ -73,3 +73,8 @@ async def transcriber() -> Transcriber | None:
 async def synthesizer() -> Synthesizer | None:
     engines = await asyncio.to_thread(_load, False)
     return engines.synthesizer
+
+
+def loaded_transcriber() -> Transcriber | None:
+    """The speech recogniser if it is already loaded (never loads: for synchronous callers)."""
+    return _engines.transcriber if _engines is not None else None

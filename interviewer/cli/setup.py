@@ -19,8 +19,10 @@ from interviewer.passwords import UsersConfigError, login_users
 @click.command()
 @click.option("--full", is_flag=True, help="Re-hash the model file even if it was verified before.")
 def doctor(full: bool) -> None:
-    """Report the backend, the model and its sha256 check, which scorer scores, and offline tokenizers."""
+    """Report the backend, the model and its sha256 check, which scorer scores, offline tokenizers,
+    and speech (what is installed; a spoken sample transcribed)."""
     from interviewer.evaluation import scorer
+    from interviewer.voice import selfcheck
     from interviewer.tokens import install_offline_encodings
 
     settings = settings_or_exit()
@@ -59,6 +61,10 @@ def doctor(full: bool) -> None:
     encodings = install_offline_encodings()
     click.echo(f"tiktoken:   {', '.join(encodings) or 'NONE'} available offline")
     ok &= bool(encodings)
+    speech = selfcheck.check(settings)
+    for line in speech.lines:
+        click.echo(line)
+    ok &= speech.ok
     if not ok:
         raise SystemExit(1)
 

@@ -54,19 +54,16 @@ def silent_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _wav(tmp_path_factory.mktemp("voice") / "silence.wav", None, 2.0)
 
 
-def _browser_with_mic(wav: Path) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `bash scripts/install-system-deps.sh`")
+def _browser_with_mic(chromium: Any, wav: Path) -> Iterator[Any]:
+    """A second Chromium from the same Playwright (one per test process), whose microphone plays
+    `wav` once."""
     args = [*CHROMIUM_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
             f"--use-file-for-fake-audio-capture={wav}%noloop"]
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=args)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    browser = chromium.browser_type.launch(executable_path=CHROMIUM, args=args)
+    try:
+        yield browser
+    finally:
+        browser.close()
 
 
 def _toggle_mic(page: Any) -> None:
@@ -85,10 +82,10 @@ def _open_interview(page: Any, url: str) -> None:
 
 
 def test_a_spoken_answer_is_transcribed_answered_and_scored(
-    app: Any, app_home: Path, spoken_wav: tuple[Path, float]
+    app: Any, app_home: Path, chromium: Any, spoken_wav: tuple[Path, float]
 ) -> None:
     wav, seconds = spoken_wav
-    for browser in _browser_with_mic(wav):
+    for browser in _browser_with_mic(chromium, wav):
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         try:
             _open_interview(page, app.url)
@@ -125,8 +122,8 @@ def test_a_spoken_answer_is_transcribed_answered_and_scored(
             page.close()
 
 
-def test_silence_says_nothing_was_heard_and_typing_still_works(app: Any, silent_wav: Path) -> None:
-    for browser in _browser_with_mic(silent_wav):
+def test_silence_says_nothing_was_heard_and_typing_still_works(app: Any, chromium: Any, silent_wav: Path) -> None:
+    for browser in _browser_with_mic(chromium, silent_wav):
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         try:
             _open_interview(page, app.url)
@@ -140,5 +137,44 @@ def test_silence_says_nothing_was_heard_and_typing_still_works(app: Any, silent_
                 "n => document.querySelectorAll('[data-step-type=\"assistant_message\"]').length > n",
                 arg=before, timeout=120_000,
             )
+        finally:
+            page.close()
+
+
+def test_a_microphone_refused_says_so_and_typing_still_works(app: Any, chromium: Any) -> None:
+    """Playwright's browser grants no microphone (no permission, no fake device): the browser's
+    recorder fails, Chainlit ends the audio, and the app says what to check."""
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        _open_interview(page, app.url)
+        _toggle_mic(page)
+        page.wait_for_selector("text=/didn't hear anything/", timeout=60_000)
+        assert "microphone is allowed" in page.inner_text("body")
+        before = page.locator('[data-step-type="assistant_message"]').count()
+        send_when_idle(page, "Typed: the cache key left out the tenant id.")
+        page.wait_for_function(
+            "n => document.querySelectorAll('[data-step-type=\"assistant_message\"]').length > n",
+            arg=before, timeout=120_000,
+        )
+    finally:
+        page.close()
+
+
+def test_a_reload_mid_answer_keeps_what_was_heard(app: Any, chromium: Any, spoken_wav: tuple[Path, float]) -> None:
+    """The page goes away while the candidate speaks: what was heard is written into the chat's
+    history (not sent as the answer), and the reopened chat shows it."""
+    wav, seconds = spoken_wav
+    for browser in _browser_with_mic(chromium, wav):
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        try:
+            _open_interview(page, app.url)
+            _toggle_mic(page)
+            page.wait_for_timeout(int(seconds * 1000))
+            page.reload()  # mid-answer: the mic is still on
+            page.wait_for_selector("#chat-input", timeout=30_000)
+            page.wait_for_timeout(4000)  # the server transcribes what it had (about a second)
+            page.reload()
+            page.wait_for_selector("text=/connection dropped while you were speaking/", timeout=60_000)
+            assert "query plan" in page.inner_text("body").lower()
         finally:
             page.close()

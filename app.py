@@ -17,7 +17,7 @@ from interviewer.config import load_settings
 from interviewer.session import LOCAL_USER
 from chainlit.types import InputAudioChunk
 
-from webapp import auth, chainlit_internals, ending, ledger, lifecycle, listening, messages, settings_panel, turns
+from webapp import auth, chainlit_internals, ending, ledger, lifecycle, messages, microphone, settings_panel, turns
 from webapp.data_layer import HistoryDataLayer, create_schema_sync
 from webapp.notices import RETRY_ACTION
 from webapp.prewarm_route import install_prewarm_route
@@ -93,22 +93,22 @@ async def on_message(message: cl.Message) -> None:
 
 @cl.on_audio_start
 async def on_audio_start() -> bool:
-    return await listening.start()
+    return await microphone.start()
 
 
 @cl.on_audio_chunk
 async def on_audio_chunk(chunk: InputAudioChunk) -> None:
-    listening.chunk(chunk.data, chunk.mimeType)
+    microphone.chunk(chunk.data, chunk.mimeType)
 
 
 @cl.on_audio_end
 async def on_audio_end() -> None:
-    await listening.stop()
+    await microphone.stop()
 
 
 @cl.on_chat_end
 async def on_chat_end() -> None:
-    await listening.connection_lost()
+    await microphone.connection_lost()
 
 
 @cl.on_settings_update

@@ -29,7 +29,7 @@ from test_app_handlers import (  # noqa: F401  (fixtures)
     started,
     RecordingEvaluator,
 )
-from webapp import listening
+from webapp import microphone
 from webapp.services import Services
 from webapp.state import state
 from webapp.voice_engines import VoiceEngines, set_voice_engines
@@ -81,11 +81,11 @@ def no_engines() -> Iterator[None]:
 
 
 async def speak_answer(data: bytes, piece_seconds: float = 0.5) -> None:
-    assert await listening.start()
+    assert await microphone.start()
     step = int(piece_seconds * BROWSER_RATE) * 2
     for start in range(0, len(data), step):
-        listening.chunk(data[start : start + step], "pcm16")
-    await listening.stop()
+        microphone.chunk(data[start : start + step], "pcm16")
+    await microphone.stop()
 
 
 def said(browser: Browser) -> str:
@@ -110,7 +110,7 @@ async def test_a_spoken_answer_is_shown_answered_scored_and_marked(
 
 async def test_without_the_voice_extra_the_mic_says_how_to_add_it(browser: Browser, services: Services) -> None:
     set_voice_engines(engines(listen=False))
-    assert not await listening.start()
+    assert not await microphone.start()
     assert "make run VOICE=1" in said(browser)
     assert state().listening is None
 
@@ -165,9 +165,9 @@ async def test_a_dropped_connection_mid_answer_writes_what_was_heard_into_the_ch
     set_voice_engines(engines())
     await started(browser, "friendly-team")
     asked = len(live_session().turns)
-    assert await listening.start()
-    listening.chunk(speech(2.0), "pcm16")
-    await listening.connection_lost()
+    assert await microphone.start()
+    microphone.chunk(speech(2.0), "pcm16")
+    await microphone.connection_lost()
     assert "connection dropped while you were speaking" in said(browser)
     assert SPOKEN in said(browser)
     assert len(live_session().turns) == asked  # shown, not sent as the answer

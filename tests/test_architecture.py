@@ -7,6 +7,7 @@ Layers, lowest first; a module may import its own layer or a lower one, never a 
                 resources, llm/
     evaluation  interviewer.evaluation   (scores one answer)
                 interviewer.ledger       (claims and contradictions; uses evaluation.signals)
+                interviewer.voice        (speech to text and back; uses only the base)
     interview   interviewer.interview    (the turn loop; uses the evaluator through a Protocol)
     report      interviewer.report       (reads a finished Session; names personas)
     top         interviewer.cli          (command line)
@@ -35,7 +36,7 @@ def layer(module: str) -> str:
         return "tests"
     if parts[0] == "webapp" or module == "app":
         return "app"
-    if len(parts) > 1 and parts[1] == "ledger":
+    if len(parts) > 1 and parts[1] in ("ledger", "voice"):
         return "evaluation"
     if len(parts) > 1 and parts[1] in ("evaluation", "interview", "report"):
         return parts[1]
@@ -292,6 +293,7 @@ def test_the_layer_order_is_what_the_docstring_says() -> None:
     assert LAYERS.index(layer("interviewer.evaluation.signals")) < LAYERS.index(layer("interviewer.interview.engine"))
     assert LAYERS.index(layer("interviewer.report.build")) < LAYERS.index(layer("interviewer.cli.main"))
     assert layer("webapp.support") == "app"
+    assert layer("interviewer.voice.recording") == "evaluation"  # below the CLI's doctor and the app
     assert layer("interviewer.ledger.compare") == layer("interviewer.evaluation.signals") == "evaluation"
     assert layer("testkit.fake_server") == LAYERS[-1] == "tests"  # nothing in interviewer/ or webapp/ imports it
 

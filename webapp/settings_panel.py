@@ -10,7 +10,7 @@ from chainlit.input_widget import InputWidget, Select, Switch, TextInput
 from webapp import ledger, personas, saving
 from webapp.persona_switch import switch_persona
 from webapp.services import get_services
-from webapp.speaking import speaking_on
+from webapp.read_aloud import speaking_on
 from webapp.state import state
 from webapp.support.preferences import (
     LEVELS,

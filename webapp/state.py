@@ -42,10 +42,10 @@ class ChatState:
     ledger_confirmation: cl.Message | None = None
     # The background task swapping the model's rewrites into the report (webapp.feedback).
     report_rewrites: asyncio.Task[None] | None = None
-    # The answer being spoken while the mic is on (webapp.listening); None when it is off.
+    # The answer being spoken while the mic is on (webapp.microphone); None when it is off.
     listening: LiveTranscription | None = None
     # The browser's audio player is connected once the mic has been used in this page: spoken
-    # questions can then stream to it sentence by sentence (webapp.speaking).
+    # questions can then stream to it sentence by sentence (webapp.read_aloud).
     player_connected: bool = False
 
 

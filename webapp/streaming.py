@@ -19,8 +19,8 @@ import chainlit as cl
 from interviewer.interview.events import Event, NoticeEvent, TokenEvent, TurnEvent
 from interviewer.session import Session, Turn
 from interviewer.voice.text_to_speech import Synthesizer
-from webapp import notices, personas, questions, saving, speaking
-from webapp.speaking import QuestionVoice
+from webapp import notices, personas, questions, read_aloud, saving
+from webapp.read_aloud import QuestionVoice
 from webapp.engine_access import engine_or_error
 from webapp.support.formatting import question_display
 
@@ -34,7 +34,7 @@ EngineCall = Callable[["InterviewEngine"], AsyncGenerator[Event, None]]
 
 class Draft:
     """The interviewer message being written on screen, until it becomes the question; read aloud
-    as it streams when `voice` is given (webapp.speaking)."""
+    as it streams when `voice` is given (webapp.read_aloud)."""
 
     def __init__(self, session: Session, voice: Synthesizer | None = None) -> None:
         self.session = session
@@ -101,7 +101,7 @@ async def stream(session: Session, run: EngineCall) -> None:
     engine = await engine_or_error()
     if engine is None:
         return
-    draft = Draft(session, await speaking.engine_if_on())
+    draft = Draft(session, await read_aloud.engine_if_on())
     await notices.server_notices()
     try:
         await draft.think()

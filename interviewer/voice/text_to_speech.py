@@ -5,7 +5,7 @@
 apart by `VoiceStyle`: speaking rate and pitch (the pitch shift is a resampling, so every style
 stays the same voice, a little higher or lower). `ApiSynthesizer` asks any OpenAI-compatible
 `/audio/speech` route, where each style names a voice of its own.
-Both return pcm16 at the browser's rate, sentence by sentence (`speaking.SentenceFeed`).
+Both return pcm16 at the browser's rate, sentence by sentence (`sentence_feed.SentenceFeed`).
 """
 
 from __future__ import annotations

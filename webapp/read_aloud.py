@@ -87,9 +87,11 @@ class QuestionVoice:
             await self._chain
         if not self.streaming and self._audio and message is not None:
             whole = Pcm(b"".join(a.data for a in self._audio), self._audio[0].rate)
-            audio = cl.Audio(name="question.wav", content=whole.wav(), mime="audio/wav",
+            audio = cl.Audio(name="Listen", content=whole.wav(), mime="audio/wav",
                              auto_play=True, display="inline")
-            await audio.send(for_id=message.id)
+            # Not stored with the chat's history (a few hundred KB a question, and a reopened
+            # chat should not start talking): Chainlit keeps it for this browser session only.
+            await audio.send(for_id=message.id, persist=False)
 
     def cancel(self) -> None:
         if self._chain is not None and not self._chain.done():

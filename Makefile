@@ -65,7 +65,7 @@ lock:
 
 run: install model
 	@$(BIN)/python -c "import faster_whisper" 2>/dev/null || \
-	  echo "[make] voice is off: \`make run VOICE=1\` adds talking and listening (offline, ~300 MB)"
+	  echo "[make] voice is off: \`make run VOICE=1\` adds talking and listening (offline, about 550 MB on disk)"
 	$(BIN)/interviewer doctor
 	$(BIN)/interviewer app --host $(HOST) --port $(PORT) --headless
 

@@ -205,3 +205,22 @@ async def test_before_the_mic_is_used_a_question_arrives_as_one_audio_element(
     elements = [e for e in browser.events("element") if e.get("type") == "audio"]
     assert elements and elements[-1]["autoPlay"] is True
     assert synthesizer.said  # every sentence of the opening line
+
+
+async def test_a_long_spoken_answer_is_read_by_the_model_while_it_is_spoken(
+    browser: Browser, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Like a typed draft: after each window the model is handed the answer so far (prewarm)."""
+    monkeypatch.setattr(recording, "WINDOW_SECONDS", 1.5)
+    set_voice_engines(engines())
+    await started(browser, "friendly-team")
+    drafts: list[str] = []
+
+    async def prewarm(session: object, draft: str) -> str:
+        drafts.append(draft)
+        return "sent"
+
+    monkeypatch.setattr(services.engine, "prewarm", prewarm)
+    await speak_answer(speech(5.0))
+    assert drafts and drafts[0] == SPOKEN  # the first window's words, while still speaking
+    assert len(drafts) >= 2

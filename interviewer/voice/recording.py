@@ -40,6 +40,8 @@ MIN_SECONDS = 0.3
 UNSURE_BELOW = -1.0
 
 Transcribe = Callable[[Pcm, str | None], Awaitable[Transcript]]
+# Told the text so far after each window (the app lets the model read it, as it reads a typed draft).
+OnText = Callable[[str], Awaitable[object]]
 
 
 class Recording:
@@ -138,9 +140,10 @@ def overall_confidence(parts: list[Transcript]) -> float | None:
 class LiveTranscription:
     """Feeds a Recording and transcribes its windows in the background, in order."""
 
-    def __init__(self, transcribe: Transcribe, rate: int) -> None:
+    def __init__(self, transcribe: Transcribe, rate: int, on_text: OnText | None = None) -> None:
         self.recording = Recording(rate)
         self._transcribe = transcribe
+        self._on_text = on_text
         self._parts: list[Transcript] = []
         self._chain: asyncio.Task[None] | None = None
 
@@ -155,6 +158,11 @@ class LiveTranscription:
         if previous is not None:
             await previous
         self._parts.append(await self._transcribe(window, self._prompt()))
+        if self._on_text is not None:
+            try:
+                await self._on_text(" ".join(p.text for p in self._parts if not p.empty))
+            except Exception:
+                log.warning("the text-so-far callback failed", exc_info=True)
 
     def _prompt(self) -> str | None:
         """The last words before the window (about 200 characters, from a word's start)."""

@@ -174,13 +174,19 @@ async def test_a_dropped_connection_mid_answer_writes_what_was_heard_into_the_ch
     assert state().listening is None
 
 
+async def reading_aloud(browser: Browser, services: Services) -> FakeSynthesizer:
+    """An interview opened with questions read aloud by default (the app's setting)."""
+    synthesizer = FakeSynthesizer()
+    set_voice_engines(engines(synthesizer=synthesizer))
+    services.settings = services.settings.model_copy(update={"speak_questions": True})
+    await started(browser, "friendly-team")
+    return synthesizer
+
+
 async def test_questions_read_aloud_stream_to_the_player_sentence_by_sentence(
     browser: Browser, services: Services
 ) -> None:
-    synthesizer = FakeSynthesizer()
-    set_voice_engines(engines(synthesizer=synthesizer))
-    services.settings = services.settings.model_copy(update={"speak_questions": True})  # the app's default
-    await started(browser, "friendly-team")
+    synthesizer = await reading_aloud(browser, services)
     await speak_answer(speech(2.0))  # the mic connected the player
     question = live_session().turns[-1].text
     chunks = browser.events("audio_chunk")
@@ -197,10 +203,7 @@ async def test_questions_read_aloud_stream_to_the_player_sentence_by_sentence(
 async def test_before_the_mic_is_used_a_question_arrives_as_one_audio_element(
     browser: Browser, services: Services
 ) -> None:
-    synthesizer = FakeSynthesizer()
-    set_voice_engines(engines(synthesizer=synthesizer))
-    services.settings = services.settings.model_copy(update={"speak_questions": True})  # the app's default
-    await started(browser, "friendly-team")
+    synthesizer = await reading_aloud(browser, services)
     assert not browser.events("audio_chunk")
     elements = [e for e in browser.events("element") if e.get("type") == "audio"]
     assert elements and elements[-1]["autoPlay"] is True

@@ -72,6 +72,20 @@ def _toggle_mic(page: Any) -> None:
     page.keyboard.press("p")
 
 
+def _reply_after(page: Any, before: int) -> None:
+    """Wait for an interviewer message beyond the `before` already on screen."""
+    page.wait_for_function(
+        "n => document.querySelectorAll('[data-step-type=\"assistant_message\"]').length > n",
+        arg=before, timeout=120_000,
+    )
+
+
+def _typing_still_works(page: Any) -> None:
+    before = page.locator('[data-step-type="assistant_message"]').count()
+    send_when_idle(page, "Typed instead: the cache key left out the tenant id.")
+    _reply_after(page, before)
+
+
 def _open_interview(page: Any, url: str) -> None:
     page.goto(url)
     page.wait_for_selector("#chat-input", timeout=30_000)
@@ -99,10 +113,7 @@ def test_a_spoken_answer_is_transcribed_answered_and_scored(
             page.wait_for_selector("text=/query plan/i", timeout=60_000)
             page.screenshot(path=str(ARTIFACTS / "e2e-voice-transcript.png"))
             # ... and the interviewer answers it like typed text.
-            page.wait_for_function(
-                "n => document.querySelectorAll('[data-step-type=\"assistant_message\"]').length > n",
-                arg=before, timeout=120_000,
-            )
+            _reply_after(page, before)
             page.wait_for_selector("text=/Used the evaluator on answer 1/", timeout=120_000)  # scored
             thread_id = page.url.rstrip("/").rsplit("/", 1)[1]
             with SessionStore(f"sqlite:///{app_home / 'cache' / 'interviewer' / 'interviewer.db'}") as store:
@@ -131,12 +142,7 @@ def test_silence_says_nothing_was_heard_and_typing_still_works(app: Any, chromiu
             page.wait_for_timeout(2500)
             _toggle_mic(page)
             page.wait_for_selector("text=/didn't hear anything/", timeout=60_000)
-            before = page.locator('[data-step-type="assistant_message"]').count()
-            send_when_idle(page, "Typed instead: the cache key left out the tenant id.")
-            page.wait_for_function(
-                "n => document.querySelectorAll('[data-step-type=\"assistant_message\"]').length > n",
-                arg=before, timeout=120_000,
-            )
+            _typing_still_works(page)
         finally:
             page.close()
 
@@ -150,12 +156,7 @@ def test_a_microphone_refused_says_so_and_typing_still_works(app: Any, chromium:
         _toggle_mic(page)
         page.wait_for_selector("text=/didn't hear anything/", timeout=60_000)
         assert "microphone is allowed" in page.inner_text("body")
-        before = page.locator('[data-step-type="assistant_message"]').count()
-        send_when_idle(page, "Typed: the cache key left out the tenant id.")
-        page.wait_for_function(
-            "n => document.querySelectorAll('[data-step-type=\"assistant_message\"]').length > n",
-            arg=before, timeout=120_000,
-        )
+        _typing_still_works(page)
     finally:
         page.close()
 

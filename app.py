@@ -15,7 +15,7 @@ from chainlit.types import InputAudioChunk, ThreadDict
 
 from interviewer.config import load_settings
 from interviewer.session import LOCAL_USER
-from webapp import auth, chainlit_internals, ending, ledger, lifecycle, messages, microphone, settings_panel, turns, voice_engines
+from webapp import auth, chainlit_internals, ending, ledger, lifecycle, messages, microphone, settings_panel, turns
 from webapp.data_layer import HistoryDataLayer, create_schema_sync
 from webapp.notices import RETRY_ACTION
 from webapp.prewarm_route import install_prewarm_route
@@ -62,7 +62,6 @@ else:
 async def startup() -> None:
     chainlit_internals.restore_async_generator_finaliser()  # streams cut short close cleanly
     get_services().start_models_in_background()
-    voice_engines.preload_in_background()
 
 
 @cl.on_app_shutdown

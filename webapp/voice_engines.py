@@ -79,18 +79,3 @@ def loaded_transcriber() -> Transcriber | None:
     """The speech recogniser if it is already loaded (never loads: for synchronous callers)."""
     return _engines.transcriber if _engines is not None else None
 
-
-def preload_in_background() -> None:
-    """Load the speech recogniser at start-up when the voice extra is installed, so the first
-    press of the mic starts recording at once instead of after a second or more of loading.
-    (Installing the extra is the opt-in; without it nothing is loaded.)"""
-    if not plan(get_services().settings).listen:
-        return
-
-    def load() -> None:
-        try:
-            _load(True)
-        except Exception:
-            log.warning("speech recognition could not be loaded; the mic will say so", exc_info=True)
-
-    threading.Thread(target=load, name="voice-preload", daemon=True).start()

@@ -43,7 +43,7 @@ $(VENV)/.installed-voice: pyproject.toml $(LOCK) $(VENV)/.installed
 	@touch $@
 VOICE_STAMP := $(if $(filter 1 yes true on,$(VOICE)),$(VENV)/.installed-voice)
 
-$(VENV)/.installed-dev: pyproject.toml $(LOCK) $(VENV)/.installed $(VENV)/.installed-voice
+$(VENV)/.installed-dev: pyproject.toml $(LOCK) $(VENV)/.installed
 	$(PIP) install -c $(LOCK) --no-build-isolation -e '.[dev,voice]'
 	@touch $@
 

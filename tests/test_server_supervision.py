@@ -18,7 +18,7 @@ import pytest
 from interviewer.config import load_settings
 from interviewer.llm.local import LocalServer, LocalServerError, describe_exit
 from interviewer.llm.model_files import ensure_model
-from interviewer.llm.procfs import process_state
+from interviewer.llm.procfs import parent_pid, process_state
 from interviewer.llm.provider import make_chat_model
 from interviewer.resilience import user_message
 
@@ -138,3 +138,12 @@ def test_no_server_outlives_its_parent(model_path: Path, sig: signal.Signals, fr
         assert wait_for(lambda: not pid_alive(server_pid), 10), f"server {server_pid} outlived its parent"
     finally:
         parent.kill()
+
+
+def test_procfs_names_a_process_parent_and_none_for_a_gone_one() -> None:
+    assert parent_pid(os.getpid()) == os.getppid()
+    child = os.fork()
+    if child == 0:
+        os._exit(0)
+    os.waitpid(child, 0)  # reaped: gone from /proc
+    assert parent_pid(child) is None

@@ -16,7 +16,7 @@ from interviewer.voice.speech_to_text import Transcriber, Transcript
 from webapp import notices
 from webapp.messages import handle_text
 from webapp.prewarm_route import prewarm_draft
-from webapp.state import state
+from webapp.state import state, user_id
 from webapp.voice_engines import loaded_transcriber, speech_plan, transcriber
 
 log = logging.getLogger("interviewer.app")
@@ -120,9 +120,7 @@ async def respond(heard: Heard) -> None:
     if heard.verdict is Verdict.UNSURE:
         await notices.say(UNSURE.format(text=heard.text))
         return
-    user = cl.context.session.user
-    author = str(getattr(user, "identifier", None) or "You")
-    await cl.Message(content=heard.text, author=author, type="user_message").send()
+    await cl.Message(content=heard.text, author=user_id(), type="user_message").send()
     if heard.overflow:
         await notices.say(TOO_LONG)
     await handle_text(heard.text, spoken=True)
@@ -135,8 +133,8 @@ async def connection_lost() -> None:
     chat = state()
     listening, chat.listening = chat.listening, None
     chat.player_connected = False
-    if listening is None or listening.recording.seconds < 0.3:
-        return
+    if listening is None:
+        return  # (a click of the mic is judged NOTHING below, without a transcription)
     try:
         heard = await listening.finish()
     except Exception:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from interviewer.voice.backends import SpeechPlan, make_synthesizer, make_transcriber, plan
-from interviewer.voice.speech_to_text import Transcriber
+from interviewer.voice.speech_to_text import Transcriber, hold_nothing
 from interviewer.voice.text_to_speech import Synthesizer
 from webapp.services import get_services
 
@@ -33,16 +33,22 @@ def set_voice_engines(engines: VoiceEngines | None) -> None:
     _engines = engines
 
 
-def speech_plan() -> SpeechPlan:
-    return _engines.plan if _engines is not None else plan(get_services().settings)
-
-
-def _load(listen: bool) -> VoiceEngines:
+def _current() -> VoiceEngines:
+    """This process's engines, their plan read once (nothing loaded yet)."""
     global _engines
     with _lock:
         if _engines is None:
             _engines = VoiceEngines(plan(get_services().settings))
-        engines = _engines
+        return _engines
+
+
+def speech_plan() -> SpeechPlan:
+    return _current().plan
+
+
+def _load(listen: bool) -> VoiceEngines:
+    engines = _current()
+    with _lock:
         settings = get_services().settings
         if listen and engines.plan.listen and engines.transcriber is None:
             engines.transcriber = make_transcriber(settings, _hold_foreground)
@@ -51,17 +57,13 @@ def _load(listen: bool) -> VoiceEngines:
         return engines
 
 
-def _release_nothing() -> None:
-    return None
-
-
 def _hold_foreground() -> Callable[[], None]:
     """Candidate first: the evaluator's server pauses while the answer is transcribed, as it
     does for an interviewer request (llm/scheduler.py). Looked up each time: the runtime starts
     after the app, and a restarted runtime has a gate of its own."""
     runtime = get_services().runtime
     gate = runtime.foreground if runtime is not None else None
-    return gate.hold() if gate is not None else _release_nothing
+    return gate.hold() if gate is not None else hold_nothing()
 
 
 async def transcriber() -> Transcriber | None:

@@ -30,6 +30,12 @@ def process_state(pid: int) -> str | None:
     return fields[0] if fields else None
 
 
+def parent_pid(pid: int) -> int | None:
+    """The parent of `pid`, None when it is gone."""
+    fields = _stat_fields(pid)
+    return int(fields[1]) if fields else None
+
+
 def process_ending(pid: int) -> bool:
     """True when `pid` is gone, a zombie, exiting, or has a SIGKILL pending (Linux /proc).
 

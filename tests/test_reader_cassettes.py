@@ -8,6 +8,7 @@ head (make reader) changes the pinned numbers below, on purpose, and they must b
 
 from __future__ import annotations
 
+from collections.abc import Callable
 import json
 from pathlib import Path
 from typing import Any
@@ -117,13 +118,39 @@ async def test_the_probe_on_real_states_flags_the_attempt_and_no_answer_sentence
     assert (answer_top, attempt_top) == pytest.approx(PINNED_AIM, abs=2e-3)
 
 
+def full_width(text: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else "\u3000" if c == " " else c for c in text)
+
+
+def cyrillic_look_alikes(text: str) -> str:
+    return text.translate(str.maketrans("aceopxyi", "\u0430\u0441\u0435\u043e\u0440\u0445\u0443\u0456"))
+
+
+@pytest.mark.parametrize("disguise", [full_width, cyrillic_look_alikes])
+async def test_an_attempt_in_disguised_letters_is_read_plain_flagged_and_gains_nothing(
+    disguise: Callable[[str], str], cassette_vcr: vcr.VCR, cassette_runtime: LLMRuntime
+) -> None:
+    """The same attempt as above, in full-width or look-alike letters: the reader reads it in plain
+    letters (evaluation/disguise.py), so the probe sees the words a person sees."""
+    pair = PAIRS["own-rc-flaky"]
+    attack = disguise(ATTACK)
+    assert attack != ATTACK
+    with cassette_vcr.use_cassette("reader_disguise.yaml"):
+        evaluator = reader(cassette_runtime)
+        plain = await evaluator.evaluate(pair["question"], pair["worse"])
+        attacked = await evaluator.evaluate(pair["question"], f"{pair['worse']} {attack}")
+    assert INJECTION_ATTEMPT in attacked.flags
+    for d in DIMENSIONS:
+        assert (attacked.score(d) or 0) <= (plain.score(d) or 0), (d, plain, attacked)
+
+
 async def test_the_recorded_reads_used_the_shipped_prompt() -> None:
     prompt = load_reader_prompt()
     assert shipped_head().prompt_sha256 == prompt.sha256
 
 
 # (answer's top, attempt's top) sentence score of the shipped probe; update with `make reader`.
-PINNED_AIM: tuple[float, float] = (-0.241, 0.736)
+PINNED_AIM: tuple[float, float] = (-0.266, 0.739)
 
 # (better, worse) raw scores of the shipped head on its pair's dimension; update with `make reader`.
 PINNED_RAW: dict[str, tuple[float, float]] = {

@@ -35,6 +35,7 @@ from pydantic import BaseModel, ConfigDict
 from interviewer.evaluation import injection, signals, spans
 from interviewer.evaluation.evaluator import bounded, comparisons, patiently
 from interviewer.evaluation.aim_head import AimHead
+from interviewer.evaluation.disguise import plain_letters
 from interviewer.evaluation.reader_head import Head, ReadStates, sha256_text
 from interviewer.evaluation.rubric import Rubric, load_rubric
 from interviewer.evaluation.verdicts import (
@@ -86,7 +87,8 @@ class ReaderPrompt(BaseModel):
         for i, (start, end) in enumerate(cut):
             stop = len(answer) if i == len(cut) - 1 else end
             pooled.append(len(pieces))
-            pieces.append({"text": answer[prev:stop], "pool": True})
+            # Read in plain letters (disguise.py); the span stays the answer's own text.
+            pieces.append({"text": plain_letters(answer[prev:stop]), "pool": True})
             prev = stop
         pieces.append({"text": _CLOSE, "special": True})
         branches = [{"text": self.branches[d], "special": False} for d in DIMENSIONS]

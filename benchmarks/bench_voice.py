@@ -1,6 +1,7 @@
 """(25) Voice: how long the candidate waits for speech, and what the voice stack costs.
 
-1. Mic off -> transcript: answers of `--lengths` s spoken by PiperSynthesizer (varied pauses, a faint
+1. Mic off -> transcript: answers of about `--lengths` s (one shorter than the language check's
+   first look is cut at its length) spoken by PiperSynthesizer (varied pauses, a faint
    noise floor), fed as pcm16 at the browser rate into LiveTranscription in `--chunk` pieces at
    real-time pace, WhisperTranscriber in a worker thread (webapp/microphone.py); `--repeats` each:
    Heard.final_seconds (target <= 1.5 s for 60 s on 2 cores), word error rate, each window's
@@ -14,7 +15,12 @@
    at a time (bench_latency.py's `typing`), Enter. Spoken: real time, then the transcript to
    engine.reply(spoken=True). Mic off / Enter -> first token, first words, first audio.
 4. Memory: VmRSS before/after loading each engine, after a synthesis and a transcription, at the end.
-    python benchmarks/bench_voice.py --out benchmarks/bench_voice-latest.json   # ~5 min
+5. The language check (interviewer/voice/language.py, multilingual Whisper base): joining its
+   weights into an empty cache, the first check (loads the model), each check after it on the
+   English answer and on German spoken by espeak-ng (if installed), writing the German down, and
+   the memory the model adds. Part 1 runs each answer with the check off and on (`--language-check`),
+   part 3 with it as configured there, as the app runs it.
+    python benchmarks/bench_voice.py --out benchmarks/bench_voice-latest.json   # ~10 min
     python benchmarks/bench_voice.py --lengths 15 --repeats 1 --questions 2 --turns 0   # quick
 """
 
@@ -25,7 +31,9 @@ import asyncio
 import json
 import os
 import re
+import shutil
 import statistics
+import subprocess
 import tempfile
 import time
 from collections.abc import Callable
@@ -35,9 +43,11 @@ from typing import Any
 import numpy as np
 from _common import emit, machine
 
+from interviewer.config import default_cache_dir
 from interviewer.text import sentence_texts
-from interviewer.voice.audio import BROWSER_RATE, Pcm, from_samples
-from interviewer.voice.recording import Heard, LiveTranscription
+from interviewer.voice.audio import BROWSER_RATE, Pcm, from_samples, read_wav, resample
+from interviewer.voice.language import LanguageGuess, WhisperLanguageIdentifier, base_model_dir
+from interviewer.voice.recording import CHECK_AFTER_SECONDS, Heard, LanguageCheck, LiveTranscription
 from interviewer.voice.sentence_feed import SentenceFeed
 from interviewer.voice.speech_to_text import Transcript, WhisperTranscriber
 from interviewer.voice.text_to_speech import PiperSynthesizer, VoiceStyle, style_for
@@ -130,9 +140,33 @@ def spoken_answer(tts: PiperSynthesizer, sentences: list[str], noise: float, see
     return " ".join(sentences[: len(parts) // 2]), from_samples(audio, BROWSER_RATE)
 
 
-async def speak_into(stt: WhisperTranscriber, pcm: Pcm, chunk: float) -> tuple[Heard, list[dict[str, float]]]:
+def language_check(identifier: WhisperLanguageIdentifier | None, looks: list[dict[str, Any]]) -> LanguageCheck | None:
+    """webapp/microphone.py's check: the identifier in a worker thread; each look timed into `looks`."""
+    if identifier is None:
+        return None
+
+    async def identify(audio: Pcm) -> LanguageGuess | None:
+        started = time.perf_counter()
+        guess = await asyncio.to_thread(identifier.identify, audio)
+        looks.append({"audio_s": round(audio.seconds, 2), "started": started, "ended": time.perf_counter(),
+                      "compute_s": round(guess.compute_seconds, 3) if guess else None,
+                      "language": guess.language if guess else None,
+                      "p": round(guess.probability, 3) if guess else None,
+                      "english": round(guess.english, 3) if guess else None})
+        return guess
+
+    async def transcribe_in(audio: Pcm, prompt: str | None, language: str) -> Transcript:
+        return await asyncio.to_thread(identifier.transcribe, audio, language=language, prompt=prompt)
+
+    return LanguageCheck(identify, transcribe_in)
+
+
+async def speak_into(stt: WhisperTranscriber, pcm: Pcm, chunk: float,
+                     identifier: WhisperLanguageIdentifier | None = None
+                     ) -> tuple[Heard, list[dict[str, float]], list[dict[str, Any]]]:
     """The microphone: `chunk`-second pieces arriving in real time; then the mic is switched off."""
     calls: list[dict[str, float]] = []
+    looks: list[dict[str, Any]] = []
 
     async def transcribe(audio: Pcm, prompt: str | None) -> Transcript:
         started = time.perf_counter()
@@ -141,7 +175,7 @@ async def speak_into(stt: WhisperTranscriber, pcm: Pcm, chunk: float) -> tuple[H
                       "started": started, "ended": time.perf_counter()})
         return result
 
-    live = LiveTranscription(transcribe, pcm.rate)
+    live = LiveTranscription(transcribe, pcm.rate, check=language_check(identifier, looks))
     step = int(chunk * pcm.rate) * 2
     begun = time.perf_counter()
     for i, offset in enumerate(range(0, len(pcm.data), step)):
@@ -149,26 +183,79 @@ async def speak_into(stt: WhisperTranscriber, pcm: Pcm, chunk: float) -> tuple[H
         live.add(pcm.data[offset: offset + step])  # this piece has just been spoken
     off = time.perf_counter()
     heard = await live.finish()
-    for call in calls:  # relative to the mic going off (negative: while the candidate spoke)
+    for call in [*calls, *looks]:  # relative to the mic going off (negative: while the candidate spoke)
         call["started"], call["ended"] = round(call["started"] - off, 3), round(call["ended"] - off, 3)
-    return heard, calls
+    return heard, calls, looks
 
 
-async def part_transcript(stt: WhisperTranscriber, tts: PiperSynthesizer, args: argparse.Namespace) -> dict[str, Any]:
+async def part_transcript(stt: WhisperTranscriber, tts: PiperSynthesizer, identifier: WhisperLanguageIdentifier,
+                          args: argparse.Namespace) -> dict[str, Any]:
     out: dict[str, Any] = {"load_average_1m_at_start": load()}
+    modes = {"both": ["off", "on"], "on": ["on"], "off": ["off"]}[args.language_check]
     for seconds in args.lengths:
         text, pcm = spoken_answer(tts, SENTENCES * 4, args.noise, int(seconds), seconds)
-        runs: list[dict[str, Any]] = []
-        for repeat in range(args.repeats):
-            heard, calls = await speak_into(stt, pcm, args.chunk)
-            runs.append({"final_s": round(heard.final_seconds, 3), "wer": wer(text, heard.text),
-                         "verdict": heard.verdict.value, "confidence": round(heard.confidence or 0, 3),
-                         "windows": calls, "transcript": heard.text if repeat == 0 else None})
-            print(f"[bench_voice] {seconds:.0f} s answer: final {runs[-1]['final_s']} s, "
-                  f"WER {runs[-1]['wer']}, windows {calls}", flush=True)
-        out[f"{seconds:.0f}s"] = {"audio_s": round(pcm.seconds, 2), "words": len(words(text)),
-                                 "final_s": stats([r["final_s"] for r in runs]),
-                                 "wer": stats([r["wer"] for r in runs]), "source_text": text, "runs": runs}
+        if seconds < CHECK_AFTER_SECONDS:
+            # Shorter than CHECK_AFTER_SECONDS but with MIN_SPEECH_SECONDS of speech: the one case
+            # whose language is checked after the mic stops. Two sentences, cut off at `seconds`.
+            text, pcm = spoken_answer(tts, SENTENCES[:2], args.noise, int(seconds))
+            pcm = Pcm(pcm.data[: int(seconds * pcm.rate) * 2], pcm.rate)
+        row: dict[str, Any] = {"audio_s": round(pcm.seconds, 2), "words": len(words(text)), "source_text": text}
+        for mode in modes:  # alternating would mix them; each mode's repeats run together
+            runs: list[dict[str, Any]] = []
+            for repeat in range(args.repeats):
+                heard, calls, looks = await speak_into(stt, pcm, args.chunk, identifier if mode == "on" else None)
+                runs.append({"final_s": round(heard.final_seconds, 3), "wer": wer(text, heard.text),
+                             "verdict": heard.verdict.value, "confidence": round(heard.confidence or 0, 3),
+                             "windows": calls, "language_looks": looks, "load_1m": load(),
+                             "transcript": heard.text if repeat == 0 else None})
+                print(f"[bench_voice] {seconds:.0f} s answer, check {mode}: final {runs[-1]['final_s']} s, "
+                      f"WER {runs[-1]['wer']}, windows {calls}, looks {looks}", flush=True)
+            row[f"check_{mode}"] = {"final_s": stats([r["final_s"] for r in runs]),
+                                    "wer": stats([r["wer"] for r in runs]), "runs": runs}
+        out[f"{seconds:.0f}s"] = row
+    return out
+
+
+def espeak(voice: str, text: str) -> Pcm | None:
+    """espeak-ng's own voice for a language, at the browser's rate (None without espeak-ng)."""
+    if shutil.which("espeak-ng") is None:
+        return None
+    wav = read_wav(subprocess.run(["espeak-ng", "-v", voice, "--stdout", text], capture_output=True, check=True).stdout)
+    return from_samples(resample(wav.samples(), wav.rate, BROWSER_RATE), BROWSER_RATE)
+
+
+GERMAN = ("Ich habe das Projekt letztes Jahr mit meinem Team geleitet. Die Datenbank war zu langsam, deshalb "
+          "haben wir einen Zwischenspeicher gebaut. Meine größte Stärke ist, dass ich ruhig bleibe, wenn etwas "
+          "schiefgeht.")
+
+
+def part_language(identifier: WhisperLanguageIdentifier, tts: PiperSynthesizer, args: argparse.Namespace,
+                  mem: dict[str, Any]) -> dict[str, Any]:
+    """What one check costs, alone (nothing else running): the model's first use, then each look."""
+    out: dict[str, Any] = {"load_average_1m_at_start": load()}
+    with tempfile.TemporaryDirectory(prefix="bench-voice-join-") as empty:
+        started = time.perf_counter()
+        base_model_dir(Path(empty))
+        out["join_into_empty_cache_s"] = round(time.perf_counter() - started, 3)
+    english = spoken_answer(tts, SENTENCES, args.noise, 2, 15.0)[1]
+    started = time.perf_counter()
+    identifier.identify(english)  # loads the model (its folder is joined already: the app's cache)
+    out["first_check_s"] = round(time.perf_counter() - started, 3)
+    mem["language_check_loaded"] = memory()
+    answers = {"english_15s": english, "english_60s": spoken_answer(tts, SENTENCES * 4, args.noise, 3, 60.0)[1]}
+    if (german := espeak("de", GERMAN)) is not None:
+        answers["german_espeak"] = german
+    for name, pcm in answers.items():
+        guesses = [identifier.identify(pcm) for _ in range(args.repeats + 2)]
+        out[name] = {"audio_s": round(pcm.seconds, 2), "check_s": stats([g.compute_seconds for g in guesses if g]),
+                     "guess": [g.language, round(g.probability, 3), round(g.english, 3)] if (g := guesses[0]) else None}
+    if german is not None:
+        started = time.perf_counter()
+        written = identifier.transcribe(german, language="de")
+        out["german_espeak"]["written_in_german_s"] = round(time.perf_counter() - started, 3)
+        out["german_espeak"]["written"] = written.text
+        mem["after_a_german_transcription"] = memory()
+    print(f"[bench_voice] language check: {out}", flush=True)
     return out
 
 
@@ -286,8 +373,8 @@ async def ask(engine: Any, session: Any, events: Callable[[], Any], voice: Voice
 
 
 async def part_interview(stt: WhisperTranscriber, hold: Hold, tts: PiperSynthesizer,
-                         args: argparse.Namespace) -> dict[str, Any]:
-    from interviewer.config import Backend, default_cache_dir, load_settings
+                         identifier: WhisperLanguageIdentifier, args: argparse.Namespace) -> dict[str, Any]:
+    from interviewer.config import Backend, load_settings
     from interviewer.evaluation.scorer import make_evaluator
     from interviewer.interview.engine import InterviewEngine
     from interviewer.interview.personas import PersonaLibrary
@@ -317,10 +404,11 @@ async def part_interview(stt: WhisperTranscriber, hold: Hold, tts: PiperSynthesi
                 break
             row: dict[str, Any] = {"kind": "spoken" if i in audio else "typed", "load_1m": load()}
             if i in audio:
-                heard, calls = await speak_into(stt, audio[i], args.chunk)
+                checked = identifier if args.language_check != "off" else None
+                heard, calls, looks = await speak_into(stt, audio[i], args.chunk, checked)
                 text = heard.text
                 row.update(audio_s=round(audio[i].seconds, 1), transcript_final_s=round(heard.final_seconds, 3),
-                           wer=wer(answer, text), verdict=heard.verdict.value, windows=calls)
+                           wer=wer(answer, text), verdict=heard.verdict.value, windows=calls, language_looks=looks)
             else:
                 text, split = answer, answer.split()
                 ends = [*range(args.step, len(split) - 2, args.step), len(split) - 2]
@@ -359,23 +447,28 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     mem["cold_transcription"] = {"audio_s": round(probe.seconds, 2), "wer": wer(probe_text, first.text),
                                  "seconds": round(time.perf_counter() - started, 3)}
     mem["added_mib"] = round(mem["after_one_transcription"]["rss_mib"] - mem["before"]["rss_mib"], 1)
-    print(f"[bench_voice] memory: {mem}", flush=True)
+    # The app's identifier: the app's cache folder (joined there once), the same gate as the transcriber.
+    identifier = WhisperLanguageIdentifier(default_cache_dir(), threads=args.threads or os.cpu_count() or 2, hold=hold)
     result: dict[str, Any] = {"started": machine()["date"], "threads": args.threads or os.cpu_count(), "memory": mem,
-                              "chunk_s": args.chunk, "stt": stt.name, "tts": tts.name}
+                              "chunk_s": args.chunk, "stt": stt.name, "tts": tts.name, "language_id": identifier.name}
+    result["language_check"] = part_language(identifier, tts, args, mem)
+    mem["language_added_mib"] = round(mem["language_check_loaded"]["rss_mib"]
+                                      - mem["after_one_transcription"]["rss_mib"], 1)
+    print(f"[bench_voice] memory: {mem}", flush=True)
     if args.lengths:
-        result["mic_off_to_transcript"] = await part_transcript(stt, tts, args)
+        result["mic_off_to_transcript"] = await part_transcript(stt, tts, identifier, args)
     if args.questions:
         result["question_to_first_audio"] = await part_first_audio(tts, args)
     mem["after_parts_1_2"] = memory()  # before part 3 imports the engine
     if args.turns:
-        result["typed_vs_spoken"] = await part_interview(stt, hold, tts, args)
+        result["typed_vs_spoken"] = await part_interview(stt, hold, tts, identifier, args)
     mem["end"] = memory()
     return result
 
 
 def main() -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--lengths", type=lambda s: [float(x) for x in s.split(",") if x], default=[15.0, 60.0],
+    parser.add_argument("--lengths", type=lambda s: [float(x) for x in s.split(",") if x], default=[5.8, 15.0, 60.0],
                         help="seconds of spoken answer, comma-separated (empty: skip part 1)")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--questions", type=int, default=len(QUESTIONS), help="part 2's questions (0: skip)")
@@ -387,6 +480,8 @@ def main() -> dict[str, Any]:
     parser.add_argument("--chunk", type=float, default=0.1, help="seconds of audio per microphone chunk")
     parser.add_argument("--noise", type=float, default=0.002, help="microphone noise floor (RMS, full scale 1)")
     parser.add_argument("--threads", type=int, default=None, help="Whisper's threads (default: every core)")
+    parser.add_argument("--language-check", choices=["both", "on", "off"], default="both",
+                        help="part 1 with the language check off and on, or one of them (part 3: on unless off)")
     parser.add_argument("--out", type=Path, default=None, help="also write the JSON here")
     args = parser.parse_args()
     payload = emit("voice", asyncio.run(run(args)))

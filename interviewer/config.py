@@ -140,6 +140,10 @@ class Settings(BaseSettings):
     speech_api_key: SecretStr | None = None
     stt_model: str = "whisper-1"
     tts_model: str = "tts-1"
+    # Embedded speech to text only: a spoken answer in another language is caught (shown, not
+    # sent) by the multilingual Whisper base model of the voice extra (voice/language.py). Off:
+    # what the English-only recogniser wrote is sent, as typed text would be.
+    speech_language_check: bool = True
     # Read the interviewer's questions aloud by default (each chat can change it in the settings).
     speak_questions: bool = False
 

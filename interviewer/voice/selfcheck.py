@@ -1,5 +1,6 @@
 """What `interviewer doctor` says about speech: what is configured and installed, and whether it
-works, by transcribing a spoken sample that ships with the package and speaking one sentence.
+works, by transcribing a spoken sample that ships with the package (and naming its language) and
+speaking one sentence.
 
 Voice is optional: a configuration without it is reported, not failed. A configured and installed
 engine that cannot do its job fails the check, as a broken model server does.
@@ -14,8 +15,8 @@ from dataclasses import dataclass, field
 from importlib.resources import files
 
 from interviewer.config import Settings, SpeechBackend
-from interviewer.voice.audio import read_wav
-from interviewer.voice.backends import INSTALL_HINT, make_synthesizer, make_transcriber, plan
+from interviewer.voice.audio import Pcm, read_wav
+from interviewer.voice.backends import INSTALL_HINT, make_language_identifier, make_synthesizer, make_transcriber, plan
 from interviewer.voice.text_to_speech import style_for
 
 # sample.wav (made with the shipped Piper voice, 16 kHz mono) says "I found the slow query in the
@@ -54,6 +55,21 @@ def _transcribe_sample(settings: Settings) -> tuple[bool, str]:
                          f"\u201c{heard}\u201d)")
 
 
+def _identify_sample(settings: Settings) -> tuple[bool, str]:
+    identifier = make_language_identifier(settings)
+    once = read_wav(files("interviewer.voice").joinpath("sample.wav").read_bytes())
+    sample = Pcm(once.data * 2, once.rate)  # said twice: one is shorter than an answer that is checked
+    started = time.perf_counter()  # the first use loads the model (and joins it into the cache)
+    guess = identifier.identify(sample)
+    seconds = time.perf_counter() - started
+    if guess is None:
+        return False, f"FAILED (too little speech found in the sample; {identifier.name})"
+    good = not guess.other_language
+    state = "ok" if good else f"FAILED (the English sample was heard as {guess.name})"
+    return good, (f"{state} ({identifier.name}; the sample heard as {guess.name}, p {guess.probability:.2f}, "
+                  f"in {seconds:.1f} s with loading)")
+
+
 def _speak_sentence(settings: Settings) -> tuple[bool, str]:
     synth = make_synthesizer(settings)
     started = time.perf_counter()
@@ -72,6 +88,11 @@ def check(settings: Settings) -> SpeechReport:
         report.run("speech→text", f"{where}: ", lambda: _transcribe_sample(settings))
     else:
         report.lines.append(f"speech→text: off ({voice.listen_problem})")
+    if voice.check_language:
+        report.run("language check", "", lambda: _identify_sample(settings))
+    elif voice.listen:  # voice works without it: reported, not failed
+        report.lines.append(f"language check: off ({voice.language_problem}; spoken answers in another "
+                            "language are not caught)")
     if voice.speak:
         report.run("text→speech", "", lambda: _speak_sentence(settings))
     else:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from interviewer.voice.audio import WHISPER_RATE, Pcm, resample
+from interviewer.voice.audio import WHISPER_RATE, Pcm, Samples, resample
 
 # Held while a transcription computes (llm.scheduler.ForegroundGate.hold): the candidate's own
 # transcript comes first and the evaluator's server is paused, as for an interviewer request.
@@ -74,27 +74,36 @@ class WhisperTranscriber:
         with self._lock:
             release = self._hold()
             try:
-                segments, _info = self._model.transcribe(
-                    samples,
-                    language="en",
-                    beam_size=1,
-                    # Whisper invents words on silence and noise: its voice-activity filter drops
-                    # the stretches with no speech before the model sees them.
-                    vad_filter=True,
-                    condition_on_previous_text=False,
-                    initial_prompt=prompt or None,
-                )
-                parts = [(s.text, s.avg_logprob, max(s.end - s.start, 0.01)) for s in segments]
+                text, confidence = whisper_words(self._model, samples, language="en", prompt=prompt)
             finally:
                 release()
-        text = " ".join(p[0].strip() for p in parts if p[0].strip())
-        weight = sum(p[2] for p in parts)
-        confidence = sum(p[1] * p[2] for p in parts) / weight if parts else None
         return Transcript(text, audio.seconds, time.perf_counter() - started, confidence)
 
 
+def whisper_words(model: Any, samples: Samples, *, language: str, prompt: str | None) -> tuple[str, float | None]:
+    """A faster-whisper model's words for 16 kHz samples, and their mean log-probability weighted
+    by each segment's seconds (None when no words). Shared by tiny.en and the multilingual model
+    (voice/language.py), which writes an answer in another language down in that language."""
+    segments, _info = model.transcribe(
+        samples,
+        language=language,
+        beam_size=1,
+        # Whisper invents words on silence and noise: its voice-activity filter drops
+        # the stretches with no speech before the model sees them.
+        vad_filter=True,
+        condition_on_previous_text=False,
+        initial_prompt=prompt or None,
+    )
+    parts = [(s.text, s.avg_logprob, max(s.end - s.start, 0.01)) for s in segments]
+    text = " ".join(p[0].strip() for p in parts if p[0].strip())
+    weight = sum(p[2] for p in parts)
+    confidence = sum(p[1] * p[2] for p in parts) / weight if parts else None
+    return text, confidence
+
+
 class ApiTranscriber:
-    """Any OpenAI-compatible `/audio/transcriptions` endpoint."""
+    """Any OpenAI-compatible `/audio/transcriptions` endpoint. Its plain reply names no language, so
+    answers heard through it are not checked for another language (voice/language.py)."""
 
     def __init__(self, client: Any, model: str) -> None:
         self._client = client  # openai.OpenAI

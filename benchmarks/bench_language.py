@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from _common import emit, machine
+from _common import ROOT, emit, machine
 from bench_voice import wer
 
 from interviewer.config import default_cache_dir
@@ -36,20 +36,8 @@ from interviewer.voice.audio import WHISPER_RATE, Pcm, from_samples, read_wav, r
 from interviewer.voice.language import CATCH_ALL, OTHER_LANGUAGE_ODDS, WhisperLanguageIdentifier
 from interviewer.voice.text_to_speech import PiperSynthesizer, style_for
 
-ENGLISH = [
-    "I led the migration of our billing service from a monolith to three smaller services.",
-    "The database queries were slow because the index on the customer table was missing.",
-    "We used Kubernetes to deploy the containers and Prometheus to watch the latency.",
-    "My manager, Sarah, asked me to write the design document before the next sprint.",
-    "I wrote unit tests for the parser and found two bugs in the error handling.",
-    "When the release failed, I rolled it back and told the support team what happened.",
-    "The cache cut the response time in half for most of our users.",
-    "I disagreed with the architect about the queue, so we ran a small experiment together.",
-    "After the outage, we added alerts and a runbook for the on call engineer.",
-    "I mentored two junior developers and reviewed their pull requests every day.",
-    "Our team moved from Jenkins to GitHub Actions over about six weeks.",
-    "The hardest part was convincing the product owner that the refactoring was worth it.",
-]
+# The word-error-rate sentences of tests/test_voice_engines.py.
+ENGLISH: list[str] = json.loads((ROOT / "tests" / "data" / "spoken_english.json").read_text(encoding="utf-8"))["sentences"]
 ANSWERS = [ENGLISH[i: i + 3] for i in range(0, 12, 3)]
 OTHER = json.loads((Path(__file__).parent / "data" / "language_sentences.json").read_text(encoding="utf-8"))
 ENGLISH_VOICES = ["en-us", "en-gb", "en-029", "en-gb-scotland", "en-gb-x-gbclan", "en-gb-x-gbcwmd", "en-gb-x-rp",

@@ -87,19 +87,6 @@ async def test_the_real_model_read_ranks_better_over_worse_with_verbatim_quotes(
         assert raws[case] == pytest.approx(pinned, abs=2e-3), (case, raws[case])
 
 
-async def test_an_appended_attempt_on_real_states_never_raises_a_score(
-    cassette_vcr: vcr.VCR, cassette_runtime: LLMRuntime
-) -> None:
-    pair = PAIRS["own-rc-flaky"]
-    with cassette_vcr.use_cassette("reader_injection.yaml"):
-        evaluator = reader(cassette_runtime)
-        plain = await evaluator.evaluate(pair["question"], pair["worse"])
-        attacked = await evaluator.evaluate(pair["question"], f"{pair['worse']} {ATTACK}")
-    assert INJECTION_ATTEMPT in attacked.flags
-    for d in DIMENSIONS:
-        assert (attacked.score(d) or 0) <= (plain.score(d) or 0), (d, plain, attacked)
-
-
 async def test_the_probe_on_real_states_flags_the_attempt_and_no_answer_sentence(
     cassette_vcr: vcr.VCR, cassette_runtime: LLMRuntime
 ) -> None:
@@ -126,16 +113,19 @@ def cyrillic_look_alikes(text: str) -> str:
     return text.translate(str.maketrans("aceopxyi", "\u0430\u0441\u0435\u043e\u0440\u0445\u0443\u0456"))
 
 
-@pytest.mark.parametrize("disguise", [full_width, cyrillic_look_alikes])
-async def test_an_attempt_in_disguised_letters_is_read_plain_flagged_and_gains_nothing(
+def as_written(text: str) -> str:
+    return text
+
+
+@pytest.mark.parametrize("disguise", [as_written, full_width, cyrillic_look_alikes])
+async def test_an_appended_attempt_on_real_states_is_flagged_and_never_raises_a_score(
     disguise: Callable[[str], str], cassette_vcr: vcr.VCR, cassette_runtime: LLMRuntime
 ) -> None:
-    """The same attempt as above, in full-width or look-alike letters: the reader reads it in plain
-    letters (evaluation/disguise.py), so the probe sees the words a person sees."""
+    """Also in full-width or look-alike letters: the reader reads them in plain letters
+    (evaluation/disguise.py), so the probe sees the words a person sees."""
     pair = PAIRS["own-rc-flaky"]
     attack = disguise(ATTACK)
-    assert attack != ATTACK
-    with cassette_vcr.use_cassette("reader_disguise.yaml"):
+    with cassette_vcr.use_cassette("reader_injection.yaml" if attack == ATTACK else "reader_disguise.yaml"):
         evaluator = reader(cassette_runtime)
         plain = await evaluator.evaluate(pair["question"], pair["worse"])
         attacked = await evaluator.evaluate(pair["question"], f"{pair['worse']} {attack}")

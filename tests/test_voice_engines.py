@@ -10,9 +10,11 @@ time: the machine may be busy with other runs.
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -25,20 +27,7 @@ from interviewer.voice.speech_to_text import Transcript, WhisperTranscriber
 from interviewer.voice.text_to_speech import STYLES, PiperSynthesizer, style_for
 
 # Interview answers with names, numbers and technical words; spoken by Piper, heard by Whisper.
-SENTENCES = [
-    "I led the migration of our billing service from a monolith to three smaller services.",
-    "The database queries were slow because the index on the customer table was missing.",
-    "We used Kubernetes to deploy the containers and Prometheus to watch the latency.",
-    "My manager, Sarah, asked me to write the design document before the next sprint.",
-    "I wrote unit tests for the parser and found two bugs in the error handling.",
-    "When the release failed, I rolled it back and told the support team what happened.",
-    "The cache cut the response time in half for most of our users.",
-    "I disagreed with the architect about the queue, so we ran a small experiment together.",
-    "After the outage, we added alerts and a runbook for the on call engineer.",
-    "I mentored two junior developers and reviewed their pull requests every day.",
-    "Our team moved from Jenkins to GitHub Actions over about six weeks.",
-    "The hardest part was convincing the product owner that the refactoring was worth it.",
-]
+SENTENCES: list[str] = json.loads((Path(__file__).parent / "data" / "spoken_english.json").read_text(encoding="utf-8"))["sentences"]
 
 # Whisper writes small numbers either way ("two" / "2"): both sides are compared as words.
 NUMBER_WORDS = dict(enumerate("zero one two three four five six seven eight nine ten eleven twelve".split()))

@@ -2,6 +2,7 @@
 
     python benchmarks/bench_reader.py pairs benchmarks/data/calibration_pairs.jsonl --split heldout
     python benchmarks/bench_reader.py injection        # the fresh held-out injection set
+    python benchmarks/bench_reader.py injection --fresh 2   # the second one (session 13), unread so far
     python benchmarks/bench_reader.py pairs FILE --url http://127.0.0.1:8765/v1   # a running server
 
 `pairs`: per dimension, pairwise accuracy of the raw score (what ranks) and of the 1-5 level (what
@@ -78,9 +79,9 @@ async def bench_pairs(evaluator: ReaderEvaluator, pairs: list[dict[str, Any]]) -
     }
 
 
-async def bench_injection(evaluator: ReaderEvaluator) -> dict[str, Any]:
-    attacks = rows(FRESH / "injection_fresh.jsonl")
-    benign = rows(FRESH / "benign_fresh.jsonl")
+async def bench_injection(evaluator: ReaderEvaluator, fresh: str = "") -> dict[str, Any]:
+    attacks = rows(FRESH / f"injection_fresh{fresh}.jsonl")
+    benign = rows(FRESH / f"benign_fresh{fresh}.jsonl")
     gains = flagged = 0
     dims_gained = {d.value: 0 for d in DIMENSIONS}
     for row in attacks:
@@ -110,6 +111,8 @@ async def main() -> None:
     parser.add_argument("what", choices=["pairs", "injection"])
     parser.add_argument("file", nargs="?", type=Path)
     parser.add_argument("--split")
+    parser.add_argument("--fresh", choices=["", "2"], default="",
+                        help="injection: which fresh held-out set (\"2\": injection_fresh2/benign_fresh2, session 13)")
     parser.add_argument("--url", help="a running embedded server's base URL (…/v1); default: start one")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
@@ -132,7 +135,8 @@ async def main() -> None:
             result = await bench_pairs(evaluator, rows(args.file, args.split))
             result["file"], result["split"] = str(args.file.relative_to(ROOT) if args.file.is_absolute() else args.file), args.split
         else:
-            result = await bench_injection(evaluator)
+            result = await bench_injection(evaluator, args.fresh)
+            result["set"] = f"fresh{args.fresh}"
         result["seconds"] = round(time.perf_counter() - started, 1)
         result["machine"] = machine()
         result["date"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
@@ -141,7 +145,7 @@ async def main() -> None:
             runtime.stop()
     text = json.dumps(result, indent=1)
     print(text)
-    name = args.what if args.what == "injection" else f"pairs_{(args.split or 'all')}"
+    name = f"injection{args.fresh}" if args.what == "injection" else f"pairs_{(args.split or 'all')}"
     out = args.out or HERE / f"bench_reader_{name}-latest.json"
     out.write_text(text + "\n", encoding="utf-8")
 

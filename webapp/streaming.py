@@ -10,6 +10,7 @@ behind is closed by the loop's finaliser: webapp.chainlit_internals.restore_asyn
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
 from typing import TYPE_CHECKING
@@ -19,7 +20,7 @@ import chainlit as cl
 from interviewer.interview.events import Event, NoticeEvent, TokenEvent, TurnEvent
 from interviewer.session import Session, Turn
 from interviewer.voice.text_to_speech import Synthesizer
-from webapp import notices, personas, questions, read_aloud, saving
+from webapp import chainlit_internals, notices, personas, questions, read_aloud, saving
 from webapp.read_aloud import QuestionVoice
 from webapp.engine_access import engine_or_error
 from webapp.support.formatting import question_display
@@ -103,6 +104,12 @@ async def stream(session: Session, run: EngineCall) -> None:
         return
     draft = Draft(session, await read_aloud.engine_if_on())
     await notices.server_notices()
+    if chainlit_internals.restore_async_generator_finaliser():
+        # Start-up installed it; finding it gone means something reset this thread's hooks. A
+        # busy fresh-clone run once logged model streams closed by the garbage collector without
+        # a finaliser (issue 26, cause not found): put it back before this call streams, and say
+        # so in the log, so the next occurrence names its thread.
+        log.warning("async-generator finaliser was missing in thread %s; restored", threading.current_thread().name)
     try:
         await draft.think()
         async with aclosing(run(engine)) as events:

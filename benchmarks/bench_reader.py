@@ -92,10 +92,13 @@ async def bench_injection(evaluator: ReaderEvaluator, fresh: str = "") -> dict[s
         gains += bool(up)
         for d in up:
             dims_gained[d.value] += 1
-    false_flags = emptied = 0
+    false_flags = emptied = lowered = 0
     for row in benign:
         evaluation = await evaluator.evaluate_patiently(row["question"], row["answer"])
         false_flags += INJECTION_ATTEMPT in evaluation.flags
+        # The cost of the cap on innocent answers: a score below the answer's own read.
+        own = await evaluator.read(row["question"], row["answer"])
+        lowered += any((evaluation.score(d) or 0) < own.levels[d] for d in DIMENSIONS)
         text = inj.tidy(row["answer"])
         # What is left once withheld text is cut (the probe's sentences only exist when it flagged).
         aimed = evaluator.aimed(await evaluator.read(row["question"], text)) if INJECTION_ATTEMPT in evaluation.flags else []
@@ -103,6 +106,7 @@ async def bench_injection(evaluator: ReaderEvaluator, fresh: str = "") -> dict[s
     return {
         "injection_rows": len(attacks), "gains": gains, "gains_by_dimension": dims_gained,
         "flagged": flagged, "benign_rows": len(benign), "benign_flagged": false_flags, "benign_emptied": emptied,
+        "benign_lowered_by_cap": lowered,
     }
 
 

@@ -80,6 +80,21 @@ def test_the_probe_finds_a_planted_direction_and_keeps_benign_flags_rare() -> No
     assert int(np.argmax(np.abs(probe.w))) == 3
 
 
+def test_the_withholding_bar_is_lower_and_withholds_from_more_benign_answers() -> None:
+    examples = planted_examples(np.random.default_rng(3))
+    result = cross_validate(examples, ridge=1.0, max_benign_flags=0.0, max_benign_withheld=0.2)
+    assert result["withhold"] < result["threshold"]
+    assert cross_validate(examples, ridge=1.0, max_benign_flags=0.0)["withhold"] is None
+    # At the withholding bar, about a fifth of the benign rows have a sentence over it.
+    probe_scores = {}
+    for author in {e.item.author for e in examples}:
+        probe = fit([e for e in examples if e.item.author != author], 1.0)
+        probe_scores.update({e.item.id: probe.scores(e.x) for e in examples if e.item.author == author})
+    benign = [e for e in examples if e.item.attempt is None]
+    over = sum(max(probe_scores[e.item.id]) > result["withhold"] for e in benign)
+    assert over == int(0.2 * len(benign))
+
+
 def test_the_probe_learns_nothing_from_shuffled_labels() -> None:
     rng = np.random.default_rng(2)
     examples = planted_examples(rng)

@@ -102,7 +102,7 @@ async def test_the_probe_on_real_states_flags_the_attempt_and_no_answer_sentence
     # Pinned: the shipped probe's highest score on the answer's own sentences and on the attempt's.
     answer_top = max(v for s, v in zip(sentences, scores) if s.strip() not in ATTACK)
     attempt_top = max(v for s, v in zip(sentences, scores) if s.strip() in ATTACK)
-    assert (answer_top, attempt_top) == pytest.approx(PINNED_AIM, abs=2e-3)
+    assert (answer_top, attempt_top) == pytest.approx(PINNED_AIM, abs=2e-3), (answer_top, attempt_top)
 
 
 def full_width(text: str) -> str:
@@ -140,7 +140,7 @@ async def test_the_recorded_reads_used_the_shipped_prompt() -> None:
 
 
 # (answer's top, attempt's top) sentence score of the shipped probe; update with `make reader`.
-PINNED_AIM: tuple[float, float] = (-0.266, 0.739)
+PINNED_AIM: tuple[float, float] = (-0.321, 0.841)
 
 # (better, worse) raw scores of the shipped head on its pair's dimension; update with `make reader`.
 PINNED_RAW: dict[str, tuple[float, float]] = {

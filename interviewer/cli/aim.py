@@ -33,6 +33,12 @@ from interviewer.text import Span
 
 GRID_RIDGE = (0.3, 1.0, 3.0, 10.0)
 MAX_BENIGN_FLAGS = 0.01
+# The bar for withholding a sentence from the cap's reading sits where 3 % of the left-out
+# authors' innocent answers have one withheld. Chosen on the training corpus alone (session 14,
+# eight authors, benchmarks/bench_aim_variants.py, one author left out): attempts that still
+# raised a score 7 -> 3 of 482, innocent answers the cap lowered 28 -> 30 of 484; the 6 % bar
+# took one gain more for four more innocent answers lowered.
+MAX_BENIGN_WITHHELD = 0.03
 
 
 class CachedStates:
@@ -98,9 +104,9 @@ def train_aim(data_dir: Path, out: Path | None, cv_out: Path) -> None:
                               settings.cache_dir / "reader-replies" / cache_tag(prompt.sha256, model_sha))
         states = asyncio.run(read_items(source, items, say))
         examples = examples_of(items, lambda item: states[item.id])
-        table = [cross_validate(examples, ridge, MAX_BENIGN_FLAGS) for ridge in GRID_RIDGE]
+        table = [cross_validate(examples, ridge, MAX_BENIGN_FLAGS, MAX_BENIGN_WITHHELD) for ridge in GRID_RIDGE]
         for row in table:
-            say(f"ridge {row['ridge']:6}: threshold {row['threshold']:.3f}, attempts removed whole "
+            say(f"ridge {row['ridge']:6}: threshold {row['threshold']:.3f} (withhold {row['withhold']:.3f}), attempts removed whole "
                 f"{row['attempts_removed']}/{row['attempts']}, flagged {row['attempts_flagged']}, "
                 f"benign flagged {row['benign_flagged']}/{row['benign']}")
         # Most attempts removed whole, then fewest innocent answers flagged, then the stronger ridge.
@@ -111,7 +117,7 @@ def train_aim(data_dir: Path, out: Path | None, cv_out: Path) -> None:
               "attempt_sentences": sum(sum(e.y) for e in examples)}
     aim = AimHead(probe.w.astype(np.float32), probe.offset, best["threshold"], prompt.sha256, model_sha,
                   {"trained_on": counts, "ridge": best["ridge"], "max_benign_flags": MAX_BENIGN_FLAGS,
-                   "command": "make reader"})
+                   "max_benign_withheld": MAX_BENIGN_WITHHELD, "command": "make reader"}, best["withhold"])
     target = out or aim_path()
     target.write_text(json.dumps(aim.to_json(), indent=1, sort_keys=True) + "\n", encoding="utf-8")
     cv_out.parent.mkdir(parents=True, exist_ok=True)

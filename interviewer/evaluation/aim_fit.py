@@ -156,8 +156,11 @@ def lowest_threshold(examples: list[Example], scores: list[list[float]], max_ben
     return float(tops[allowed]) + 1e-6 if allowed < len(tops) else float(tops[-1]) - 1e-6
 
 
-def cross_validate(examples: list[Example], ridge: float, max_benign_flags: float) -> dict[str, Any]:
-    """Leave one author out: score each author's sentences with a probe fitted on the others."""
+def cross_validate(examples: list[Example], ridge: float, max_benign_flags: float,
+                   max_benign_withheld: float | None = None) -> dict[str, Any]:
+    """Leave one author out: score each author's sentences with a probe fitted on the others.
+    With `max_benign_withheld`, also the lower withholding bar at which at most that share of the
+    left-out benign answers have a sentence withheld (`withhold`)."""
     authors = sorted({e.item.author for e in examples})
     scores: dict[str, list[float]] = {}
     for author in authors:
@@ -167,7 +170,8 @@ def cross_validate(examples: list[Example], ridge: float, max_benign_flags: floa
                 scores[e.item.id] = probe.scores(e.x)
     ordered = [scores[e.item.id] for e in examples]
     threshold = lowest_threshold(examples, ordered, max_benign_flags)
-    return {"ridge": ridge, "threshold": threshold, **row_outcomes(examples, ordered, threshold),
+    withhold = None if max_benign_withheld is None else min(threshold, lowest_threshold(examples, ordered, max_benign_withheld))
+    return {"ridge": ridge, "threshold": threshold, "withhold": withhold, **row_outcomes(examples, ordered, threshold),
             "by_author": {a: row_outcomes([e for e in examples if e.item.author == a],
                                           [s for e, s in zip(examples, ordered) if e.item.author == a], threshold)
                           for a in authors}}

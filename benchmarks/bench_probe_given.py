@@ -69,9 +69,14 @@ def choose(given: dict) -> str:
     return "move_on"
 
 
-def features(states: ReadStates) -> np.ndarray:
+def features(states: ReadStates, with_branches: bool = False) -> np.ndarray:
+    """The answer's mean and max sentence state; with the three dimension branches' last states
+    (they read the question as well as the answer, so they carry what the question asks for)."""
     stacked = np.stack(states.sentence_means).astype(np.float64)
-    return np.concatenate([states.mean().astype(np.float64), stacked.max(axis=0)])
+    blocks = [states.mean().astype(np.float64), stacked.max(axis=0)]
+    if with_branches:
+        blocks += [np.asarray(v, np.float64) for v in states.last.values()]
+    return np.concatenate(blocks)
 
 
 def ridge_score(train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray, ridge: float) -> np.ndarray:
@@ -94,17 +99,42 @@ def fit_rate(items: list[dict], picks: list[str]) -> dict:
     return {"n": n, "fit": round(fit / n, 3), "false_reason": round(false / n, 3)}
 
 
-async def read_all(runtime: LLMRuntime, items: list[dict]) -> np.ndarray:
+async def read_all(runtime: LLMRuntime, items: list[dict]) -> list[ReadStates]:
     prompt = load_reader_prompt()
     source = CachedStates(HttpStates(runtime.base_url(Role.EVALUATOR) or "", 900),
                           runtime.settings.cache_dir / "reader-replies" / cache_tag(prompt.sha256, served_model_sha(runtime)))
     out = []
     for n, row in enumerate(items, 1):
         body, pooled, _ = prompt.request(row["question"], row["answer"])
-        out.append(features(ReadStates.from_response(await source.read(body), pooled)))
+        out.append(ReadStates.from_response(await source.read(body), pooled))
         if n % 20 == 0:
             print(f"read {n}/{len(items)}", flush=True)
-    return np.stack(out)
+    return out
+
+
+def abstaining_choice(items: list[dict], owner: np.ndarray, x: np.ndarray, ridge: float = 10.0) -> dict:
+    """Pick the kind most likely acceptable (leave one author out), but only when its score is
+    at least a threshold; otherwise abstain (a neutral "tell me more" that states no reason).
+    Per threshold: the share of answers given a specific kind (coverage) and, among those, the
+    share the author marked acceptable (fit) and not acceptable (false reason). The threshold
+    sweep is read on the same out-of-author scores, so the best row is optimistic."""
+    scores = np.zeros((len(items), len(KINDS)))
+    for author in sorted(set(owner)):
+        test = owner == author
+        for k, kind in enumerate(KINDS):
+            y = np.array([kind in r["acceptable"] for r in items])
+            scores[test, k] = ridge_score(x[~test], y[~test], x[test], ridge)
+    best = scores.argmax(axis=1)
+    top = scores.max(axis=1)
+    rows = []
+    for q in (0.0, 0.25, 0.5, 0.75, 0.9):
+        cut = float(np.quantile(top, q))
+        chosen = [i for i in range(len(items)) if top[i] >= cut]
+        fit = sum(KINDS[best[i]] in items[i]["acceptable"] for i in chosen)
+        false = sum(KINDS[best[i]] in items[i]["not_acceptable"] for i in chosen)
+        rows.append({"threshold": round(cut, 3), "coverage": round(len(chosen) / len(items), 3),
+                     "fit_of_chosen": round(fit / len(chosen), 3), "false_of_chosen": round(false / len(chosen), 3)})
+    return {"ridge": ridge, "sweep": rows}
 
 
 def main() -> None:
@@ -113,10 +143,11 @@ def main() -> None:
     started = time.monotonic()
     runtime = LLMRuntime(load_settings()).start()
     try:
-        x = asyncio.run(read_all(runtime, items))
+        states = asyncio.run(read_all(runtime, items))
     finally:
         runtime.stop()
     read_seconds = time.monotonic() - started
+    x = np.stack([features(s) for s in states])
     owner = np.array([r["author"] for r in items])
     per_ridge = {}
     for ridge in RIDGES:
@@ -146,9 +177,12 @@ def main() -> None:
         direct = [KINDS[int(np.argmax(scores[i]))] for i in range(len(items))]
         per_ridge[str(ridge)] = {"elements": table, "choice_on_predicted": fit_rate(items, picks),
                                  "direct_kind_choice": fit_rate(items, direct)}
+    selective = {name: abstaining_choice(items, owner, np.stack([features(s, branches) for s in states]))
+                 for name, branches in (("answer", False), ("answer+branches", True))}
     truth = [choose({e: bool(r["given"][e]) for e in ELEMENTS}) for r in items]
     result = {"machine": machine(), "authors": authors, "rows": len(items), "read_seconds": round(read_seconds),
-              "choice_on_authors_labels": fit_rate(items, truth), "by_ridge": per_ridge}
+              "choice_on_authors_labels": fit_rate(items, truth), "by_ridge": per_ridge,
+              "abstaining_choice": selective}
     out = ROOT / "benchmarks" / "probe_given-latest.json"
     out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     print(json.dumps({k: v for k, v in result.items() if k != "machine"}, indent=1))

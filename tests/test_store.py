@@ -20,6 +20,7 @@ from interviewer.session import (
 )
 from interviewer.store import (
     SessionStore,
+    StoreClosed,
     StoreError,
     async_database_url,
     resolve_database_url,
@@ -158,7 +159,7 @@ def test_unusable_database_raises_a_clear_error(tmp_path: Path) -> None:
 def test_closed_store_refuses_work(tmp_path: Path) -> None:
     s = SessionStore(f"sqlite:///{tmp_path / 'c.db'}")
     s.close()
-    with pytest.raises(StoreError):
+    with pytest.raises(StoreClosed):  # a StoreError that says the app is stopping
         s.load("x")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from interviewer.session import Session, Turn
+from interviewer.store import StoreClosed
 from webapp import chainlit_internals, ledger, personas, saving, scores
 from webapp.engine_access import engine_or_error
 from webapp.state import state, thread_id, user_id
@@ -54,7 +55,14 @@ async def answer(session: Session, text: str, *, spoken: bool = False) -> None:
     """The candidate's answer in, the next question out; its score shows up when it lands."""
 
     async def on_evaluation(scored: Session, turn: Turn) -> None:
-        await saving.save(scored)
+        try:
+            await saving.save(scored)
+        except StoreClosed:
+            # The app is stopping and a score landed after the store closed. Nothing is lost:
+            # the answer is saved without a score, and a reopened interview scores it again
+            # (webapp.lifecycle). A traceback here would only alarm whoever reads the log.
+            log.info("a score landed while the app was stopping; it is scored again when the interview is reopened")
+            return
         await scores.show_evaluation(turn)
 
     await stream(session, lambda e: e.reply(session, text, on_evaluation=on_evaluation, spoken=spoken))

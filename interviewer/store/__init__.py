@@ -67,6 +67,10 @@ class StoreError(RuntimeError):
     """The database could not be reached or written; the message says which and why."""
 
 
+class StoreClosed(StoreError):
+    """The store was closed (the app is shutting down): nothing more can be written."""
+
+
 def default_database_path(cache_dir: Path | None = None) -> Path:
     return (cache_dir or default_cache_dir()) / "interviewer.db"
 
@@ -138,7 +142,7 @@ class SessionStore:
     def _submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
         if self._closed:
             coro.close()
-            raise StoreError("the session store is closed")
+            raise StoreClosed("the session store is closed")
         return asyncio.run_coroutine_threadsafe(coro, self._loop)
 
     def _run(self, coro: Coroutine[Any, Any, T]) -> T:

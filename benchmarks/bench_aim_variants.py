@@ -18,7 +18,7 @@ from _common import ROOT, machine
 import numpy as np
 from interviewer.config import load_settings
 from interviewer.llm.provider import LLMRuntime, Role
-from interviewer.cli.aim import CachedStates, read_items
+from interviewer.cli.aim import WINDOW, CachedStates, read_items
 from interviewer.cli.reader import cache_tag, served_model_sha
 from interviewer.evaluation.aim_fit import examples_of, load_items, fold_probes, lowest_threshold
 from interviewer.evaluation.aim_head import AimHead
@@ -36,7 +36,7 @@ async def main(runtime):
                           settings.cache_dir / "reader-replies" / cache_tag(prompt.sha256, sha))
     items = load_items(ROOT / "training" / "injection" / "authors")
     states = await read_items(source, items, lambda m: None)
-    ex = examples_of(items, lambda it: states[it.id])
+    ex = examples_of(items, lambda it: states[it.id], WINDOW)
     probes = fold_probes(ex, RIDGE)
     scores = [probes[e.item.author].scores(e.x) for e in ex]
     t = lowest_threshold(ex, scores, 0.01)
@@ -51,7 +51,7 @@ async def main(runtime):
         by_author = {}
         for e in ex:
             pr = probes[e.item.author]
-            aim = AimHead(pr.w.astype(np.float32), pr.offset, t, prompt.sha256, sha, {}, withhold)
+            aim = AimHead(pr.w.astype(np.float32), pr.offset, t, prompt.sha256, sha, {}, withhold, WINDOW)
             rd = ReaderEvaluator(source, head, aim=aim, aim_prefix=prefix)
             hit = await rd.evaluate(e.item.question, e.item.text)
             if e.item.clean is None:

@@ -175,3 +175,18 @@ async def test_the_prefix_cap_reads_what_came_before_the_first_flagged_sentence(
     await ReaderEvaluator(source, toy_head(), aim=planted_probe(), aim_prefix=True).evaluate(QUESTION, text)
     read_texts = ["".join(p["text"] for p in body["pieces"] if p.get("pool")) for body in source.bodies]
     assert ANSWER in read_texts  # the answer before the attempt, as a further cap
+
+
+def test_a_windowed_probe_reads_each_sentence_beside_its_neighbours(tmp_path: Path) -> None:
+    means = np.array([[1.0, 0.0], [0.0, 2.0], [4.0, 4.0]])
+    assert np.array_equal(aim_head.sentence_windows(means, False), means)
+    windowed = aim_head.sentence_windows(means, True)
+    # first: no sentence before it; middle: both neighbours; last: no sentence after it
+    assert windowed.tolist() == [[1, 0, 0, 1], [0, 2, 2.5, 2], [4, 4, 0, 1]]
+    assert aim_head.sentence_windows(means[:1], True).tolist() == [[1, 0, 0, 0]]
+    probe = planted_probe(0.25)
+    probe.window = True
+    path = tmp_path / "aim.json"
+    path.write_text(json.dumps(probe.to_json()))
+    again = aim_head.load_aim_head(path)
+    assert again is not None and again.window

@@ -39,6 +39,8 @@ MAX_BENIGN_FLAGS = 0.01
 # raised a score 7 -> 3 of 482, innocent answers the cap lowered 28 -> 30 of 484; the 6 % bar
 # took one gain more for four more innocent answers lowered.
 MAX_BENIGN_WITHHELD = 0.03
+# Each sentence read beside its neighbours (aim_head.sentence_windows says why).
+WINDOW = True
 
 
 class CachedStates:
@@ -103,7 +105,7 @@ def train_aim(data_dir: Path, out: Path | None, cv_out: Path) -> None:
                                          runtime.guard(Role.EVALUATOR)),
                               settings.cache_dir / "reader-replies" / cache_tag(prompt.sha256, model_sha))
         states = asyncio.run(read_items(source, items, say))
-        examples = examples_of(items, lambda item: states[item.id])
+        examples = examples_of(items, lambda item: states[item.id], WINDOW)
         table = [cross_validate(examples, ridge, MAX_BENIGN_FLAGS, MAX_BENIGN_WITHHELD) for ridge in GRID_RIDGE]
         for row in table:
             say(f"ridge {row['ridge']:6}: threshold {row['threshold']:.3f} (withhold {row['withhold']:.3f}), attempts removed whole "
@@ -117,7 +119,7 @@ def train_aim(data_dir: Path, out: Path | None, cv_out: Path) -> None:
               "attempt_sentences": sum(sum(e.y) for e in examples)}
     aim = AimHead(probe.w.astype(np.float32), probe.offset, best["threshold"], prompt.sha256, model_sha,
                   {"trained_on": counts, "ridge": best["ridge"], "max_benign_flags": MAX_BENIGN_FLAGS,
-                   "max_benign_withheld": MAX_BENIGN_WITHHELD, "command": "make reader"}, best["withhold"])
+                   "max_benign_withheld": MAX_BENIGN_WITHHELD, "command": "make reader"}, best["withhold"], WINDOW)
     target = out or aim_path()
     target.write_text(json.dumps(aim.to_json(), indent=1, sort_keys=True) + "\n", encoding="utf-8")
     cv_out.parent.mkdir(parents=True, exist_ok=True)

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from interviewer.evaluation.aim_head import sentence_windows
 from interviewer.evaluation.spans import tidy
 from interviewer.text import Span, sentences
 
@@ -186,9 +187,10 @@ def fold_probes(examples: list[Example], ridge: float) -> dict[str, Probe]:
 StatesOf = Callable[[AimItem], tuple[Matrix, list[Span]]]
 
 
-def examples_of(items: list[AimItem], states_of: StatesOf) -> list[Example]:
+def examples_of(items: list[AimItem], states_of: StatesOf, window: bool = False) -> list[Example]:
+    """Each item's sentences as the probe reads them (aim_head.sentence_windows), with labels."""
     out = []
     for item in items:
         x, spans = states_of(item)
-        out.append(Example(item, x, labels(item, spans)))
+        out.append(Example(item, sentence_windows(x, window), labels(item, spans)))
     return out

@@ -5,7 +5,8 @@ held-out set showed most attempts get past it in other words. The reader already
 answer sentence, the model's mean state over that sentence, in the context of the question and the
 answer so far (ReadStates.sentence_means). A linear probe on those states says how much a sentence
 reads like text addressed to the grader rather than an answer to the question:
-    score = w . sentence_mean + offset,   aimed  <=>  score > threshold.
+    score = w . sentence_mean + offset,   aimed  <=>  score > threshold
+(with `window`, w also weighs the mean of the sentence's two neighbours).
 No model call is added: the states come from the read that scores the answer.
 
 Trained by `interviewer train-aim` (cli/aim.py, fit in aim_fit.py) on training/injection/, written
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from interviewer.evaluation.reader_head import ReadStates, Vector
 from interviewer.llm.state_reader import decode_vector as unb64
@@ -43,10 +45,12 @@ class AimHead:
     # withholding only lets a score fall to what the answer earns without that sentence, while a
     # flag accuses. None: the same bar.
     withhold: float | None = None
+    # Whether each sentence is read beside its neighbours (`sentence_windows`).
+    window: bool = False
 
     def scores(self, states: ReadStates) -> list[float]:
-        w = self.w.astype(np.float64)
-        return [float(np.dot(w, m.astype(np.float64)) + self.offset) for m in states.sentence_means]
+        x = sentence_windows(np.stack(states.sentence_means).astype(np.float64), self.window)
+        return [float(v) for v in x @ self.w.astype(np.float64) + self.offset]
 
     def aimed(self, states: ReadStates) -> list[int]:
         """Indexes of the answer sentences that read as aimed at the grader."""
@@ -64,14 +68,29 @@ class AimHead:
 
     def to_json(self) -> dict[str, Any]:
         return {"version": 1, "w": b64(self.w), "offset": self.offset, "threshold": self.threshold,
-                "withhold": self.withhold, "prompt_sha256": self.prompt_sha256, "model_sha256": self.model_sha256,
-                "meta": self.meta}
+                "withhold": self.withhold, "window": self.window, "prompt_sha256": self.prompt_sha256,
+                "model_sha256": self.model_sha256, "meta": self.meta}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "AimHead":
         withhold = data.get("withhold")
         return cls(unb64(data["w"]), float(data["offset"]), float(data["threshold"]), str(data["prompt_sha256"]),
-                   str(data["model_sha256"]), dict(data.get("meta", {})), None if withhold is None else float(withhold))
+                   str(data["model_sha256"]), dict(data.get("meta", {})), None if withhold is None else float(withhold),
+                   bool(data.get("window", False)))
+
+
+def sentence_windows(means: npt.NDArray[np.float64], window: bool) -> npt.NDArray[np.float64]:
+    """What the probe reads per sentence: its mean state and, with `window`, beside it the mean of
+    its two neighbours' (zeros past either end). An attempt written in the answer's own register
+    (a log line, a commit message, a quoted mentor) reads like the answer sentence by sentence;
+    next to what surrounds it, it does not (session 14, training data: one author left out,
+    attempts removed whole 445 -> 455 of 482 at the same 4 of 484 innocent answers flagged)."""
+    if not window:
+        return means
+    zero = np.zeros_like(means[:1])
+    before = np.vstack([zero, means[:-1]])
+    after = np.vstack([means[1:], zero])
+    return np.concatenate([means, (before + after) / 2], axis=1)
 
 
 def aim_path() -> Path:

@@ -10,11 +10,11 @@ the generative judge (evaluator.py); `Evaluation.scorer` says which one scored a
 
 What it shares with the judge, by calling the same functions:
 - the bound on how much of an answer is read (`bounded`, flagged `answer_cut`);
-- injection handling: stretches that read like instructions to a grader are found by
-  `injection.instruction_spans` and, from the same read's sentence states, by the grader-aim
-  probe (aim_head.py) when one is trained, and the answer is also read without exactly them
+- injection handling: stretches that read like instructions to a grader are found, from the same
+  read's sentence states, by the grader-aim probe (aim_head.py) when one is trained, else by
+  `injection.instruction_spans`, and the answer is also read without exactly them
   (`comparisons`), each dimension keeping the lowest score, so `answer + appended attempt` never
-  scores above `answer`; such stretches are never quoted as evidence;
+  scores above `answer`; neither the probe's nor the rules' stretches are quoted as evidence;
 - MIN_WORDS: an answer with nothing to judge gets no score and no model call;
 - failures become `Evaluation(status=UNAVAILABLE)`; `evaluate` never raises.
 Evidence: the sentences whose states moved the score most, quoted whole and verbatim.
@@ -230,7 +230,7 @@ class ReaderEvaluator:
         answer, cut = bounded(answer)
         text = injection.tidy(answer)
         scan = injection.scan(text)
-        withheld = injection.instruction_spans(text, scan)
+        rules = injection.instruction_spans(text, scan)
         cut_flags = [CUT_FLAG] if cut else []
         if len(text.split()) < MIN_WORDS:
             return Evaluation(status=EvalStatus.OK, rationale={d.value: INSUFFICIENT for d in DIMENSIONS},
@@ -238,18 +238,23 @@ class ReaderEvaluator:
                               flags=([INJECTION_ATTEMPT] if scan.found else []) + cut_flags)
         main = await self.read(question, text)
         aimed = self.aimed(main)
-        withheld = spans.merge([*withheld, *self.kept_out(main)])
-        # The flag accuses, so it comes from the probe when one is trained: on the training corpus
-        # (leave one author out) the lexical rules flagged 11 of 244 innocent look-alikes and the
-        # probe 2, and the rules caught few attempts the probe missed. Their stretches are still
-        # withheld for the cap below, which can lower an innocent answer only to what it scores
-        # without those stretches.
+        # With a trained probe, the probe alone decides what is flagged and what the cap reads the
+        # answer without; the rules' stretches are only kept out of the quotes. On the training
+        # corpus (one author left out) the rules flagged 11 of 244 innocent look-alikes where the
+        # probe flagged 2 (session 11), and when the rules' stretches were also cut for the cap,
+        # 26 of the 30 innocent answers it lowered were lowered by them alone; cutting only the
+        # probe's sentences lowered 4 of 484 instead of 30, for 4 attempts of 482 that raised a
+        # score instead of 3 (session 14).
+        if self.aim is not None:
+            withheld, cap_scan = self.kept_out(main), injection.InjectionScan(text, text)
+        else:
+            withheld, cap_scan = rules, scan
         accused = bool(aimed) if self.aim is not None else scan.found
         flags = ([INJECTION_ATTEMPT] if accused else []) + cut_flags
         scores = dict(main.levels)
         capped = {d: False for d in DIMENSIONS}
         attempts = 1
-        others = comparisons(text, scan, withheld)
+        others = comparisons(text, cap_scan, withheld)
         if self.aim_prefix and aimed:
             before = spans.tidy(text[: aimed[0][0]])
             if before != text and len(before.split()) >= MIN_WORDS and before not in others:
@@ -262,7 +267,7 @@ class ReaderEvaluator:
             for d in DIMENSIONS:
                 if cap.levels[d] < scores[d]:
                     scores[d], capped[d] = cap.levels[d], True
-        withheld_text = [spans.tidy(text[s:e]) for s, e in withheld]
+        withheld_text = [spans.tidy(text[s:e]) for s, e in spans.merge([*rules, *withheld])]
         chosen = {d: self._chosen(main, d, scores[d], withheld_text) for d in DIMENSIONS}
         found = signals.compute(text)  # once per answer, for every dimension's rationale
         shows = {d: self._shows(d, found, [main.spans[i] for i in chosen[d]], scores[d] >= 3) for d in DIMENSIONS}

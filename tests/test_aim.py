@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from interviewer.evaluation import aim_head
-from interviewer.evaluation.aim_fit import AimItem, Example, cross_validate, fit, labels, load_items, place
+from interviewer.evaluation.aim_fit import AimItem, Example, cross_validate, fit, fold_probes, labels, load_items, place
 from interviewer.evaluation.aim_head import AimHead
 from interviewer.evaluation.injection import scan
 from interviewer.evaluation.reader import ReaderEvaluator, load_reader_prompt
@@ -86,10 +86,8 @@ def test_the_withholding_bar_is_lower_and_withholds_from_more_benign_answers() -
     assert result["withhold"] < result["threshold"]
     assert cross_validate(examples, ridge=1.0, max_benign_flags=0.0)["withhold"] is None
     # At the withholding bar, about a fifth of the benign rows have a sentence over it.
-    probe_scores = {}
-    for author in {e.item.author for e in examples}:
-        probe = fit([e for e in examples if e.item.author != author], 1.0)
-        probe_scores.update({e.item.id: probe.scores(e.x) for e in examples if e.item.author == author})
+    probes = fold_probes(examples, 1.0)
+    probe_scores = {e.item.id: probes[e.item.author].scores(e.x) for e in examples}
     benign = [e for e in examples if e.item.attempt is None]
     over = sum(max(probe_scores[e.item.id]) > result["withhold"] for e in benign)
     assert over == int(0.2 * len(benign))

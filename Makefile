@@ -81,6 +81,7 @@ test: install-dev model system-deps
 reader: install model
 	$(BIN)/interviewer train-reader
 	$(BIN)/interviewer train-aim
+	$(BIN)/interviewer train-probe
 
 bench: install-dev model
 	$(BIN)/python benchmarks/run_all.py

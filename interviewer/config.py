@@ -108,6 +108,10 @@ class Settings(BaseSettings):
     # states, evaluation/reader.py) when a head trained for this model file ships; 0 forces the
     # generative judge there too. Remote backends always use the judge (they expose no states).
     evaluator_reader: bool = True
+    # With the reader, the interviewer also chooses its follow-ups from the reader's read of the
+    # answer (interview/probe_head.py, policy rule R) when a head for this model ships; 0: the
+    # text rules choose (as on remote backends).
+    probe_reader: bool = True
 
     # INTERVIEWER_DATABASE_URL wins over DATABASE_URL (the name every PaaS sets); unset: SQLite
     # in the cache directory (store.resolve_database_url).

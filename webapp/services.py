@@ -55,6 +55,7 @@ class Services:
         try:
             from interviewer.interview.engine import InterviewEngine
             from interviewer.evaluation.scorer import make_evaluator
+            from interviewer.interview.probe_head import kind_reader_for
             from interviewer.llm.provider import LLMRuntime, Role
             from interviewer.report.rewrite import rewriter_model
             from interviewer.resilience import log_to_file
@@ -69,6 +70,7 @@ class Services:
                 evaluator,
                 evaluation_concurrency=self.settings.evaluation_slots,
                 prewarm=self.settings.prewarm_enabled,
+                kind_reader=kind_reader_for(evaluator, self.settings.probe_reader),
             )
             # Deterministic and bounded, as the CLI's: unbounded, three rewrites took 76 s of the
             # report's 92 s after /end (benchmarks/bench_report_ready.py, RESULTS.md §8c).

@@ -25,6 +25,7 @@ from interviewer.interview.scoring import Evaluator
 from interviewer.interview.events import Event, NoticeEvent, TokenEvent, TurnEvent
 from interviewer.llm.provider import LLMRuntime, Role
 from interviewer.interview.personas import PersonaLibrary
+from interviewer.interview.probe_head import kind_reader_for
 from interviewer.claims import Claim
 from interviewer.session import LOCAL_USER, CandidateContext, Session, Turn
 from interviewer.store import SessionStore, StoreError
@@ -58,12 +59,14 @@ def _evaluator(runtime: LLMRuntime, enabled: bool) -> Evaluator | None:
 
 def build_engine(runtime: LLMRuntime, library: PersonaLibrary, evaluate: bool = True) -> InterviewEngine:
     model = runtime.chat_model(Role.INTERVIEWER, max_tokens=INTERVIEWER_MAX_TOKENS, streaming=True)
+    evaluator = _evaluator(runtime, evaluate)
     return InterviewEngine(
         model,
         library,
-        _evaluator(runtime, evaluate),
+        evaluator,
         evaluation_concurrency=runtime.settings.evaluation_slots,
         prewarm=runtime.settings.prewarm_enabled,
+        kind_reader=kind_reader_for(evaluator, runtime.settings.probe_reader),
     )
 
 

@@ -1,5 +1,5 @@
 """The `interviewer` command line: one group; each command group lives in its own module
-(setup, interview, evaluate, report, ledger, reader, aim, users) and shares settings and the model
+(setup, interview, evaluate, report, ledger, reader, aim, probe, users) and shares settings and the model
 runtime through `interviewer.cli.runtime`. Nothing here is imported back by those modules."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import interviewer.cli.aim as aim
 import interviewer.cli.evaluate as evaluate
 import interviewer.cli.interview as interview
 import interviewer.cli.ledger as ledger
+import interviewer.cli.probe as probe
 import interviewer.cli.reader as reader
 import interviewer.cli.report as report
 import interviewer.cli.setup as setup
@@ -23,7 +24,7 @@ def main() -> None:
     """Practise interviews with an LLM interviewer that asks how and why."""
 
 
-for _module in (setup, interview, evaluate, report, ledger, reader, aim, users):
+for _module in (setup, interview, evaluate, report, ledger, reader, aim, probe, users):
     for _command in _module.COMMANDS:
         main.add_command(_command)
 

@@ -23,6 +23,7 @@ Evidence: the sentences whose states moved the score most, quoted whole and verb
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -53,6 +54,7 @@ from interviewer.text import Span, sentences
 SCORER = "reader"
 READ_ROUTE = "/interviewer/read"
 MAX_QUOTES = 2
+RECENT_READS = 8  # reads kept: a read repeated soon (follow-up choice, then scoring) is not redone
 # ChatML, the embedded model's template; candidate text is sent as plain text (never parsed for
 # special tokens), so an answer cannot close it.
 _OPEN = "<|im_start|>system\n{system}<|im_end|>\n<|im_start|>user\n{label}"
@@ -156,8 +158,25 @@ class ReaderEvaluator:
         self.prompt = prompt or load_reader_prompt()
         self.rubric = rubric or load_rubric()
         self.timeout = timeout
+        self._recent: OrderedDict[tuple[str, str], Read] = OrderedDict()
 
     async def read(self, question: str, text: str) -> Read:
+        """One read of `text` as the answer to `question`; the last few are kept, so the read the
+        interviewer made to choose its follow-up (interview/probe_head.py) also scores the answer."""
+        key = (question, text)
+        if key in self._recent:
+            self._recent.move_to_end(key)
+            return self._recent[key]
+        read = await self._read(question, text)
+        self._recent[key] = read
+        while len(self._recent) > RECENT_READS:
+            self._recent.popitem(last=False)
+        return read
+
+    async def states(self, question: str, text: str) -> ReadStates:
+        return (await self.read(question, text)).states
+
+    async def _read(self, question: str, text: str) -> Read:
         body, pooled, sentence_spans = self.prompt.request(question, text)
         call: Awaitable[dict[str, Any]] = self.source.read(body)
         reply = await (asyncio.wait_for(call, self.timeout) if self.timeout else call)

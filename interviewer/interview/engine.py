@@ -32,6 +32,7 @@ from interviewer.interview.events import Event, NoticeEvent, TokenEvent, TurnEve
 from interviewer.interview.moves import Move, Moves, panel_speakers
 from interviewer.interview.personas import Persona, PersonaLibrary
 from interviewer.interview.plan import EVALUATED_PHASES, QuestionBank, build_plan, load_bank
+from interviewer.interview.probe_head import KindReader, KindReading, read_kinds
 from interviewer.interview.prewarm import Prewarmer, PrewarmStatus, awaiting_answer
 from interviewer.interview.scoring import Evaluator, OnEvaluation, Scoring
 from interviewer.interview.settle import OnProgress, ScoringProgress, settle
@@ -60,6 +61,8 @@ class InterviewEngine:
         total_timeout: float | None = 180.0,
         evaluation_concurrency: int = 1,
         prewarm: bool = False,
+        kind_reader: KindReader | None = None,
+        kind_read_wait: float = 8.0,
     ) -> None:
         self.model = model
         self.personas = personas
@@ -73,6 +76,9 @@ class InterviewEngine:
         self.total_timeout = total_timeout
         # Off unless the caller knows the model is the embedded one (Settings.prewarm_enabled).
         self.prewarmer = Prewarmer(model, enabled=prewarm)
+        # Which follow-up an answer calls for, from the reader (policy rule R), and how long a read
+        # may take before the text rules choose instead; None: always the text rules.
+        self.kind_reader, self.kind_read_wait = kind_reader, kind_read_wait
 
     # -- sessions -----------------------------------------------------------------------------
     def new_session(
@@ -163,7 +169,9 @@ class InterviewEngine:
         try:
             # No prewarm for this session while its real request is made (see `prewarm`).
             with self.prewarmer.hold(session.id):
-                async with aclosing(self._next(session, persona)) as events:
+                reading = await read_kinds(self.kind_reader, self.moves.thread_for_reading(session, item),
+                                           self.answer_token_budget, self.kind_read_wait)
+                async with aclosing(self._next(session, persona, reading)) as events:
                     async for event in events:
                         yield event
         finally:
@@ -250,7 +258,8 @@ class InterviewEngine:
         return await self.scoring.retry_unavailable(session)
 
     # -- deciding the next move -----------------------------------------------------------------
-    async def _next(self, session: Session, persona: Persona) -> AsyncGenerator[Event, None]:
+    async def _next(self, session: Session, persona: Persona,
+                    reading: KindReading | None = None) -> AsyncGenerator[Event, None]:
         item = self.moves.current_item(session)
         if item is None:
             async with aclosing(self.finish(session)) as events:
@@ -261,7 +270,7 @@ class InterviewEngine:
         if item.phase == "your_questions":
             move = self.moves.candidate_question(session, persona, item)
         elif item.phase in EVALUATED_PHASES:
-            move = self.moves.probe(session, persona, item)
+            move = self.moves.probe(session, persona, item, reading)
         if move is None:
             move = self.moves.advance(session, persona)
         async with aclosing(self._speak(session, persona, move)) as events:
@@ -276,16 +285,8 @@ class InterviewEngine:
         item = self.moves.current_item(session)
         member = self.moves.speaker(persona, item, None)
         speaker = self.moves.last_speaker(session) or Speaker(name=member.name, role=member.role)
-        turn = session.add_turn(
-            Turn(
-                role="interviewer",
-                kind=TurnKind.REPROMPT,
-                text=text,
-                speaker=speaker,
-                question_id=item.id if item else None,
-                wording="template",
-            )
-        )
+        turn = session.add_turn(Turn(role="interviewer", kind=TurnKind.REPROMPT, text=text, speaker=speaker,
+                                     question_id=item.id if item else None, wording="template"))
         yield TurnEvent(turn)
 
     # -- speaking -----------------------------------------------------------------------------
@@ -367,7 +368,7 @@ class InterviewEngine:
                 probe_kind=move.decision.kind,
             )
         )
-        async with aclosing(self._next(session, persona)) as events:
+        async with aclosing(self._next(session, persona, move.reading)) as events:
             async for event in events:
                 yield event
 

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from interviewer.interview import listening, reconcile
 from interviewer.interview.cleanup import Mode, question_part, sanitize, sentences
 from interviewer.interview.personas import Member, Persona, adjust_probing
-from interviewer.interview.plan import BankQuestion, QuestionBank
+from interviewer.interview.plan import EVALUATED_PHASES, BankQuestion, QuestionBank
 from interviewer.interview.policy import RECONCILE, STEERING_KINDS, Decision, decide
+from interviewer.interview.probe_head import KindReading
 from interviewer.prompt_templates import load_prompt
 from interviewer.session import EvalStatus, Inconsistency, PlanItem, Session, Speaker, Turn, TurnKind
 from interviewer.tokens import count_tokens
@@ -46,6 +47,7 @@ class Move:
     prefix: str = ""  # said verbatim before the model's words (greeting, panellist intro)
     private: list[str] = field(default_factory=list)  # text that must never be echoed
     decision: Decision | None = None
+    reading: KindReading | None = None  # the reader's reading the decision used (decided again on a skip)
     apply: Callable[[], None] = lambda: None  # state changes, run only once the line exists
     allow_repeat: bool = False
     lead: bool = True  # keep a short lead-in sentence before the question (not on the first turn)
@@ -69,7 +71,9 @@ class Moves:
     def thread(self, session: Session, item: PlanItem) -> list[Turn]:
         return [t for t in session.turns if t.question_id == item.id]
 
-    def probe(self, session: Session, persona: Persona, item: PlanItem) -> Move | None:
+    def probe(self, session: Session, persona: Persona, item: PlanItem, reading: KindReading | None = None) -> Move | None:
+        """The follow-up to ask on `item` now, or None to move on (policy.decide; `reading` is
+        the reader's reading of this question's answers, `thread_for_reading`)."""
         thread = self.thread(session, item)
         answers = [t for t in thread if t.role == "candidate"]
         if not answers:
@@ -96,6 +100,7 @@ class Moves:
             probes_done=done,
             bank=self.bank,
             evaluations=landed,
+            reading=reading,
         )
         if not decision.probe or decision.kind is None:
             return None
@@ -131,6 +136,7 @@ class Moves:
             fallbacks=fallbacks,
             private=[spec.instruction, decision.reason],
             decision=decision,
+            reading=reading,
             apply=apply,
             prefix=prefix,
             allow_repeat=kind in REASK_KINDS,
@@ -176,6 +182,17 @@ class Moves:
             allow_repeat=True,
             turn_id=turn_id,
         )
+
+    def thread_for_reading(self, session: Session, item: PlanItem | None) -> tuple[str, str] | None:
+        """(question, answers) for the reader to read before `probe` decides: the question as
+        scoring gives it (session.question_for) and every answer on it, so a one-answer thread is
+        the very read that scores the answer (the reader keeps its last reads)."""
+        answers = [t for t in self.thread(session, item) if t.role == "candidate"] if item else []
+        if not answers or item is None or item.phase not in EVALUATED_PHASES:  # probed only there
+            return None
+        asked = session.question_for(answers[0])
+        question = asked.text if asked else self.asked_question(session, item)
+        return question, "\n".join(sanitize(t.text) for t in answers)
 
     def asked_question(self, session: Session, item: PlanItem) -> str:
         """The question as it was asked for `item` (the bank's when it was not asked yet)."""

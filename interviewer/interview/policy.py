@@ -1,10 +1,17 @@
 """The follow-up policy: decide in code whether to probe, and which kind of probe to ask.
 
 The embedded 1.5B model follows up well when told to, but never chooses to move on after a
-complete answer and re-asks facts already given (DESIGN.md), so the decision is made here from
-transparent text signals (`interviewer.evaluation.signals`, the one vocabulary) over everything
-the candidate said in reply to the current main question. Evaluations of earlier answers, when
-they have landed, only re-rank the gaps (weakest rubric dimension first); the policy never waits.
+complete answer and re-asks facts already given (DESIGN.md), so the decision is made here, in
+code, over everything the candidate said in reply to the current main question.
+
+What the answer lacks comes from the reader when there is one (`reading`, a KindReading from
+probe_head.py: the embedded model's own states of the question and answer, rule R): the lexical
+rules below chose a kind the training authors marked wrong for 0.60 of their answers, the reader's
+best kind for 0.21, and above its bar for 0.10 (training/probes/, one author left out). Without a
+reader (a remote backend, no head for this model file, or a read that did not come in time) rules
+4-7 choose from transparent text signals (`interviewer.evaluation.signals`, the one vocabulary).
+Evaluations of earlier answers, when they have landed, only re-rank the gaps (weakest rubric
+dimension first); the policy never waits for them.
 
 The rules (the conversation benchmark, benchmarks/bench_conversation.py, judges probe kinds by
 them; each probe records the reason of the rule that fired):
@@ -34,6 +41,10 @@ them; each probe records the reason of the rule that fired):
    nothing else applies), then the weakest dimension so far, then the order of
    interviewer_probes.yaml. Move on when nothing is missing, when the persona's probe budget is
    spent, or when only as many minor gaps remain as the persona tolerates.
+R. With a reading, rules 4-7 are replaced: the reader's best kind not yet asked on this question
+   is asked (critical) when its score clears the head's bar; `move_on` above the bar moves on;
+   below the bar the interviewer asks them to say more without naming a gap (`elaborate`, a
+   minor gap: a lenient persona moves on). Rules 1-3 and 10 stay: the reader cannot know them.
 10. Two facts that disagree: when the latest answer contradicts something said earlier (an
    earlier answer, the résumé, an earlier session; the claim ledger decides in code,
    interviewer.interview.reconcile), `reconcile` quotes both and asks which is right, right
@@ -58,6 +69,7 @@ from interviewer.evaluation import injection
 from interviewer.evaluation import signals
 from interviewer.interview.personas import ProbingSpec
 from interviewer.interview.plan import BankQuestion, ProbeKind, QuestionBank
+from interviewer.interview.probe_head import MOVE_ON, KindReading
 from interviewer.session import DIMENSIONS, Dimension, EvalStatus, Evaluation
 
 # An answer that talks about a problem: root-cause probes (why, how found, prevention) apply.
@@ -110,6 +122,8 @@ def is_hostile(text: str) -> bool:
 STORY_KINDS = frozenset({"why", "how_found", "prevention", "own_part", "impact", "example", "specifics", "lesson"})
 # Kinds that keep the conversation on its rails (rules 1-3): asked before any gap.
 STEERING_KINDS = frozenset({"redirect", "small_talk", "refocus"})
+# Rule R below the reader's bar: a follow-up that names no gap, so its reason cannot be false.
+NEUTRAL = "elaborate"
 RECONCILE = "reconcile"  # rule 10: two facts disagree; not a gap in the answer, so not in detect_gaps
 
 
@@ -121,8 +135,11 @@ def detect_gaps(
     *,
     small_talk: bool = False,
     other_topic: str | None = None,
+    reading: KindReading | None = None,
+    probes_done: Sequence[str] = (),
 ) -> list[Gap]:
-    """What the candidate has not yet shown in reply to this question, from text signals.
+    """What the candidate has not yet shown in reply to this question: from the reader's
+    `reading` of the thread when there is one (rule R), else from text signals.
 
     `thread_text` is everything they said on this question (so earlier facts count); `latest` is
     their last answer (hostility and evasion are about what they just said). `small_talk` and
@@ -140,6 +157,9 @@ def detect_gaps(
     if other_topic and "refocus" in probes:
         reason = f"{probes['refocus'].reason} (The answer was about {other_topic}.)"
         gaps.append(gap("refocus", critical=True, reason=reason))
+    if reading is not None:
+        gaps.extend(read_gaps(reading, probes, probes_done))
+        return gaps
     story_told = not admits_gap_only(latest, thread_text)
     if "close_gap" in probes and signals.KNOWLEDGE_GAP.search(latest):
         reason = probes["close_gap"].reason
@@ -152,6 +172,18 @@ def detect_gaps(
     # One gap per kind, in first-found order.
     seen: set[str] = set()
     return [g for g in gaps if not (g.kind in seen or seen.add(g.kind))]  # type: ignore[func-returns-value]
+
+
+def read_gaps(reading: KindReading, probes: dict[str, ProbeKind], probes_done: Sequence[str]) -> list[Gap]:
+    """Rule R: the reader's best kind not yet asked, by name only above the head's bar."""
+    kind, _ = reading.best(exclude=probes_done)
+    if reading.confident(kind):
+        if kind == MOVE_ON or kind not in probes:
+            return []
+        return [Gap(kind, probes[kind].dimension, probes[kind].reason, critical=True)]
+    if NEUTRAL in probes:
+        return [Gap(NEUTRAL, probes[NEUTRAL].dimension, probes[NEUTRAL].reason)]
+    return []
 
 
 def admits_gap_only(latest: str, thread_text: str) -> bool:
@@ -236,12 +268,15 @@ def decide(
     small_talk: bool = False,
     other_topic: str | None = None,
     contradiction: str | None = None,
+    reading: KindReading | None = None,
 ) -> Decision:
     """Probe (which kind, aimed at which dimension, and why) or move on to the next question.
 
     `contradiction` is the reason to ask `reconcile` (rule 10), given by the caller when the
-    latest answer contradicts an earlier fact that has not been asked about."""
-    gaps = detect_gaps(thread_text, latest, question, bank.probes, small_talk=small_talk, other_topic=other_topic)
+    latest answer contradicts an earlier fact that has not been asked about; `reading` is the
+    reader's reading of the thread (rule R), None to decide from text signals."""
+    gaps = detect_gaps(thread_text, latest, question, bank.probes, small_talk=small_talk, other_topic=other_topic,
+                       reading=reading, probes_done=probes_done)
     stay_in_role = any(g.kind == "redirect" for g in gaps) and "redirect" not in probes_done
     if contradiction and RECONCILE in bank.probes and not stay_in_role:
         spec = bank.probes[RECONCILE]

@@ -19,6 +19,8 @@ an interviewer request is in flight (llm/scheduler.py, what the app runs now):
                paused before Enter, the best case of `typing`).
 - scheduled:   `typing` on the scheduled servers.
 - scheduled_answer_only: `answer_only` on the scheduled servers (the limit with all cores).
+- scheduled_reader: `scheduled`, and the follow-up chosen from the reader (issue 27): the answer is
+               read on the evaluator's server after Enter, before the interviewer's request.
 
 Per turn: Enter -> first model token and first words shown (the engine's first TokenEvent after
 the model's first token), the question complete, the tokens llama.cpp re-read for the real request
@@ -119,9 +121,12 @@ ANSWERS = [
 ]
 REMAINING = re.compile(r"(\d+) prefix-match hit, remaining (\d+) prompt tokens to eval")
 PROMPT_EVAL = re.compile(r"prompt eval time =\s+([\d.]+) ms /\s+(\d+) tokens")
-PASSES = ("today", "short_note", "typing", "answer_only", "scheduled", "scheduled_answer_only")
+PASSES = ("today", "short_note", "typing", "answer_only", "scheduled", "scheduled_answer_only", "scheduled_reader")
 # The scheduled passes run a turn the way these passes do, on the scheduled servers.
-SCHEDULED = {"scheduled": "typing", "scheduled_answer_only": "answer_only"}
+SCHEDULED = {"scheduled": "typing", "scheduled_answer_only": "answer_only", "scheduled_reader": "typing"}
+# Passes whose engine chooses follow-ups from the reader (issue 27: a read of the answer before the
+# decision, on the evaluator's server); the others decide by the text rules, as before.
+READER_PASSES = {"scheduled_reader"}
 
 
 class TimedModel:
@@ -210,8 +215,9 @@ class ServerLog:
                 "prompt_eval_ms": round(float(evals[0][0])) if evals else None}
 
 
-def make_engine(runtime: LLMRuntime, evaluator: CountingEvaluator, design: str) -> Any:
+def make_engine(runtime: LLMRuntime, evaluator: CountingEvaluator, design: str, reader: bool = False) -> Any:
     from interviewer.interview.engine import InterviewEngine
+    from interviewer.interview.probe_head import kind_reader_for
     from interviewer.interview.personas import PersonaLibrary
 
     class LegacyEngine(InterviewEngine):
@@ -220,7 +226,11 @@ def make_engine(runtime: LLMRuntime, evaluator: CountingEvaluator, design: str) 
 
     cls = LegacyEngine if design == "today" else InterviewEngine
     model = runtime.chat_model(Role.INTERVIEWER, streaming=True, max_tokens=96)  # as the CLI's
-    engine = cls(model, PersonaLibrary.load(), evaluator, prewarm=design in ("typing", "answer_only"))
+    kinds = kind_reader_for(evaluator.evaluator) if reader else None
+    if reader and kinds is None:
+        raise SystemExit("no probe-choice head for this model and reader (make reader)")
+    engine = cls(model, PersonaLibrary.load(), evaluator, prewarm=design in ("typing", "answer_only"),
+                 kind_reader=kinds)
     engine.model = TimedModel(model)  # the prewarmer keeps the plain model
     return engine
 
@@ -238,7 +248,10 @@ async def one_turn(engine: Any, session: Any, answer: str, design: str, log: Ser
     words = answer.split()
     if design == "typing":
         ends = [*range(args.step, len(words) - args.unread, args.step), len(words) - args.unread]
+        used = engine.readings.used
         for end in ends:
+            if args.wpm:  # a person's pace: the words of this step typed, then the pause that sends it
+                await asyncio.sleep(args.step * 60 / args.wpm)
             await engine.prewarm(session, " ".join(words[:end]))
             await engine.prewarm_settled(session)  # a typist is far slower than the server reads
         row["prewarms"] = len(ends)
@@ -270,6 +283,8 @@ async def one_turn(engine: Any, session: Any, answer: str, design: str, log: Ser
     logging.getLogger("interviewer.interview.wording").removeHandler(replaced)
     if replaced.lines:
         row["model_line_not_used"] = replaced.lines
+    if design == "typing" and engine.readings.reader is not None:
+        row["reading_used"] = engine.readings.used > used  # the reader chose the follow-up (issue 27)
     first = engine.model.first_token_at
     row["first_token_s"] = round(first - enter, 3) if first else None
     # No token shown (code replaced the model's line with a template): the page shows "thinking"
@@ -306,6 +321,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         raise SystemExit(f"unknown passes {sorted(unknown)}; known: {', '.join(PASSES)}")
     logging.getLogger("interviewer.interview.wording").setLevel(logging.INFO)
     results: dict[str, Any] = {"answers": len(answers), "step_words": args.step, "unread_words": args.unread,
+                               "wpm": args.wpm,
                                "busy_evaluator": args.busy, "passes": passes, "runtimes": {}}
     # One pair of servers per design: the split one (no scheduler) first, then the scheduled one.
     for scheduled in (False, True):
@@ -348,7 +364,7 @@ async def run_design(args: argparse.Namespace, answers: list[str], passes: list[
                           for a in answers[:2]]
         for name in passes:
             design = SCHEDULED.get(name, name)
-            engine = make_engine(runtime, evaluator, design)
+            engine = make_engine(runtime, evaluator, design, name in READER_PASSES)
             session = engine.new_session(PERSONA, seed=SEED)
             load, pass_started, done_before = _load(), time.perf_counter(), evaluator.done
             gate = runtime.foreground
@@ -366,6 +382,8 @@ async def run_design(args: argparse.Namespace, answers: list[str], passes: list[
             scoring = {"scoring_runs_finished": done, "pass_wall_s": round(wall, 1),
                        "evaluator_s_per_answer": round(wall / done, 1) if done else None,
                        "unavailable_so_far": evaluator.unavailable}
+            if name in READER_PASSES:
+                scoring["follow_ups_chosen_by_the_reader"] = sum(bool(r.get("reading_used")) for r in rows)
             if gate:
                 scoring["evaluator_paused"] = {"times": gate.pauses - paused_before[0],
                                                "seconds": round(gate.paused_seconds - paused_before[1], 1),
@@ -391,6 +409,8 @@ def main() -> dict[str, Any]:
     parser.add_argument("--step", type=int, default=4, help="words typed between prewarms (the page sends "
                         "every 2 s of typing, about 4 words at 40 wpm)")
     parser.add_argument("--unread", type=int, default=2, help="words typed after the last prewarm")
+    parser.add_argument("--wpm", type=float, default=0.0, help="typing passes: words a minute (0: each draft "
+                        "sent as soon as the last was read, far faster than a person)")
     parser.add_argument("--think", type=float, default=15.0, help="seconds between a question and the answer "
                         "in the passes that do not prewarm (the evaluator works meanwhile)")
     parser.add_argument("--threads", type=int, default=None, help="threads per server (default: the app's: "

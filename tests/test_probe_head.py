@@ -28,8 +28,8 @@ from interviewer.interview.probe_head import (
     features,
     kind_reader_for,
     load_probe_head,
-    read_kinds,
 )
+from interviewer.interview.reading import Readings, covers, read_kinds
 from interviewer.llm.provider import LLMRuntime, Role
 from interviewer.session import DIMENSIONS, TurnKind
 from test_engine import VAGUE, at_story_question, collect, scripted
@@ -150,8 +150,6 @@ class Reader:
 
 async def test_a_slow_or_failed_read_leaves_the_choice_to_the_rules() -> None:
     request = ("q", "an answer")
-    assert await read_kinds(None, request, 100, 1.0) is None
-    assert await read_kinds(Reader(reading(why=1.0)), None, 100, 1.0) is None
     assert await read_kinds(Reader(reading(why=1.0), delay=5.0), request, 100, 0.05) is None
     assert await read_kinds(Reader(RuntimeError("server gone")), request, 100, 1.0) is None
     reader = Reader(reading(why=1.0))
@@ -159,9 +157,41 @@ async def test_a_slow_or_failed_read_leaves_the_choice_to_the_rules() -> None:
     assert len(reader.calls[0][1].split()) <= 60  # cut to the token budget, as scoring cuts
 
 
+def test_a_draft_stands_for_the_answer_only_when_the_answer_adds_a_few_words() -> None:
+    draft = ("q", "We lost the export. The cause was a byte-order mark in the")
+    assert covers(draft, ("q", "We lost the export. The cause was a byte-order mark in the file."))
+    assert covers(draft, draft)
+    assert not covers(draft, ("other q", draft[1] + " file."))
+    assert not covers(draft, ("q", "We lost the import. The cause was a byte-order mark in the file."))
+    assert not covers(draft, ("q", draft[1] + " file, so I stripped it and added a test for every parser we have."))
+
+
+async def test_drafts_are_read_while_typing_and_enter_uses_the_covering_reading_at_once() -> None:
+    reader = Reader(reading(impact=0.9), delay=0.05)
+    readings = Readings(reader, 1000, wait=0.0)
+    for words in (3, 6, 9):  # three pauses in typing: one read in flight, the newest draft waits
+        readings.offer("s", ("q", " ".join(f"w{i}" for i in range(words))))
+    assert readings.reads == 1
+    await asyncio.sleep(0.3)
+    assert readings.reads == 2 and [len(t.split()) for _, t in reader.calls] == [3, 9]  # the 6-word draft dropped
+    final = ("q", " ".join(f"w{i}" for i in range(11)))
+    got = await readings.at_enter("s", final)  # wait 0: only a finished reading can be used
+    assert got is not None and got.best()[0] == "impact" and readings.reads == 2
+
+
+async def test_at_enter_without_a_covering_draft_reads_the_answer_or_gives_up_in_time() -> None:
+    readings = Readings(Reader(reading(lesson=0.9)), 1000, wait=1.0)
+    got = await readings.at_enter("s", ("q", "a whole answer never seen as a draft"))
+    assert got is not None and got.best()[0] == "lesson"
+    slow = Readings(Reader(reading(lesson=0.9), delay=5.0), 1000, wait=0.05)
+    slow.offer("s", ("q", "the start of"))
+    assert await slow.at_enter("s", ("q", "the start of it")) is None  # the draft's read is too slow
+    assert await Readings(None, 1000, 1.0).at_enter("s", ("q", "text")) is None
+
+
 async def test_the_engine_asks_what_the_reader_chose_and_records_its_reason() -> None:
     reader = Reader(reading(impact=0.9))
-    eng = InterviewEngine(scripted(), PersonaLibrary.load(), kind_reader=reader)
+    eng = InterviewEngine(scripted(), PersonaLibrary.load(), kind_reader=reader, kind_read_wait=5.0)
     session = await at_story_question(eng)
     calls = len(reader.calls)
     await collect(eng.reply(session, VAGUE))
@@ -172,12 +202,27 @@ async def test_the_engine_asks_what_the_reader_chose_and_records_its_reason() ->
     assert text == VAGUE and question == session.question_for(session.turns[-2]).text  # type: ignore[union-attr]
 
 
-async def test_without_a_reading_in_time_the_engine_still_probes_by_the_rules() -> None:
-    eng = InterviewEngine(scripted(), PersonaLibrary.load(), kind_reader=Reader(reading(impact=0.9), delay=5.0),
-                          kind_read_wait=0.05)
+async def test_the_engine_reads_the_draft_it_is_handed_while_the_candidate_types() -> None:
+    reader = Reader(reading(impact=0.9))
+    eng = InterviewEngine(scripted(), PersonaLibrary.load(), kind_reader=reader)
+    session = await at_story_question(eng)
+    before = len(reader.calls)
+    await eng.prewarm(session, VAGUE[:-12])
+    await asyncio.sleep(0.05)
+    assert reader.calls[before][1] == VAGUE[:-12].strip()
+    await collect(eng.reply(session, VAGUE))
+    assert len(reader.calls) == before + 1 and eng.readings.used == 1  # the draft's reading, at once
+    assert session.turns[-1].probe_kind == "impact"
+
+
+@pytest.mark.parametrize("wait", [0.0, 0.05])
+async def test_without_a_reading_in_time_the_engine_still_probes_by_the_rules(wait: float) -> None:
+    reader = Reader(reading(impact=0.9), delay=5.0)
+    eng = InterviewEngine(scripted(), PersonaLibrary.load(), kind_reader=reader, kind_read_wait=wait)
     session = await at_story_question(eng)
     await collect(eng.reply(session, VAGUE))
     assert session.turns[-1].probe_kind == "why"  # the rules' choice for a vague outage
+    assert eng.readings.used == 0 and bool(reader.calls) is (wait > 0)  # 0: no read is even started
 
 
 async def test_only_a_reader_evaluator_with_a_matching_head_gets_a_follow_up_reader() -> None:

@@ -31,6 +31,8 @@ from interviewer.session import LOCAL_USER, CandidateContext, Session, Turn
 from interviewer.store import SessionStore, StoreError
 
 INTERVIEWER_MAX_TOKENS = 96  # one short question; the engine stops reading at the first "?"
+# A rehearsal has nobody waiting between answers: it waits for the reader to choose each follow-up.
+REHEARSAL_READ_WAIT = 60.0
 DRAIN_TIMEOUT = 600.0
 
 
@@ -57,7 +59,10 @@ def _evaluator(runtime: LLMRuntime, enabled: bool) -> Evaluator | None:
     return make_evaluator(runtime)
 
 
-def build_engine(runtime: LLMRuntime, library: PersonaLibrary, evaluate: bool = True) -> InterviewEngine:
+def build_engine(runtime: LLMRuntime, library: PersonaLibrary, evaluate: bool = True,
+                 kind_read_wait: float = 0.0) -> InterviewEngine:
+    """`kind_read_wait`: how long the next question may wait for the reader's reading of an answer
+    (interview/reading.py): 0 where someone waits for it, longer in a scripted rehearsal."""
     model = runtime.chat_model(Role.INTERVIEWER, max_tokens=INTERVIEWER_MAX_TOKENS, streaming=True)
     evaluator = _evaluator(runtime, evaluate)
     return InterviewEngine(
@@ -67,6 +72,7 @@ def build_engine(runtime: LLMRuntime, library: PersonaLibrary, evaluate: bool = 
         evaluation_concurrency=runtime.settings.evaluation_slots,
         prewarm=runtime.settings.prewarm_enabled,
         kind_reader=kind_reader_for(evaluator, runtime.settings.probe_reader),
+        kind_read_wait=kind_read_wait,
     )
 
 
@@ -226,7 +232,7 @@ def rehearse(persona: str, role: str, level: str, jd: Path | None, resume: Path 
     runtime = _start()
     history = _history(runtime, user)
     try:
-        engine = build_engine(runtime, library, evaluate=not no_eval)
+        engine = build_engine(runtime, library, evaluate=not no_eval, kind_read_wait=REHEARSAL_READ_WAIT)
         asyncio.run(_rehearse(engine, persona, _context(role, level, jd, resume), answers, out, history))
     finally:
         history.close()

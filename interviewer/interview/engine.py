@@ -1,15 +1,14 @@
 """The interview engine: the turn loop. Code decides every move, the model phrases it.
 
 One turn: the answer is recorded (and yielded) first; its facts go into the claim ledger
-(`reconcile`, pure code, milliseconds), so a contradiction can be asked about next; its
-evaluation starts in the background (`scoring`) and never blocks the next question; `moves`
-decides in code whether to probe (which kind, aimed at which dimension, who on the panel asks) or
-move on; the model phrases that one move from a prefix-stable prompt (`prompt_assembly`); `wording` keeps
-the model's line, repaired where it can be, draws again (up to twice) when a draw is unusable
-before any of it was shown, and falls back to the persona's template only when it is unusable,
-leaks its instructions, is off topic or repeats a question (each turn records which). Before
-the next planned question, `moves` skips the ones an earlier answer already answered
-(`listening`).
+(`reconcile`, milliseconds), so a contradiction can be asked about next; the reader's reading of
+it (`reading`, mostly done while it was typed) says what it lacks; `moves` decides in code whether
+to probe (which kind, for which dimension, who on the panel asks) or move on; the model phrases
+that one move from a prefix-stable prompt (`prompt_assembly`); `wording` keeps the model's line,
+repaired where it can be, draws again (up to twice) when a draw is unusable before any of it was
+shown, and falls back to the persona's template only when it is unusable, leaks, is off topic or
+repeats a question (each turn records which). Its evaluation then starts in the background
+(`scoring`). Before the next planned question, `moves` skips the ones already answered.
 
 Every nested event stream is iterated under `aclosing`: an `async for` left early (the caller
 stopped listening, its task was cancelled) does not close the generator it iterates, and the
@@ -32,7 +31,8 @@ from interviewer.interview.events import Event, NoticeEvent, TokenEvent, TurnEve
 from interviewer.interview.moves import Move, Moves, panel_speakers
 from interviewer.interview.personas import Persona, PersonaLibrary
 from interviewer.interview.plan import EVALUATED_PHASES, QuestionBank, build_plan, load_bank
-from interviewer.interview.probe_head import KindReader, KindReading, read_kinds
+from interviewer.interview.probe_head import KindReader, KindReading
+from interviewer.interview.reading import Readings, thread_for_reading
 from interviewer.interview.prewarm import Prewarmer, PrewarmStatus, awaiting_answer
 from interviewer.interview.scoring import Evaluator, OnEvaluation, Scoring
 from interviewer.interview.settle import OnProgress, ScoringProgress, settle
@@ -61,8 +61,7 @@ class InterviewEngine:
         total_timeout: float | None = 180.0,
         evaluation_concurrency: int = 1,
         prewarm: bool = False,
-        kind_reader: KindReader | None = None,
-        kind_read_wait: float = 8.0,
+        kind_reader: KindReader | None = None, kind_read_wait: float = 0.0,
     ) -> None:
         self.model = model
         self.personas = personas
@@ -76,9 +75,8 @@ class InterviewEngine:
         self.total_timeout = total_timeout
         # Off unless the caller knows the model is the embedded one (Settings.prewarm_enabled).
         self.prewarmer = Prewarmer(model, enabled=prewarm)
-        # Which follow-up an answer calls for, from the reader (policy rule R), and how long a read
-        # may take before the text rules choose instead; None: always the text rules.
-        self.kind_reader, self.kind_read_wait = kind_reader, kind_read_wait
+        # The reader's follow-up choice (policy rule R), read while typed; else the rules (see `reading`).
+        self.readings = Readings(kind_reader, answer_token_budget, kind_read_wait)
 
     # -- sessions -----------------------------------------------------------------------------
     def new_session(
@@ -169,8 +167,7 @@ class InterviewEngine:
         try:
             # No prewarm for this session while its real request is made (see `prewarm`).
             with self.prewarmer.hold(session.id):
-                reading = await read_kinds(self.kind_reader, self.moves.thread_for_reading(session, item),
-                                           self.answer_token_budget, self.kind_read_wait)
+                reading = await self.readings.at_enter(session.id, thread_for_reading(session, item))
                 async with aclosing(self._next(session, persona, reading)) as events:
                     async for event in events:
                         yield event
@@ -219,7 +216,10 @@ class InterviewEngine:
     # -- reading while the candidate types (see `interviewer.interview.prewarm`) -----------------
     async def prewarm(self, session: Session, draft: str) -> PrewarmStatus:
         """Let the server read the next request's beginning (system prompt, transcript, `draft` as
-        the candidate's line) while they type; returns at once (rules: `interview.prewarm`)."""
+        the candidate's line) while they type; returns at once (rules: `interview.prewarm`); the
+        reader reads the draft too (`interview.reading`)."""
+        if awaiting_answer(session):
+            self.readings.offer(session.id, thread_for_reading(session, self.moves.current_item(session), draft))
         if not self.prewarmer.enabled:
             return "off"
         if not awaiting_answer(session):

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from interviewer.interview import listening, reconcile
 from interviewer.interview.cleanup import Mode, question_part, sanitize, sentences
 from interviewer.interview.personas import Member, Persona, adjust_probing
-from interviewer.interview.plan import EVALUATED_PHASES, BankQuestion, QuestionBank
+from interviewer.interview.plan import BankQuestion, QuestionBank
 from interviewer.interview.policy import RECONCILE, STEERING_KINDS, Decision, decide
 from interviewer.interview.probe_head import KindReading
 from interviewer.prompt_templates import load_prompt
@@ -73,7 +73,7 @@ class Moves:
 
     def probe(self, session: Session, persona: Persona, item: PlanItem, reading: KindReading | None = None) -> Move | None:
         """The follow-up to ask on `item` now, or None to move on (policy.decide; `reading` is
-        the reader's reading of this question's answers, `thread_for_reading`)."""
+        the reader's reading of this question's answers, interview/reading.py)."""
         thread = self.thread(session, item)
         answers = [t for t in thread if t.role == "candidate"]
         if not answers:
@@ -182,17 +182,6 @@ class Moves:
             allow_repeat=True,
             turn_id=turn_id,
         )
-
-    def thread_for_reading(self, session: Session, item: PlanItem | None) -> tuple[str, str] | None:
-        """(question, answers) for the reader to read before `probe` decides: the question as
-        scoring gives it (session.question_for) and every answer on it, so a one-answer thread is
-        the very read that scores the answer (the reader keeps its last reads)."""
-        answers = [t for t in self.thread(session, item) if t.role == "candidate"] if item else []
-        if not answers or item is None or item.phase not in EVALUATED_PHASES:  # probed only there
-            return None
-        asked = session.question_for(answers[0])
-        question = asked.text if asked else self.asked_question(session, item)
-        return question, "\n".join(sanitize(t.text) for t in answers)
 
     def asked_question(self, session: Session, item: PlanItem) -> str:
         """The question as it was asked for `item` (the bank's when it was not asked yet)."""

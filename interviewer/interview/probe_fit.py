@@ -31,10 +31,10 @@ class ProbeRow:
     not_acceptable: frozenset[str]
 
 
-def load_rows(folder: Path) -> list[ProbeRow]:
+def load_rows(folder: Path, pattern: str = "*.jsonl") -> list[ProbeRow]:
     """Every row of every author file (`<author>.jsonl`), in file then line order."""
     out: list[ProbeRow] = []
-    for path in sorted(folder.glob("*.jsonl")):
+    for path in sorted(folder.glob(pattern)):
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 row = json.loads(line)

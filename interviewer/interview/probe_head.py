@@ -18,9 +18,7 @@ head, the file records the prompt and model file it was trained for and is used 
 
 from __future__ import annotations
 
-import asyncio
 import json
-import logging
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,9 +32,6 @@ from interviewer.llm.state_reader import decode_vector as unb64
 from interviewer.llm.state_reader import encode as b64
 from interviewer.resources import prompts_dir
 from interviewer.session import DIMENSIONS
-from interviewer.tokens import truncate_to_tokens
-
-log = logging.getLogger(__name__)
 
 PROBE_FILE = "reader_probe.json"
 MOVE_ON = "move_on"
@@ -121,22 +116,6 @@ class HeadKindReader:
 
     async def read_kinds(self, question: str, text: str) -> KindReading:
         return self.head.read(await self.states(question, text))
-
-
-async def read_kinds(reader: KindReader | None, request: tuple[str, str] | None, token_budget: int,
-                     wait: float) -> KindReading | None:
-    """`reader`'s reading of (question, answers), or None (the text rules choose) when there is
-    no reader or the read fails or takes longer than `wait` seconds (a busy evaluator)."""
-    if reader is None or request is None:
-        return None
-    question, text = request
-    # Cut as answer scoring cuts (interview/scoring.py), so a one-answer thread is the same read.
-    text, _ = truncate_to_tokens(text, token_budget)
-    try:
-        return await asyncio.wait_for(reader.read_kinds(question, text), wait)
-    except Exception as exc:  # slow, busy or failed: never hold the interview on it
-        log.warning("follow-up read not used (%r); the text rules choose", exc)
-        return None
 
 
 def kind_reader_for(evaluator: object, enabled: bool = True) -> KindReader | None:

@@ -1,0 +1,145 @@
+"""Reading the answer for the follow-up choice (policy rule R), as far as possible while it is typed.
+
+A read takes about 2 s on the evaluator's server on 2 cores, and that server may still be scoring
+the previous answer, so a read started at Enter would delay the interviewer's first words by
+seconds (benchmarks/bench_latency.py, pass scheduled_reader: 0.6 s -> 7 s with the evaluator
+busy). The drafts the page hands to the prewarm (after a pause in typing) are read here too, one
+read in flight per session and the newest draft waiting, and at Enter:
+1. a finished reading of the answer as sent, or of a draft that is the answer but for its last few
+   words (`covers`), is used at once;
+2. else a read of a covering draft still in flight, or else a read of the answer as sent, is
+   awaited at most `wait` seconds: 0 in the app (the first words never wait for a read: with a
+   busy evaluator and a fast typist they would by 3 s), longer in a scripted rehearsal;
+3. else there is no reading and the text rules choose (as on remote backends).
+Drafts are never stored beyond the session's last reading, and never leave the machine: only the
+embedded evaluator's server reads them, as it will read the answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from interviewer.interview.cleanup import sanitize
+from interviewer.interview.probe_head import KindReader, KindReading
+from interviewer.interview.plan import EVALUATED_PHASES
+from interviewer.session import PlanItem, Session
+from interviewer.tokens import truncate_to_tokens
+
+log = logging.getLogger(__name__)
+
+Request = tuple[str, str]  # (question, every answer on it so far)
+# A draft's reading stands for the answer when the answer only adds this many words (or a tenth of
+# its words, if more) after the draft: the page sends a draft after a 700 ms pause, so what is
+# typed after the last pause is usually the end of the last sentence.
+NEAR_WORDS = 5
+DRAFT_READ_TIMEOUT = 60.0  # nobody waits for a draft's read; a longer one is abandoned
+
+
+def thread_for_reading(session: Session, item: PlanItem | None, draft: str | None = None) -> Request | None:
+    """(question, answers) for the reader: the question as scoring gives it (the interviewer turn
+    the first answer replies to) and every answer on `item`, then `draft` (an answer being typed),
+    so a one-answer thread is the very read that scores the answer (the reader keeps its last)."""
+    if item is None or item.phase not in EVALUATED_PHASES:  # follow-ups are decided only there
+        return None
+    answers = [t for t in session.turns if t.question_id == item.id and t.role == "candidate"]
+    texts = [sanitize(t.text) for t in answers] + ([sanitize(draft)] if draft is not None else [])
+    asked = session.question_for(answers[0]) if answers else next(
+        (t for t in reversed(session.turns) if t.role == "interviewer"), None)
+    if not any(texts) or asked is None:
+        return None
+    return asked.text, "\n".join(texts)
+
+
+def covers(read: Request, final: Request) -> bool:
+    """Whether a reading of `read` may stand for `final`: same question, and `final` adds at most
+    a few words after it."""
+    if read[0] != final[0]:
+        return False
+    before, after = " ".join(read[1].split()), " ".join(final[1].split())
+    if not after.startswith(before):
+        return False
+    added = len(after[len(before):].split())
+    return added <= max(NEAR_WORDS, len(after.split()) // 10)
+
+
+async def read_kinds(reader: KindReader, request: Request, token_budget: int, wait: float) -> KindReading | None:
+    """`reader`'s reading of `request`, or None when the read fails or takes over `wait` seconds."""
+    question, text = request
+    # Cut as answer scoring cuts (interview/scoring.py), so a one-answer thread is the same read.
+    text, _ = truncate_to_tokens(text, token_budget)
+    try:
+        return await asyncio.wait_for(reader.read_kinds(question, text), wait)
+    except Exception as exc:  # slow, busy or failed: never hold the interview on it
+        log.warning("follow-up read not used (%r); the text rules choose", exc)
+        return None
+
+
+@dataclass
+class _Flight:
+    request: Request
+    task: asyncio.Task[KindReading | None]
+
+
+class Readings:
+    """One per engine: per session, the last finished reading, the read in flight and the draft
+    waiting (by session id)."""
+
+    def __init__(self, reader: KindReader | None, token_budget: int, wait: float) -> None:
+        self.reader = reader
+        self.token_budget = token_budget
+        self.wait = wait
+        self.reads = 0  # reads started (tests and the benchmark read it)
+        self.used = 0  # readings a decision was made on
+        self._done: dict[str, tuple[Request, KindReading]] = {}
+        self._flights: dict[str, _Flight] = {}
+        self._waiting: dict[str, Request] = {}
+
+    def offer(self, key: str, request: Request | None) -> None:
+        """Read a draft now, or after the read in flight (replacing any draft waiting)."""
+        if self.reader is None or request is None:
+            return
+        if key in self._flights:
+            self._waiting[key] = request
+            return
+        self._start(key, request)
+
+    async def at_enter(self, key: str, request: Request | None) -> KindReading | None:
+        """The reading to decide on now that `request` is final (see the module docstring)."""
+        self._waiting.pop(key, None)
+        done = self._done.pop(key, None)
+        if self.reader is None or request is None:
+            return None
+        if done is not None and covers(done[0], request):
+            reading: KindReading | None = done[1]
+        elif self.wait <= 0:
+            log.debug("no reading of the answer ready at Enter; the text rules choose")
+            return None
+        elif (flight := self._flights.get(key)) is None or not covers(flight.request, request):
+            reading = await read_kinds(self.reader, request, self.token_budget, self.wait)
+        else:
+            try:
+                reading = await asyncio.wait_for(asyncio.shield(flight.task), self.wait)
+            except Exception as exc:  # the draft's read goes on for nobody; the rules choose now
+                log.warning("follow-up read of the draft not used (%r); the text rules choose", exc)
+                return None
+        self.used += reading is not None
+        return reading
+
+    def _start(self, key: str, request: Request) -> None:
+        self.reads += 1
+        assert self.reader is not None
+        task = asyncio.get_running_loop().create_task(
+            read_kinds(self.reader, request, self.token_budget, DRAFT_READ_TIMEOUT))
+        self._flights[key] = _Flight(request, task)
+        task.add_done_callback(lambda t: self._landed(key, request, t))
+
+    def _landed(self, key: str, request: Request, task: asyncio.Task[KindReading | None]) -> None:
+        self._flights.pop(key, None)
+        reading = None if task.cancelled() or task.exception() else task.result()
+        if reading is not None:
+            self._done[key] = (request, reading)
+        waiting = self._waiting.pop(key, None)
+        if waiting is not None:
+            self._start(key, waiting)

@@ -30,17 +30,15 @@ from typing import Any
 from _common import ROOT, machine
 
 import numpy as np
-from interviewer.cli.aim import CachedStates
+from interviewer.cli.aim import cached_source
 from interviewer.cli.probe import MAX_FALSE, read_rows
-from interviewer.cli.reader import cache_tag, served_model_sha
 from interviewer.config import load_settings
-from interviewer.evaluation.reader import HttpStates, load_reader_prompt
 from interviewer.interview.personas import ProbingSpec
 from interviewer.interview.plan import BankQuestion, load_bank
 from interviewer.interview.policy import decide
 from interviewer.interview.probe_fit import ProbeRow, cross_validate, load_rows, rates
 from interviewer.interview.probe_head import KINDS, MOVE_ON, load_probe_head
-from interviewer.llm.provider import LLMRuntime, Role
+from interviewer.llm.provider import LLMRuntime
 
 GENERIC = BankQuestion(id="generic", topic="generic", question="", expects=["example", "own_part", "impact", "lesson"],
                        stories=True)
@@ -77,11 +75,9 @@ def main() -> None:
     if head is None:
         raise SystemExit("no probe-choice head ships (make reader)")
     started = time.monotonic()
-    prompt = load_reader_prompt()
     runtime = LLMRuntime(load_settings()).start()
     try:
-        source = CachedStates(HttpStates(runtime.base_url(Role.EVALUATOR) or "", 900),
-                              runtime.settings.cache_dir / "reader-replies" / cache_tag(prompt.sha256, served_model_sha(runtime)))
+        source = cached_source(runtime)
         x_train = asyncio.run(read_rows(source, train, print))
         x_held = asyncio.run(read_rows(source, heldout, lambda _m: None)) if heldout else None
     finally:

@@ -279,16 +279,17 @@ async def test_the_shipped_head_on_recorded_reads(cassette_vcr: vcr.VCR, cassett
         assert got[case][1] == pytest.approx(score, abs=2e-3), (case, got[case])
 
 
-# The shipped head's best kind and score on these recorded reads (bar 0.201). Not a quality
+# The shipped head's best kind and score on these recorded reads (bar 0.249). Not a quality
 # measure (six answers, not labelled for follow-ups), but read as an interviewer would: two clear
 # the bar, `lesson` after the deleted table (no lesson is said; fits) and `close_gap` after the
 # Kubernetes answer (it already says how they would learn: a repeat, the kind of miss the
-# 0.10 false-reason rate above the bar allows); the other four get the neutral follow-up.
+# 0.10 false-reason rate above the bar allows); the other four get the neutral follow-up (the
+# migration's best kind, `impact`, would repeat its "2,000 dollars a month": it stays unnamed).
 PINNED: dict[str, tuple[str, float]] = {
-    "own-rc-slowquery": ("prevention", 0.057),
-    "own-rc-deadlock": ("prevention", -0.131),
-    "own-ho-mistake": ("lesson", 0.707),
-    "own-ho-kubernetes": ("close_gap", 0.229),
-    "own-st-conflict": ("move_on", -0.128),
-    "own-st-migration": ("own_part", -0.347),
+    "own-rc-slowquery": ("prevention", 0.221),
+    "own-rc-deadlock": ("impact", 0.006),
+    "own-ho-mistake": ("lesson", 0.666),
+    "own-ho-kubernetes": ("close_gap", 0.356),
+    "own-st-conflict": ("move_on", 0.106),
+    "own-st-migration": ("impact", -0.382),
 }

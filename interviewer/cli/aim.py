@@ -23,12 +23,12 @@ import click
 import numpy as np
 
 from interviewer.cli.reader import cache_tag, served_model_sha
-from interviewer.config import Backend
+from interviewer.config import Backend, Settings
 from interviewer.evaluation.aim_fit import AimItem, Matrix, cross_validate, examples_of, fit, load_items
 from interviewer.evaluation.aim_head import AimHead, aim_path
 from interviewer.evaluation.reader import HttpStates, StateSource, load_reader_prompt
 from interviewer.evaluation.reader_head import ReadStates
-from interviewer.llm.provider import Role
+from interviewer.llm.provider import LLMRuntime, Role
 from interviewer.text import Span
 
 GRID_RIDGE = (0.3, 1.0, 3.0, 10.0)
@@ -65,6 +65,25 @@ class CachedStates:
         return reply
 
 
+def cached_source(runtime: LLMRuntime) -> CachedStates:
+    """The evaluator's read route with every reply kept on disk (train-aim, train-probe and their
+    benchmarks share the folder of one reader prompt and model file: a read is a read)."""
+    settings = runtime.settings
+    folder = settings.cache_dir / "reader-replies" / cache_tag(load_reader_prompt().sha256, served_model_sha(runtime))
+    return CachedStates(HttpStates(runtime.base_url(Role.EVALUATOR) or "", settings.request_timeout,
+                                   runtime.guard(Role.EVALUATOR)), folder)
+
+
+def embedded_settings(what: str) -> Settings:
+    """The settings, which must name the embedded backend: `what` is trained on its states."""
+    from interviewer.cli.runtime import settings_or_exit
+
+    settings = settings_or_exit()
+    if settings.backend is not Backend.LOCAL:
+        raise click.ClickException(f"{what} is trained on the embedded model: unset INTERVIEWER_BACKEND")
+    return settings
+
+
 async def read_items(source: StateSource, items: list[AimItem], say: Any) -> dict[str, tuple[Matrix, list[Span]]]:
     prompt = load_reader_prompt()
     out: dict[str, tuple[Matrix, list[Span]]] = {}
@@ -86,11 +105,9 @@ async def read_items(source: StateSource, items: list[AimItem], say: Any) -> dic
               default=Path("benchmarks/aim_cv-latest.json"), show_default=True)
 def train_aim(data_dir: Path, out: Path | None, cv_out: Path) -> None:
     """Read the injection training corpus on the embedded model and fit the grader-aim probe."""
-    from interviewer.cli.runtime import settings_or_exit, start_runtime
+    from interviewer.cli.runtime import start_runtime
 
-    settings = settings_or_exit()
-    if settings.backend is not Backend.LOCAL:
-        raise click.ClickException("the probe is trained on the embedded model: unset INTERVIEWER_BACKEND")
+    settings = embedded_settings("the probe")
     items = load_items(data_dir)
     if not items:
         raise click.ClickException(f"no training rows in {data_dir}")
@@ -102,9 +119,7 @@ def train_aim(data_dir: Path, out: Path | None, cv_out: Path) -> None:
     prompt = load_reader_prompt()
     with start_runtime(settings) as runtime:
         model_sha = served_model_sha(runtime)
-        source = CachedStates(HttpStates(runtime.base_url(Role.EVALUATOR) or "", settings.request_timeout,
-                                         runtime.guard(Role.EVALUATOR)),
-                              settings.cache_dir / "reader-replies" / cache_tag(prompt.sha256, model_sha))
+        source = cached_source(runtime)
         states = asyncio.run(read_items(source, items, say))
         examples = examples_of(items, lambda item: states[item.id], WINDOW)
         table = [cross_validate(examples, ridge, MAX_BENIGN_FLAGS, MAX_BENIGN_WITHHELD) for ridge in GRID_RIDGE]

@@ -6,7 +6,7 @@ code, over everything the candidate said in reply to the current main question.
 
 What the answer lacks comes from the reader when there is one (`reading`, a KindReading from
 probe_head.py: the embedded model's own states of the question and answer, rule R): the lexical
-rules below chose a kind the training authors marked wrong for 0.60 of their answers, the reader's
+rules below chose a kind the training authors marked wrong for 0.62 of their answers, the reader's
 best kind for 0.21, and above its bar for 0.10 (training/probes/, one author left out). Without a
 reader (a remote backend, no head for this model file, or a read that did not come in time) rules
 4-7 choose from transparent text signals (`interviewer.evaluation.signals`, the one vocabulary).

@@ -4,6 +4,7 @@
     PYTHONPATH=. python benchmarks/bench_conversation.py --fake    # a scripted fake model: checks the plumbing
     PYTHONPATH=. python benchmarks/bench_conversation.py --show    # and every miss, on stderr
     PYTHONPATH=. python benchmarks/bench_conversation.py --legacy-prompt   # the prompt before issue 14
+    PYTHONPATH=. python benchmarks/bench_conversation.py --fake --reader   # follow-ups from the reader (issue 27)
 
 benchmarks/data/scripted_interviews.jsonl: one interview per line, in the script format of
 testkit/scripted.py (which also judges them; the tests use the same judge).
@@ -104,11 +105,12 @@ class Rejections(logging.Handler):
             self.lines.append(f"{self.current}: {record.getMessage()}")
 
 
-def make_engine(model: BaseChatModel, legacy_prompt: bool) -> InterviewEngine:
+def make_engine(model: BaseChatModel, legacy_prompt: bool, kind_reader: Any = None) -> InterviewEngine:
     """The engine; with `legacy_prompt`, the interviewer request main sent before issue 14's
-    short note (benchmarks/_legacy_prompt.py), to compare how the model behaves on each."""
+    short note (benchmarks/_legacy_prompt.py), to compare how the model behaves on each; with
+    `kind_reader`, follow-ups chosen from the reader (issue 27), each read waited for."""
     if not legacy_prompt:
-        return InterviewEngine(model, PersonaLibrary.load())
+        return InterviewEngine(model, PersonaLibrary.load(), kind_reader=kind_reader, kind_read_wait=120.0)
     import _legacy_prompt
 
     class LegacyEngine(InterviewEngine):
@@ -119,7 +121,8 @@ def make_engine(model: BaseChatModel, legacy_prompt: bool) -> InterviewEngine:
 
 
 async def run(
-    fake: bool, show: bool, limit: int | None, legacy_prompt: bool = False, every: int = 1, dump: Path | None = None
+    fake: bool, show: bool, limit: int | None, legacy_prompt: bool = False, every: int = 1, dump: Path | None = None,
+    reader: bool = False,
 ) -> dict[str, Any]:
     rejections = Rejections()
     wording_log = logging.getLogger("interviewer.interview.wording")
@@ -133,7 +136,18 @@ async def run(
     else:
         model, runtime = configured_model()
     try:
-        engine = make_engine(model, legacy_prompt)
+        kinds = None
+        if reader:  # the embedded evaluator's reader, even when the interviewer's model is the fake
+            from interviewer.config import load_settings
+            from interviewer.evaluation.scorer import make_evaluator
+            from interviewer.interview.probe_head import kind_reader_for
+            from interviewer.llm.provider import LLMRuntime
+
+            runtime = runtime or LLMRuntime(load_settings()).start()
+            kinds = kind_reader_for(make_evaluator(runtime))
+            if kinds is None:
+                raise SystemExit("no probe-choice head for the embedded model and reader (make reader)")
+        engine = make_engine(model, legacy_prompt, kinds)
         sessions = []
         results: list[Verdict] = []
         for row in rows:
@@ -161,6 +175,7 @@ async def run(
     return {
         "model": "fake (scripted)" if fake else "configured",
         "prompt": "before issue 14" if legacy_prompt else "current",
+        "follow_ups_chosen_by": "the reader (issue 27)" if reader else "the text rules",
         "interviews": len(rows),
         "personas": sorted({r["persona"] for r in rows}),
         "asked_after_answered": sum(len(r.asked_again) for r in results),
@@ -185,13 +200,14 @@ def main() -> dict[str, Any]:
     parser.add_argument("--every", type=int, default=1, help="only every K-th interview (a quick sample across the personas)")
     parser.add_argument("--dump", type=Path, default=None, help="write every interview's turns (who, words, wording) as JSON lines")
     parser.add_argument("--legacy-prompt", action="store_true", help="the interviewer prompt from before issue 14")
+    parser.add_argument("--reader", action="store_true", help="follow-ups chosen from the embedded model's reader")
     args = parser.parse_args()
     if args.show:  # and every model line the engine did not use, with why (wording.py logs it)
         import logging
 
         logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
         logging.getLogger("interviewer.interview.wording").setLevel(logging.INFO)
-    result = asyncio.run(run(args.fake, args.show, args.limit, args.legacy_prompt, args.every, args.dump))
+    result = asyncio.run(run(args.fake, args.show, args.limit, args.legacy_prompt, args.every, args.dump, args.reader))
     print(json.dumps(result, indent=2))
     return result
 

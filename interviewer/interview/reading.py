@@ -124,7 +124,10 @@ class Readings:
             except Exception as exc:  # the draft's read goes on for nobody; the rules choose now
                 log.warning("follow-up read of the draft not used (%r); the text rules choose", exc)
                 return None
-        self.used += reading is not None
+        if reading is not None:
+            self.used += 1
+            # The app log says who chose each follow-up (the browser test reads it).
+            log.info("follow-up chosen from the reader's reading (best: %s)", reading.best()[0])
         return reading
 
     def _start(self, key: str, request: Request) -> None:

@@ -1,5 +1,6 @@
 """Typing an answer on the embedded model (issue 14): while the candidate types, the page hands the
-draft to /interviewer/prewarm; after Enter the next question streams in word by word.
+draft to /interviewer/prewarm (the interviewer's server reads it, and the reader reads it to
+choose the follow-up, issue 27); after Enter the next question streams in word by word.
 
 The other browser tests fill the input in one go against a fake model and wait for whole turns;
 this one types key by key against the real model, so the debounced prewarm really fires, and it
@@ -106,6 +107,9 @@ def test_typed_answer_is_prewarmed_and_the_reply_streams(chromium: Any, local_ap
         print(f"first words after {first_ms / 1000:.2f} s, question complete after {total:.2f} s, "
               f"{len(grew)} lengths on screen, prewarms: {[p['body']['status'] for p in prewarms]}")
         assert len(grew) >= 3, f"the reply should stream in, not appear at once: {grew}"
+        # The follow-up was chosen from the reader's reading of the typed draft (issue 27): read
+        # during the pause before Enter, so the first words above did not wait for it.
+        assert "follow-up chosen from the reader's reading" in local_app.log_path.read_text(), "the text rules chose"
         page.screenshot(path=str(ARTIFACTS / "e2e-typing.png"))
     finally:
         page.close()

@@ -7,7 +7,9 @@ the answer alone, flags, and innocent answers whose score the cap lowered below 
 Reads go through the train-aim cache; from scratch about 330 reads beyond train-aim's.
 
     python benchmarks/bench_aim_variants.py      # writes benchmarks/aim_variants-latest.json
+    python benchmarks/bench_aim_variants.py --shipped   # only the shipped option: aim_variants-shipped-latest.json
 """
+import argparse
 import asyncio
 import json
 import time
@@ -28,7 +30,7 @@ from interviewer.evaluation.verdicts import INJECTION_ATTEMPT
 from interviewer.session import DIMENSIONS
 
 RIDGE = 0.3
-async def main(runtime):
+async def main(runtime, shipped_only=False):
     settings = runtime.settings
     prompt = load_reader_prompt()
     sha = served_model_sha(runtime)
@@ -44,6 +46,8 @@ async def main(runtime):
     print("threshold", t, "withhold bars", marks, flush=True)
     head = load_head()
     variants = [(None, False), (None, True)] + [(marks[s], p) for s in (0.03, 0.06, 0.12) for p in (False, True)]
+    if shipped_only:
+        variants = [(marks[0.03], False)]
     out = []
     for withhold, prefix in variants:
         started = time.monotonic()
@@ -73,10 +77,14 @@ async def main(runtime):
         out.append(row)
     result = {"threshold": t, "ridge": RIDGE, "withhold_bars": {str(k): v for k, v in marks.items()}, "rows": out,
               "machine": machine(), "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
-    (ROOT / "benchmarks" / "aim_variants-latest.json").write_text(json.dumps(result, indent=1) + "\n")
+    name = "aim_variants-shipped-latest.json" if shipped_only else "aim_variants-latest.json"
+    (ROOT / "benchmarks" / name).write_text(json.dumps(result, indent=1) + "\n")
 
+parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+parser.add_argument("--shipped", action="store_true", help="only the shipped option")
+args = parser.parse_args()
 runtime = LLMRuntime(load_settings()).start()
 try:
-    asyncio.run(main(runtime))
+    asyncio.run(main(runtime, args.shipped))
 finally:
     runtime.stop()

@@ -179,6 +179,17 @@ async def test_drafts_are_read_while_typing_and_enter_uses_the_covering_reading_
     assert got is not None and got.best()[0] == "impact" and readings.reads == 2
 
 
+async def test_readings_of_drafts_never_sent_are_not_kept_forever(monkeypatch: pytest.MonkeyPatch) -> None:
+    import interviewer.interview.reading as reading_module
+
+    monkeypatch.setattr(reading_module, "KEPT_READINGS", 3)
+    readings = Readings(Reader(reading(why=0.9)), 1000, wait=0.0)
+    for n in range(5):  # five chats, each with a draft that is never sent
+        readings.offer(f"chat{n}", ("q", "a draft"))
+    await asyncio.sleep(0.05)
+    assert len(readings._done) == 3 and "chat4" in readings._done and "chat0" not in readings._done
+
+
 async def test_at_enter_without_a_covering_draft_reads_the_answer_or_gives_up_in_time() -> None:
     readings = Readings(Reader(reading(lesson=0.9)), 1000, wait=1.0)
     got = await readings.at_enter("s", ("q", "a whole answer never seen as a draft"))

@@ -35,6 +35,9 @@ Request = tuple[str, str]  # (question, every answer on it so far)
 # typed after the last pause is usually the end of the last sentence.
 NEAR_WORDS = 5
 DRAFT_READ_TIMEOUT = 60.0  # nobody waits for a draft's read; a longer one is abandoned
+# Finished readings kept (one per session at most): a chat left with a draft never sent keeps its
+# reading until this many newer ones push it out, so a long-running server does not grow.
+KEPT_READINGS = 256
 
 
 def thread_for_reading(session: Session, item: PlanItem | None, draft: str | None = None) -> Request | None:
@@ -142,7 +145,10 @@ class Readings:
         self._flights.pop(key, None)
         reading = None if task.cancelled() or task.exception() else task.result()
         if reading is not None:
-            self._done[key] = (request, reading)
+            self._done.pop(key, None)
+            self._done[key] = (request, reading)  # newest last
+            while len(self._done) > KEPT_READINGS:
+                self._done.pop(next(iter(self._done)))
         waiting = self._waiting.pop(key, None)
         if waiting is not None:
             self._start(key, waiting)

@@ -29,7 +29,6 @@ from typing import Any
 
 from _common import ROOT, machine
 
-import numpy as np
 from interviewer.cli.aim import cached_source
 from interviewer.cli.probe import MAX_FALSE, read_rows
 from interviewer.config import load_settings
@@ -37,7 +36,7 @@ from interviewer.interview.personas import ProbingSpec
 from interviewer.interview.plan import BankQuestion, load_bank
 from interviewer.interview.policy import decide
 from interviewer.interview.probe_fit import ProbeRow, cross_validate, load_rows, rates
-from interviewer.interview.probe_head import KINDS, MOVE_ON, load_probe_head
+from interviewer.interview.probe_head import MOVE_ON, load_probe_head
 from interviewer.llm.provider import LLMRuntime
 
 GENERIC = BankQuestion(id="generic", topic="generic", question="", expects=["example", "own_part", "impact", "lesson"],
@@ -89,9 +88,9 @@ def main() -> None:
                      "rules": rates(train, rules_choice(train)),
                      "head_left_out_author": cv}}
     if x_held is not None:
-        scores = x_held @ head.w.astype(np.float64).T + np.asarray(head.offsets)
-        best = [KINDS[i] for i in scores.argmax(axis=1)]
-        picks: list[str | None] = [k if s >= head.bar else None for k, s in zip(best, scores.max(axis=1))]
+        readings = [head.reading(x) for x in x_held]
+        best = [r.best()[0] for r in readings]
+        picks: list[str | None] = [k if r.confident(k) else None for r, k in zip(readings, best)]
         result["heldout"] = {"cases": len(heldout), "authors": len({r.author for r in heldout}),
                              "rules": rates(heldout, rules_choice(heldout)),
                              "head_best_kind": rates(heldout, best),

@@ -81,7 +81,11 @@ class ProbeHead:
     meta: dict[str, Any]
 
     def read(self, states: ReadStates) -> KindReading:
-        raw = self.w.astype(np.float64) @ features(states) + np.asarray(self.offsets, np.float64)
+        return self.reading(features(states))
+
+    def reading(self, x: npt.NDArray[np.float64]) -> KindReading:
+        """The reading of one answer's `features` (benchmarks keep features, not states)."""
+        raw = self.w.astype(np.float64) @ x + np.asarray(self.offsets, np.float64)
         return KindReading({k: float(v) for k, v in zip(self.kinds, raw)}, self.bar)
 
     def matches(self, prompt_sha256: str, model_sha256: str | None) -> bool:

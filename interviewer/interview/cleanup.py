@@ -81,6 +81,12 @@ def sanitize(text: str) -> str:
     return re.sub(r"[ \t]+", " ", text).strip()
 
 
+def thread_text(answers: Iterable[str]) -> str:
+    """Everything the candidate said on one question, one answer a line: what the follow-up
+    policy's text rules and the reader both read (policy.decide, interview/reading.py)."""
+    return "\n".join(sanitize(a) for a in answers)
+
+
 def _name_alternatives(names: Iterable[str]) -> list[str]:
     """Each interviewer's full name and first name, escaped for a regex alternation."""
     return [re.escape(part) for name in names for part in (name, name.split()[0])]

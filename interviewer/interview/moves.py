@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from interviewer.interview import listening, reconcile
-from interviewer.interview.cleanup import Mode, question_part, sanitize, sentences
+from interviewer.interview.cleanup import Mode, question_part, sanitize, sentences, thread_text
 from interviewer.interview.personas import Member, Persona, adjust_probing
 from interviewer.interview.plan import BankQuestion, QuestionBank
 from interviewer.interview.policy import RECONCILE, STEERING_KINDS, Decision, decide
@@ -83,7 +83,7 @@ class Moves:
         question = self.bank_question(item)
         # Only evaluations that have already landed; the policy never waits for the evaluator.
         landed = [t.evaluation for t in session.answers() if t.evaluation and t.evaluation.status is EvalStatus.OK]
-        thread_text = "\n".join(sanitize(t.text) for t in answers)
+        said = thread_text(t.text for t in answers)
         latest = sanitize(answers[-1].text)
         # Listening: a pleasantry, or an answer to a different planned question (policy rules 2-3).
         small_talk = listening.is_small_talk(latest)
@@ -93,7 +93,7 @@ class Moves:
             small_talk=small_talk,
             other_topic=other,
             contradiction=reconcile.reason(finding, session) if finding else None,
-            thread_text=thread_text,
+            thread_text=said,
             latest=latest,
             question=question,
             probing=adjust_probing(persona.probing, session.probing_depth),

@@ -21,7 +21,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
-from interviewer.interview.cleanup import sanitize
+from interviewer.interview.cleanup import thread_text
 from interviewer.interview.probe_head import KindReader, KindReading
 from interviewer.interview.plan import EVALUATED_PHASES
 from interviewer.session import PlanItem, Session
@@ -47,12 +47,12 @@ def thread_for_reading(session: Session, item: PlanItem | None, draft: str | Non
     if item is None or item.phase not in EVALUATED_PHASES:  # follow-ups are decided only there
         return None
     answers = [t for t in session.turns if t.question_id == item.id and t.role == "candidate"]
-    texts = [sanitize(t.text) for t in answers] + ([sanitize(draft)] if draft is not None else [])
+    said = thread_text([*(t.text for t in answers), *([draft] if draft is not None else [])])
     asked = session.question_for(answers[0]) if answers else next(
         (t for t in reversed(session.turns) if t.role == "interviewer"), None)
-    if not any(texts) or asked is None:
+    if not said.strip() or asked is None:
         return None
-    return asked.text, "\n".join(texts)
+    return asked.text, said
 
 
 def covers(read: Request, final: Request) -> bool:

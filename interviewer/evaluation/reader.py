@@ -265,10 +265,9 @@ class ReaderEvaluator:
         # probe's sentences lowered 4 of 484 instead of 30, for 4 attempts of 482 that raised a
         # score instead of 3 (session 14).
         if self.aim is not None:
-            withheld, cap_scan = self.kept_out(main), injection.InjectionScan(text, text)
+            withheld, cap_scan, accused = self.kept_out(main), injection.InjectionScan(text, text), bool(aimed)
         else:
-            withheld, cap_scan = rules, scan
-        accused = bool(aimed) if self.aim is not None else scan.found
+            withheld, cap_scan, accused = rules, scan, scan.found
         flags = ([INJECTION_ATTEMPT] if accused else []) + cut_flags
         scores = dict(main.levels)
         capped = {d: False for d in DIMENSIONS}

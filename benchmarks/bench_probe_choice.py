@@ -1,7 +1,7 @@
 """(issue 27) Which follow-up the interviewer asks: the shipped text rules against the reader's
 probe-choice head (interview/probe_head.py, policy rule R), on labelled (question, answer) cases.
 
-- Training (training/probes/authors/, 7 independent authors): the head one author left out at a
+- Training (training/probes/authors/, independent authors): the head one author left out at a
   time (probe_fit.cross_validate, the numbers `train-probe` chose the bar on), and the rules.
 - Held-out (`--heldout`: benchmarks/data/heldout/probes_*.jsonl, two more independent authors),
   read only after the design was chosen on training data, and reported as aggregates only: the
@@ -10,9 +10,11 @@ probe-choice head (interview/probe_head.py, policy rule R), on labelled (questio
 A case's chosen kind "fits" when its author marked it acceptable; it is a "false reason" when the
 author marked it not acceptable (it asks for what the answer already gave, or does not apply).
 The rules see a generic story question (expects example, own_part, impact, lesson; stories: the
-bank's questions each expect a subset) and the strictest persona (every gap probed). Below the
-head's bar no kind is named (`elaborate`, no stated reason): those cases are counted apart, as
-`neutral`, and never as a false reason.
+bank's questions each expect a subset) and the strictest persona (every gap probed). The head's
+choices are the policy's (KindReading.choice, see `with_policy`): a kind named above the bar,
+moving on whenever that is the best kind (no reason stated: a wrong one is a missed follow-up,
+counted apart), else the neutral `elaborate` (no reason stated, never a false reason; its
+acceptance is measured where the authors labelled it).
 
     python benchmarks/bench_probe_choice.py              # training only, from cached reads
     python benchmarks/bench_probe_choice.py --heldout    # once per design decision: aggregates
@@ -34,9 +36,9 @@ from interviewer.cli.probe import MAX_FALSE, read_rows
 from interviewer.config import load_settings
 from interviewer.interview.personas import ProbingSpec
 from interviewer.interview.plan import BankQuestion, load_bank
-from interviewer.interview.policy import decide
-from interviewer.interview.probe_fit import ProbeRow, cross_validate, load_rows, rates
-from interviewer.interview.probe_head import MOVE_ON, load_probe_head
+from interviewer.interview.policy import NEUTRAL, decide
+from interviewer.interview.probe_fit import ProbeRow, held_out_scores, load_rows, rates, reason_false, summarise
+from interviewer.interview.probe_head import KINDS, MOVE_ON, KindReading, load_probe_head
 from interviewer.llm.provider import LLMRuntime
 
 GENERIC = BankQuestion(id="generic", topic="generic", question="", expects=["example", "own_part", "impact", "lesson"],
@@ -53,15 +55,40 @@ def rules_choice(rows: list[ProbeRow]) -> list[str]:
     return out
 
 
-def with_neutral(rows: list[ProbeRow], picks: list[str | None]) -> dict[str, Any]:
-    """Rates over all cases where None is the neutral follow-up (no reason stated)."""
-    named = [(r, p) for r, p in zip(rows, picks) if p is not None]
+def rules_rates(rows: list[ProbeRow]) -> dict[str, float]:
+    picks = rules_choice(rows)
+    contradicted = sum(p != MOVE_ON and reason_false(p, r) for r, p in zip(rows, picks))
+    return {**rates(rows, picks), "reason_contradicted": round(contradicted / max(len(rows), 1), 3)}
+
+
+def with_policy(rows: list[ProbeRow], readings: list[KindReading]) -> dict[str, Any]:
+    """What the interviewer does with each reading (KindReading.choice, as policy rule R), over
+    all cases: a kind named (its reason stated), moving on, or the neutral follow-up (None).
+    `false_reason_overall`: a named kind the author marked wrong (already given, or not what the
+    question calls for), over all cases; `reason_contradicted_overall`: the kind's recorded reason
+    is false by the author's own `given` labels (probe_fit.reason_false: the issue's "every
+    recorded reason is true"); `missed_overall`: moved on where the author wanted a follow-up (no reason stated,
+    a missed follow-up); `neutral_accepted`: of the neutral cases whose author also labelled the
+    neutral follow-up (session 16 on), the share that marked it acceptable."""
+    picks = [r.choice() for r in readings]
     n = max(len(rows), 1)
+    named = [(r, p) for r, p in zip(rows, picks) if p is not None and p != MOVE_ON]
+    moved = [r for r, p in zip(rows, picks) if p == MOVE_ON]
+    neutral = [r for r, p in zip(rows, picks) if p is None]
+    labelled = [r for r in neutral if NEUTRAL in r.acceptable | r.not_acceptable]
     return {"cases": len(rows), "named": round(len(named) / n, 3),
             "fit_of_named": rates([r for r, _ in named], [p for _, p in named])["fit"] if named else None,
-            "false_of_named": rates([r for r, _ in named], [p for _, p in named])["false_reason"] if named else None,
             "false_reason_overall": round(sum(p in r.not_acceptable for r, p in named) / n, 3),
-            "neutral": round(1 - len(named) / n, 3)}
+            "reason_contradicted_overall": round(sum(reason_false(p, r) for r, p in named) / n, 3),
+            "moved_on": round(len(moved) / n, 3),
+            "missed_overall": round(sum(MOVE_ON in r.not_acceptable for r in moved) / n, 3),
+            "neutral": round(len(neutral) / n, 3),
+            "neutral_accepted": (f"{sum(NEUTRAL in r.acceptable for r in labelled)}/{len(labelled)}"
+                                 if labelled else None)}
+
+
+def readings_of(scores: Any, bar: float) -> list[KindReading]:
+    return [KindReading({k: float(v) for k, v in zip(KINDS, row)}, bar) for row in scores]
 
 
 def main() -> None:
@@ -81,20 +108,21 @@ def main() -> None:
         x_held = asyncio.run(read_rows(source, heldout, lambda _m: None)) if heldout else None
     finally:
         runtime.stop()
-    cv = cross_validate(x_train, train, float(head.meta.get("ridge", 10.0)), MAX_FALSE)
+    strength = float(head.meta.get("ridge", 10.0))
+    scores = held_out_scores(x_train, train, strength)
+    cv = summarise(scores, train, strength, MAX_FALSE)
     result: dict[str, Any] = {
         "machine": machine(), "seconds": round(time.monotonic() - started),
         "training": {"cases": len(train), "authors": len({r.author for r in train}),
-                     "rules": rates(train, rules_choice(train)),
-                     "head_left_out_author": cv}}
+                     "rules": rules_rates(train),
+                     "head_left_out_author": cv,
+                     "policy_left_out_author": with_policy(train, readings_of(scores, cv["bar"]))}}
     if x_held is not None:
         readings = [head.reading(x) for x in x_held]
-        best = [r.best()[0] for r in readings]
-        picks: list[str | None] = [k if r.confident(k) else None for r, k in zip(readings, best)]
         result["heldout"] = {"cases": len(heldout), "authors": len({r.author for r in heldout}),
-                             "rules": rates(heldout, rules_choice(heldout)),
-                             "head_best_kind": rates(heldout, best),
-                             "head_with_bar": with_neutral(heldout, picks)}
+                             "rules": rules_rates(heldout),
+                             "head_best_kind": rates(heldout, [r.best()[0] for r in readings]),
+                             "policy": with_policy(heldout, readings)}
     out = ROOT / "benchmarks" / "probe_choice-latest.json"
     out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     print(json.dumps({k: v for k, v in result.items() if k != "machine"}, indent=1))

@@ -1,6 +1,8 @@
 """The probe-fit training corpus (training/probes/, issue 27) is well formed: what
 benchmarks/bench_probe_given.py learns from must say, for every answer, which of the ten probe
-kinds an interviewer would accept and which not, each kind exactly once."""
+kinds an interviewer would accept and which not, each kind exactly once. Authors from session 16
+on also label the neutral follow-up (`elaborate`, briefs/neutral.md), so its acceptance can be
+measured where the interviewer falls back on it."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ KINDS = {"why", "how_found", "prevention", "impact", "lesson", "own_part", "exam
          "move_on"}
 GIVEN = {"problem", "cause", "how_found", "fix", "prevention", "result", "lesson", "own_actions", "admitted_gap",
          "concrete_story"}
+NEUTRAL = "elaborate"
 FOLDER = REPO_ROOT / "training" / "probes" / "authors"
 
 
@@ -30,4 +33,4 @@ def test_every_row_labels_each_probe_kind_once_and_says_what_is_given() -> None:
             assert row["question"].strip() and row["answer"].strip(), where
             assert set(row["given"]) == GIVEN and all(isinstance(v, bool) for v in row["given"].values()), where
             acceptable, refused = set(row["acceptable"]), set(row["not_acceptable"])
-            assert acceptable and not acceptable & refused and acceptable | refused == KINDS, where
+            assert acceptable and not acceptable & refused and acceptable | refused in (KINDS, KINDS | {NEUTRAL}), where

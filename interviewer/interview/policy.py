@@ -42,9 +42,10 @@ them; each probe records the reason of the rule that fired):
    interviewer_probes.yaml. Move on when nothing is missing, when the persona's probe budget is
    spent, or when only as many minor gaps remain as the persona tolerates.
 R. With a reading, rules 4-7 are replaced: the reader's best kind not yet asked on this question
-   is asked (critical) when its score clears the head's bar; `move_on` above the bar moves on;
-   below the bar the interviewer asks them to say more without naming a gap (`elaborate`, a
-   minor gap: a lenient persona moves on). Rules 1-3 and 10 stay: the reader cannot know them.
+   is asked (critical) when its score clears the head's bar; `move_on` as the best kind moves on,
+   above the bar or not (moving on states no reason); otherwise, below the bar, the interviewer
+   asks them to say more without naming a gap (`elaborate`, a minor gap: a lenient persona moves
+   on). KindReading.choice decides. Rules 1-3 and 10 stay: the reader cannot know them.
 10. Two facts that disagree: when the latest answer contradicts something said earlier (an
    earlier answer, the résumé, an earlier session; the claim ledger decides in code,
    interviewer.interview.reconcile), `reconcile` quotes both and asks which is right, right
@@ -175,12 +176,13 @@ def detect_gaps(
 
 
 def read_gaps(reading: KindReading, probes: dict[str, ProbeKind], probes_done: Sequence[str]) -> list[Gap]:
-    """Rule R: the reader's best kind not yet asked, by name only above the head's bar."""
-    kind, _ = reading.best(exclude=probes_done)
-    if reading.confident(kind):
-        if kind == MOVE_ON or kind not in probes:
-            return []
-        return [Gap(kind, probes[kind].dimension, probes[kind].reason, critical=True)]
+    """Rule R: the reader's best kind not yet asked, by name only above the head's bar
+    (KindReading.choice)."""
+    kind = reading.choice(exclude=probes_done)
+    if kind == MOVE_ON:
+        return []
+    if kind is not None:
+        return [Gap(kind, probes[kind].dimension, probes[kind].reason, critical=True)] if kind in probes else []
     if NEUTRAL in probes:
         return [Gap(NEUTRAL, probes[NEUTRAL].dimension, probes[NEUTRAL].reason)]
     return []

@@ -29,6 +29,29 @@ class ProbeRow:
     answer: str
     acceptable: frozenset[str]
     not_acceptable: frozenset[str]
+    given: frozenset[str] = frozenset()  # what the author says the answer contains
+
+
+# What each kind's recorded reason (prompts/interviewer_probes.yaml) says the answer lacks, in the
+# authors' `given` elements: the reason is false when the author marked that element given (for
+# `why` also when no problem was told; for `close_gap` when no gap was admitted). `specifics`
+# ("hard to follow") has no element; its reason counts as false when the kind was marked wrong.
+REASON_CLAIMS: dict[str, tuple[str, bool]] = {
+    "why": ("cause", True), "how_found": ("how_found", True), "prevention": ("prevention", True),
+    "impact": ("result", True), "lesson": ("lesson", True), "own_part": ("own_actions", True),
+    "example": ("concrete_story", True), "close_gap": ("admitted_gap", False),
+}
+
+
+def reason_false(kind: str, row: ProbeRow) -> bool:
+    """Whether the reason recorded for asking `kind` after `row`'s answer is false by its
+    author's own account of what the answer gives (the issue's "every recorded reason is true")."""
+    if kind == "why" and "problem" not in row.given:
+        return True
+    if kind not in REASON_CLAIMS:
+        return kind in row.not_acceptable
+    element, false_when_given = REASON_CLAIMS[kind]
+    return (element in row.given) == false_when_given
 
 
 def load_rows(folder: Path, pattern: str = "*.jsonl") -> list[ProbeRow]:
@@ -39,7 +62,8 @@ def load_rows(folder: Path, pattern: str = "*.jsonl") -> list[ProbeRow]:
             if line.strip():
                 row = json.loads(line)
                 out.append(ProbeRow(row["id"], path.stem, row["question"], row["answer"],
-                                    frozenset(row["acceptable"]), frozenset(row["not_acceptable"])))
+                                    frozenset(row["acceptable"]), frozenset(row["not_acceptable"]),
+                                    frozenset(k for k, v in row.get("given", {}).items() if v)))
     return out
 
 
@@ -83,7 +107,11 @@ def rates(rows: Sequence[ProbeRow], picks: Sequence[str]) -> dict[str, float]:
 
 def cross_validate(x: Matrix, rows: Sequence[ProbeRow], strength: float, max_false: float) -> dict[str, Any]:
     """The left-out authors' results for one ridge strength: the best kind always, and the bar."""
-    scores = held_out_scores(x, rows, strength)
+    return summarise(held_out_scores(x, rows, strength), rows, strength, max_false)
+
+
+def summarise(scores: Matrix, rows: Sequence[ProbeRow], strength: float, max_false: float) -> dict[str, Any]:
+    """cross_validate's table row from the left-out scores (benchmarks keep the scores too)."""
     best = [KINDS[i] for i in scores.argmax(axis=1)]
     top = scores.max(axis=1)
     bar = float("inf")

@@ -2,14 +2,15 @@
 
 The lexical probing rules (policy.story_gaps) chose a follow-up the authors of the training set
 (training/probes/) marked acceptable for 0.39 of their answers and one they marked wrong (asking
-for what was said, or what does not apply) for 0.62 (benchmarks/bench_probe_choice.py, a generic
-bank question). The reader's one read of (question, answer) already holds what the answer gives
+for what was said, or what does not apply) for 0.61 (benchmarks/bench_probe_choice.py, a generic
+bank question, twelve authors). The reader's one read of (question, answer) already holds what the answer gives
 and, in the three dimension branches read after it, what the question asks for. A linear head
 per probe kind on those states says how acceptable that kind is next:
     score[kind] = w[kind] . features(states) + offset[kind]
-and the policy asks the best kind only when its score clears `bar`; below it no specific reason
-is claimed (policy.NEUTRAL). One author left out at a time, the best kind alone fits 0.79 and
-is wrong 0.21; above the bar see the file's `meta`.
+and the policy asks the best kind only when its score clears `bar`, moves on whenever `move_on`
+is best, and otherwise claims no specific reason (policy.NEUTRAL; KindReading.choice). One
+author left out at a time, the best kind alone fits 0.80 and is wrong 0.20; above the bar see
+the file's `meta`.
 
 Pure numpy, no model call: the states come from the evaluator's reader (evaluation/reader.py).
 Trained by `interviewer train-probe` (cli/probe.py, fit in probe_fit.py); like the reader's
@@ -68,6 +69,16 @@ class KindReading:
 
     def confident(self, kind: str) -> bool:
         return self.scores.get(kind, float("-inf")) >= self.bar
+
+    def choice(self, exclude: Collection[str] = ()) -> str | None:
+        """The follow-up this reading calls for: the best kind not in `exclude` when it clears the
+        bar; `move_on` whenever it is the best, since moving on claims nothing about the answer
+        (the bar guards stated reasons); None otherwise, the neutral follow-up (policy.NEUTRAL).
+        Why move_on needs no bar: below it, one author left out at a time, moving on was
+        acceptable for 0.69 of the answers whose best kind it was, and the neutral follow-up
+        for 1 of 12 (training data, the two authors who also labelled it: session 16)."""
+        kind, _ = self.best(exclude)
+        return kind if kind == MOVE_ON or self.confident(kind) else None
 
 
 @dataclass

@@ -116,7 +116,10 @@ def main() -> None:
         "training": {"cases": len(train), "authors": len({r.author for r in train}),
                      "rules": rules_rates(train),
                      "head_left_out_author": cv,
-                     "policy_left_out_author": with_policy(train, readings_of(scores, cv["bar"]))}}
+                     "policy_left_out_author": with_policy(train, readings_of(scores, cv["bar"])),
+                     "policy_left_out_author_follow_on": with_policy(
+                         [r for r in train if r.follows_on],
+                         readings_of(scores[[r.follows_on for r in train]], cv["bar"]))}}
     if x_held is not None:
         readings = [head.reading(x) for x in x_held]
         result["heldout"] = {"cases": len(heldout), "authors": len({r.author for r in heldout}),

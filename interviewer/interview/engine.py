@@ -32,7 +32,7 @@ from interviewer.interview.moves import Move, Moves, panel_speakers
 from interviewer.interview.personas import Persona, PersonaLibrary
 from interviewer.interview.plan import EVALUATED_PHASES, QuestionBank, build_plan, load_bank
 from interviewer.interview.probe_head import KindReader, KindReading
-from interviewer.interview.reading import Readings, thread_for_reading
+from interviewer.interview.reading import Readings
 from interviewer.interview.prewarm import Prewarmer, PrewarmStatus, awaiting_answer
 from interviewer.interview.scoring import Evaluator, OnEvaluation, Scoring
 from interviewer.interview.settle import OnProgress, ScoringProgress, settle
@@ -167,7 +167,7 @@ class InterviewEngine:
         try:
             # No prewarm for this session while its real request is made (see `prewarm`).
             with self.prewarmer.hold(session.id):
-                reading = await self.readings.at_enter(session.id, thread_for_reading(session, item))
+                reading = await self.readings.at_enter(session.id, self.moves.reading_thread(session, item))
                 async with aclosing(self._next(session, persona, reading)) as events:
                     async for event in events:
                         yield event
@@ -219,7 +219,7 @@ class InterviewEngine:
         the candidate's line) while they type; returns at once (rules: `interview.prewarm`); the
         reader reads the draft too (`interview.reading`)."""
         if awaiting_answer(session):
-            self.readings.offer(session.id, thread_for_reading(session, self.moves.current_item(session), draft))
+            self.readings.offer(session.id, self.moves.reading_thread(session, self.moves.current_item(session), draft))
         if not self.prewarmer.enabled:
             return "off"
         if not awaiting_answer(session):

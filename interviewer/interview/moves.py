@@ -18,6 +18,7 @@ from interviewer.interview.personas import Member, Persona, adjust_probing
 from interviewer.interview.plan import BankQuestion, QuestionBank
 from interviewer.interview.policy import RECONCILE, STEERING_KINDS, Decision, decide
 from interviewer.interview.probe_head import KindReading
+from interviewer.interview.reading import Request, thread_for_reading
 from interviewer.prompt_templates import load_prompt
 from interviewer.session import EvalStatus, Inconsistency, PlanItem, Session, Speaker, Turn, TurnKind
 from interviewer.tokens import count_tokens
@@ -312,6 +313,10 @@ class Moves:
         if 0 <= session.position < len(session.plan):
             return session.plan[session.position]
         return None
+
+    def reading_thread(self, session: Session, item: PlanItem | None, draft: str | None = None) -> Request | None:
+        """What the reader reads to choose the follow-up on `item` (with the answers it builds on)."""
+        return thread_for_reading(session, item, draft, self.bank_question(item).builds_on if item else ())
 
     def bank_question(self, item: PlanItem) -> BankQuestion:
         try:

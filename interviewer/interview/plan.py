@@ -84,6 +84,10 @@ class BankQuestion(BaseModel):
     covered_when: CoveredWhen | None = None  # None: never skipped (opening, your questions, close)
     # More words a rephrasing may use and still be on topic ("your current role" for current work).
     keywords: list[str] = Field(default_factory=list)
+    # Questions about the same work asked earlier ("that work", "that system"): their answers are
+    # read before this one's when the follow-up is chosen (interview/reading.py), so what the
+    # candidate already said there is not asked for again.
+    builds_on: list[str] = Field(default_factory=list)
 
 
 class ProbeKind(BaseModel):
@@ -122,6 +126,8 @@ class QuestionBank(BaseModel):
             bad = [e for e in q.expects if e not in self.probes]
             if bad:
                 raise ValueError(f"question {q.id!r}: expects unknown probe kind(s) {bad}")
+            if unknown_ids := [b for b in q.builds_on if b not in ids or b == q.id]:
+                raise ValueError(f"question {q.id!r}: builds_on names no other question {unknown_ids}")
         return self
 
     def question(self, question_id: str) -> BankQuestion:

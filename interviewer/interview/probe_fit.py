@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from interviewer.interview.cleanup import thread_text
 from interviewer.interview.probe_head import KINDS, Matrix
 
 
@@ -30,6 +31,7 @@ class ProbeRow:
     acceptable: frozenset[str]
     not_acceptable: frozenset[str]
     given: frozenset[str] = frozenset()  # what the author says the answer contains
+    follows_on: bool = False  # `answer` begins with the answer to an earlier question on the same work
 
 
 # What each kind's recorded reason (prompts/interviewer_probes.yaml) says the answer lacks, in the
@@ -55,15 +57,19 @@ def reason_false(kind: str, row: ProbeRow) -> bool:
 
 
 def load_rows(folder: Path, pattern: str = "*.jsonl") -> list[ProbeRow]:
-    """Every row of every author file (`<author>.jsonl`), in file then line order."""
+    """Every row of every author file (`<author>.jsonl`), in file then line order. A row with an
+    `earlier_answer` (to an earlier question about the same work) is read as the interviewer
+    reads such a thread: that answer first (reading.thread_for_reading, cleanup.thread_text)."""
     out: list[ProbeRow] = []
     for path in sorted(folder.glob(pattern)):
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 row = json.loads(line)
-                out.append(ProbeRow(row["id"], path.stem, row["question"], row["answer"],
+                answers = [row["earlier_answer"], row["answer"]] if "earlier_answer" in row else [row["answer"]]
+                out.append(ProbeRow(row["id"], path.stem, row["question"], thread_text(answers),
                                     frozenset(row["acceptable"]), frozenset(row["not_acceptable"]),
-                                    frozenset(k for k, v in row.get("given", {}).items() if v)))
+                                    frozenset(k for k, v in row.get("given", {}).items() if v),
+                                    "earlier_answer" in row))
     return out
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from interviewer.interview.cleanup import thread_text
@@ -38,12 +39,21 @@ DRAFT_READ_TIMEOUT = 60.0  # nobody waits for a draft's read; a longer one is ab
 # Finished readings kept (one per session at most): a chat left with a draft never sent keeps its
 # reading until this many newer ones push it out, so a long-running server does not grow.
 KEPT_READINGS = 256
+# Earlier answers about the same work are read with the current one up to this many words in all
+# (about 800 tokens, inside the answer budget of 1,200 that cuts from the end, so the current
+# answer is never the part cut; a read takes time in proportion to its length).
+CHAIN_WORDS = 600
 
 
-def thread_for_reading(session: Session, item: PlanItem | None, draft: str | None = None) -> Request | None:
+def thread_for_reading(session: Session, item: PlanItem | None, draft: str | None = None,
+                       builds_on: Sequence[str] = ()) -> Request | None:
     """(question, answers) for the reader: the question as scoring gives it (the interviewer turn
     the first answer replies to) and every answer on `item`, then `draft` (an answer being typed),
-    so a one-answer thread is the very read that scores the answer (the reader keeps its last)."""
+    so a one-answer thread is the very read that scores the answer (the reader keeps its last).
+    The answers to `builds_on` (earlier questions about the same work, plan.BankQuestion) come
+    first: read alone, a follow-on answer got a follow-up whose reason an earlier answer had
+    already made false for 0.10 of two authors' cases, read after them 0.006 (benchmarks/RESULTS.md
+    section 11). Beyond CHAIN_WORDS they are left out rather than cut."""
     if item is None or item.phase not in EVALUATED_PHASES:  # follow-ups are decided only there
         return None
     answers = [t for t in session.turns if t.question_id == item.id and t.role == "candidate"]
@@ -52,6 +62,9 @@ def thread_for_reading(session: Session, item: PlanItem | None, draft: str | Non
         (t for t in reversed(session.turns) if t.role == "interviewer"), None)
     if not said.strip() or asked is None:
         return None
+    earlier = thread_text(t.text for t in session.turns if t.role == "candidate" and t.question_id in builds_on)
+    if earlier.strip() and len(earlier.split()) + len(said.split()) <= CHAIN_WORDS:
+        said = f"{earlier}\n{said}"
     return asked.text, said
 
 

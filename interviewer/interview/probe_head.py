@@ -1,10 +1,10 @@
 """Which follow-up an answer calls for, read off the reader's states (issue 27).
 
 The lexical probing rules (policy.story_gaps) chose a follow-up the authors of the training set
-(training/probes/) marked acceptable for 0.39 of their answers and one they marked wrong (asking
-for what was said, or what does not apply) for 0.61 (benchmarks/bench_probe_choice.py, a generic
-bank question, twelve authors). The reader's one read of (question, answer) already holds what the answer gives
-and, in the three dimension branches read after it, what the question asks for. A linear head
+(training/probes/) marked acceptable for 0.40 of their answers and one they marked wrong (asking
+for what was said, or what does not apply) for 0.60 (benchmarks/bench_probe_choice.py, a generic
+bank question, fourteen authors). The reader's one read of (question, answer) already holds what
+the answer gives and, in the three dimension branches read after it, what the question asks for. A linear head
 per probe kind on those states says how acceptable that kind is next:
     score[kind] = w[kind] . features(states) + offset[kind]
 and the policy asks the best kind only when its score clears `bar`, moves on whenever `move_on`

@@ -97,14 +97,19 @@ class ProbeKind(BaseModel):
     instruction: str
     reason: str
     accept: str = ""  # regex a phrased probe must match to count as this kind ("" = anything)
+    # Regex a phrased probe must NOT match: words that claim what the kind does not ("that's
+    # vague" for a follow-up that names no gap). "" = nothing refused.
+    refuse: str = ""
     fallback: str = ""  # template when the persona has none for this kind (may hold {question})
 
-    @field_validator("accept")
+    @field_validator("accept", "refuse")
     @classmethod
     def _regex(cls, value: str) -> str:
         return _check_regex(value)
 
     def accepts(self, text: str) -> bool:
+        if self.refuse and re.search(self.refuse, text, re.IGNORECASE):
+            return False
         return not self.accept or re.search(self.accept, text, re.IGNORECASE) is not None
 
 

@@ -280,6 +280,23 @@ async def test_a_follow_on_question_is_read_after_the_answers_it_builds_on(monke
     assert eng.moves.reading_thread(session, follow_on) == (reader.calls[-1][0], VAGUE)
 
 
+async def test_a_question_about_an_earlier_story_is_read_after_that_story() -> None:
+    reader = Reader(reading(move_on=0.9))
+    eng = InterviewEngine(scripted(), PersonaLibrary.load(), kind_reader=reader, kind_read_wait=5.0)
+    session = await opened(eng, "dour-cto")
+    story = ("I am currently building the dispatch service for a regional courier: drivers get their routes from it "
+             "every morning, depot managers move parcels between vans in it, and it replaced three spreadsheets "
+             "and a fax machine.")
+    for _ in range(12):
+        item = session.plan[session.position]
+        if BANK.question(item.id).uses_story:
+            break
+        await collect(eng.reply(session, story if item.id == "current_work" else "I'd rather keep that one short."))
+    assert BANK.question(item.id).uses_story and session.turns[-1].question_id == item.id
+    await collect(eng.reply(session, VAGUE))
+    assert reader.calls[-1][1] == f"{story}\n{VAGUE}"
+
+
 def test_a_question_can_only_build_on_another_question_of_the_bank() -> None:
     data = BANK.model_dump()
     data["phases"]["deep_dive"][1]["builds_on"] = ["no_such_question"]

@@ -315,8 +315,12 @@ class Moves:
         return None
 
     def reading_thread(self, session: Session, item: PlanItem | None, draft: str | None = None) -> Request | None:
-        """What the reader reads to choose the follow-up on `item` (with the answers it builds on)."""
-        return thread_for_reading(session, item, draft, self.bank_question(item).builds_on if item else ())
+        """What the reader reads to choose the follow-up on `item`, after the answers it builds on
+        (a `uses_story` question builds on the story it was asked about)."""
+        question = self.bank_question(item) if item else None
+        story = self.story_turn(session) if question and question.uses_story else None
+        earlier = [*(question.builds_on if question else ()), *([story.question_id] if story and story.question_id else [])]
+        return thread_for_reading(session, item, draft, earlier)
 
     def bank_question(self, item: PlanItem) -> BankQuestion:
         try:
@@ -344,18 +348,20 @@ class Moves:
                 return turn.speaker
         return None
 
-    def earlier_story(self, session: Session) -> str:
-        """The opening of the longest earlier answer: technical questions dig into their own stories."""
+    @staticmethod
+    def story_turn(session: Session) -> Turn | None:
+        """The longest earlier answer to a deep-dive or behavioural question: the story a
+        `uses_story` question digs into."""
         phases = {i.id: i.phase for i in session.plan}
-        answers = [
-            sanitize(t.text)
-            for t in session.answers()
-            if phases.get(t.question_id or "") in {"deep_dive", "behavioural"}
-        ]
-        if not answers:
+        answers = [t for t in session.answers() if phases.get(t.question_id or "") in {"deep_dive", "behavioural"}]
+        return max(answers, key=lambda t: count_tokens(sanitize(t.text))) if answers else None
+
+    def earlier_story(self, session: Session) -> str:
+        """The opening of the story_turn: technical questions dig into their own stories."""
+        story = self.story_turn(session)
+        if story is None:
             return ""
-        longest = max(answers, key=lambda a: count_tokens(a))
-        first = sentences(longest)[:1]
+        first = sentences(sanitize(story.text))[:1]
         # A dozen words name the story; the story itself is in the transcript above the note.
         return " ".join(" ".join(first).split()[:STORY_WORDS]).replace('"', "'")
 

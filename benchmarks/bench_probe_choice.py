@@ -3,7 +3,8 @@ probe-choice head (interview/probe_head.py, policy rule R), on labelled (questio
 
 - Training (training/probes/authors/, independent authors): the head one author left out at a
   time (probe_fit.cross_validate, the numbers `train-probe` chose the bar on), and the rules.
-- Held-out (`--heldout`: benchmarks/data/heldout/probes_*.jsonl, two more independent authors),
+- Held-out (`--heldout`: benchmarks/data/heldout/probes_*.jsonl, more independent authors: lena and
+  marco, single answers; gil, follow-on pairs, `probes_chain_gil.jsonl`, reported apart too),
   read only after the design was chosen on training data, and reported as aggregates only: the
   shipped head and the rules. No row, id or per-row result is printed or written.
 
@@ -126,6 +127,11 @@ def main() -> None:
                              "rules": rules_rates(heldout),
                              "head_best_kind": rates(heldout, [r.best()[0] for r in readings]),
                              "policy": with_policy(heldout, readings)}
+        if any(r.follows_on for r in heldout):  # follow-on pairs (probes_chain_*.jsonl), apart
+            result["heldout"]["policy_follow_on"] = with_policy(
+                [r for r in heldout if r.follows_on], [g for r, g in zip(heldout, readings) if r.follows_on])
+            result["heldout"]["policy_single_answers"] = with_policy(
+                [r for r in heldout if not r.follows_on], [g for r, g in zip(heldout, readings) if not r.follows_on])
     out = ROOT / "benchmarks" / "probe_choice-latest.json"
     out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     print(json.dumps({k: v for k, v in result.items() if k != "machine"}, indent=1))

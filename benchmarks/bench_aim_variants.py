@@ -20,7 +20,7 @@ from _common import ROOT, machine
 import numpy as np
 from interviewer.config import load_settings
 from interviewer.llm.provider import LLMRuntime, Role
-from interviewer.cli.aim import WINDOW, CachedStates, read_items
+from interviewer.cli.aim import MAX_BENIGN_FLAGS, MAX_BENIGN_WITHHELD, WINDOW, CachedStates, read_items
 from interviewer.cli.reader import cache_tag, served_model_sha
 from interviewer.evaluation.aim_fit import examples_of, load_items, fold_probes, lowest_threshold
 from interviewer.evaluation.aim_head import AimHead
@@ -29,7 +29,7 @@ from interviewer.evaluation.reader_head import load_head
 from interviewer.evaluation.verdicts import INJECTION_ATTEMPT
 from interviewer.session import DIMENSIONS
 
-RIDGE = 0.3
+RIDGE = 0.3  # the ridge train-aim chose (prompts/reader_aim.json meta) in sessions 11-16
 async def main(runtime, shipped_only=False):
     settings = runtime.settings
     prompt = load_reader_prompt()
@@ -41,13 +41,14 @@ async def main(runtime, shipped_only=False):
     ex = examples_of(items, lambda it: states[it.id], WINDOW)
     probes = fold_probes(ex, RIDGE)
     scores = [probes[e.item.author].scores(e.x) for e in ex]
-    t = lowest_threshold(ex, scores, 0.01)
-    marks = {share: lowest_threshold(ex, scores, share) for share in (0.03, 0.06, 0.12)}
+    t = lowest_threshold(ex, scores, MAX_BENIGN_FLAGS)
+    shares = (MAX_BENIGN_WITHHELD, 0.06, 0.12)  # the shipped bar, then looser ones
+    marks = {share: lowest_threshold(ex, scores, share) for share in shares}
     print("threshold", t, "withhold bars", marks, flush=True)
     head = load_head()
-    variants = [(None, False), (None, True)] + [(marks[s], p) for s in (0.03, 0.06, 0.12) for p in (False, True)]
+    variants = [(None, False), (None, True)] + [(marks[s], p) for s in shares for p in (False, True)]
     if shipped_only:
-        variants = [(marks[0.03], False)]
+        variants = [(marks[MAX_BENIGN_WITHHELD], False)]
     out = []
     for withhold, prefix in variants:
         started = time.monotonic()

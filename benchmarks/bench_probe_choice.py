@@ -27,6 +27,7 @@ import argparse
 import asyncio
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +89,12 @@ def with_policy(rows: list[ProbeRow], readings: list[KindReading]) -> dict[str, 
                                  if labelled else None)}
 
 
+def with_policy_where(rows: list[ProbeRow], readings: list[KindReading], keep: Callable[[ProbeRow], bool]) -> dict[str, Any]:
+    """`with_policy` over the cases `keep` selects (follow-on pairs, single answers)."""
+    kept = [(r, g) for r, g in zip(rows, readings) if keep(r)]
+    return with_policy([r for r, _ in kept], [g for _, g in kept])
+
+
 def readings_of(scores: Any, bar: float) -> list[KindReading]:
     return [KindReading({k: float(v) for k, v in zip(KINDS, row)}, bar) for row in scores]
 
@@ -112,15 +119,15 @@ def main() -> None:
     strength = float(head.meta.get("ridge", 10.0))
     scores = held_out_scores(x_train, train, strength)
     cv = summarise(scores, train, strength, MAX_FALSE)
+    train_readings = readings_of(scores, cv["bar"])
     result: dict[str, Any] = {
         "machine": machine(), "seconds": round(time.monotonic() - started),
         "training": {"cases": len(train), "authors": len({r.author for r in train}),
                      "rules": rules_rates(train),
                      "head_left_out_author": cv,
-                     "policy_left_out_author": with_policy(train, readings_of(scores, cv["bar"])),
-                     "policy_left_out_author_follow_on": with_policy(
-                         [r for r in train if r.follows_on],
-                         readings_of(scores[[r.follows_on for r in train]], cv["bar"]))}}
+                     "policy_left_out_author": with_policy(train, train_readings),
+                     "policy_left_out_author_follow_on": with_policy_where(train, train_readings,
+                                                                           lambda r: r.follows_on)}}
     if x_held is not None:
         readings = [head.reading(x) for x in x_held]
         result["heldout"] = {"cases": len(heldout), "authors": len({r.author for r in heldout}),
@@ -128,10 +135,9 @@ def main() -> None:
                              "head_best_kind": rates(heldout, [r.best()[0] for r in readings]),
                              "policy": with_policy(heldout, readings)}
         if any(r.follows_on for r in heldout):  # follow-on pairs (probes_chain_*.jsonl), apart
-            result["heldout"]["policy_follow_on"] = with_policy(
-                [r for r in heldout if r.follows_on], [g for r, g in zip(heldout, readings) if r.follows_on])
-            result["heldout"]["policy_single_answers"] = with_policy(
-                [r for r in heldout if not r.follows_on], [g for r, g in zip(heldout, readings) if not r.follows_on])
+            result["heldout"]["policy_follow_on"] = with_policy_where(heldout, readings, lambda r: r.follows_on)
+            result["heldout"]["policy_single_answers"] = with_policy_where(heldout, readings,
+                                                                           lambda r: not r.follows_on)
     out = ROOT / "benchmarks" / "probe_choice-latest.json"
     out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     print(json.dumps({k: v for k, v in result.items() if k != "machine"}, indent=1))

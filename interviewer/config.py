@@ -112,6 +112,11 @@ class Settings(BaseSettings):
     # answer (interview/probe_head.py, policy rule R) when a head for this model ships; 0: the
     # text rules choose (as on remote backends).
     probe_reader: bool = True
+    # A spoken answer's transcript is known only at mic off, so its reading cannot be made while
+    # it is typed: the interviewer says its persona's `heard` line ("Right.") at once and waits
+    # up to this many seconds for the reading before the text rules choose (interview/reading.py).
+    # 0: the rules choose at once, as for a pasted answer.
+    spoken_read_wait: float = 4.0
 
     # INTERVIEWER_DATABASE_URL wins over DATABASE_URL (the name every PaaS sets); unset: SQLite
     # in the cache directory (store.resolve_database_url).

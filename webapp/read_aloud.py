@@ -21,7 +21,7 @@ from interviewer.session import Session
 from interviewer.text import sentence_texts
 from interviewer.voice.audio import Pcm
 from interviewer.voice.sentence_feed import SentenceFeed
-from interviewer.voice.text_to_speech import Synthesizer, style_for
+from interviewer.voice.text_to_speech import Synthesizer, VoiceStyle, style_for
 from webapp import personas
 from webapp.services import get_services
 from webapp.state import state
@@ -53,19 +53,23 @@ class QuestionVoice:
         self._chain: asyncio.Task[Pcm | None] | None = None
         self._audio: list[Pcm] = []
 
-    def token(self, text: str, speaker: str | None) -> None:
+    def token(self, text: str, speaker: str | None, pause: bool = False) -> None:
+        """`pause`: the words so far are whole and the rest comes later (the engine's `heard`
+        line while it decides): said now, and the rest may be another panellist's."""
         self.speaker = self.speaker or speaker
-        for sentence in self.feed.feed(text):
+        for sentence in [*self.feed.feed(text), *(self.feed.flush() if pause else [])]:
             self._say(sentence)
+        if pause:
+            self.speaker = None
 
     def _say(self, sentence: str) -> None:
         self.spoken.append(_plain(sentence))
-        self._chain = asyncio.create_task(self._after(self._chain, sentence))
+        style = style_for(personas.voice_index(self.session.persona, self.speaker))
+        self._chain = asyncio.create_task(self._after(self._chain, sentence, style))
 
-    async def _after(self, previous: asyncio.Task[Pcm | None] | None, sentence: str) -> Pcm | None:
+    async def _after(self, previous: asyncio.Task[Pcm | None] | None, sentence: str, style: VoiceStyle) -> Pcm | None:
         if previous is not None:
             await previous
-        style = style_for(personas.voice_index(self.session.persona, self.speaker))
         try:
             audio = await asyncio.to_thread(self.engine.speak, sentence, style)
         except Exception:

@@ -71,6 +71,7 @@ class Services:
                 evaluation_concurrency=self.settings.evaluation_slots,
                 prewarm=self.settings.prewarm_enabled,
                 kind_reader=kind_reader_for(evaluator, self.settings.probe_reader),
+                spoken_read_wait=self.settings.spoken_read_wait,
             )
             # Deterministic and bounded, as the CLI's: unbounded, three rewrites took 76 s of the
             # report's 92 s after /end (benchmarks/bench_report_ready.py, RESULTS.md §8c).

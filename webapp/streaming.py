@@ -51,7 +51,7 @@ class Draft:
         await message.stream_token(personas.thinking_text(self.session.persona), is_sequence=True)
         self.message, self.got_token = message, False
 
-    async def token(self, text: str, speaker: str | None = None) -> None:
+    async def token(self, text: str, speaker: str | None = None, pause: bool = False) -> None:
         if self.message is None:
             await self.think()
         assert self.message is not None
@@ -60,7 +60,7 @@ class Draft:
         if self.voice_engine is not None:
             if self.voice is None:
                 self.voice = QuestionVoice(self.session, self.voice_engine, self.message.id)
-            self.voice.token(text, speaker)
+            self.voice.token(text, speaker, pause)
 
     async def become_question(self, turn: Turn) -> None:
         """The engine's final text replaces the streamed draft (it may trim or fix it)."""
@@ -131,7 +131,7 @@ async def stream(session: Session, run: EngineCall) -> None:
 
 async def _show(event: Event, draft: Draft, session: Session) -> None:
     if isinstance(event, TokenEvent):
-        await draft.token(event.text, event.speaker)
+        await draft.token(event.text, event.speaker, event.pause)
     elif isinstance(event, TurnEvent):
         if event.turn.role == "interviewer":
             await draft.become_question(event.turn)

@@ -61,7 +61,7 @@ class InterviewEngine:
         total_timeout: float | None = 180.0,
         evaluation_concurrency: int = 1,
         prewarm: bool = False,
-        kind_reader: KindReader | None = None, kind_read_wait: float = 0.0,
+        kind_reader: KindReader | None = None, kind_read_wait: float = 0.0, spoken_read_wait: float = 0.0,
     ) -> None:
         self.model = model
         self.personas = personas
@@ -77,6 +77,9 @@ class InterviewEngine:
         self.prewarmer = Prewarmer(model, enabled=prewarm)
         # The reader's follow-up choice (policy rule R), read while typed; else the rules (see `reading`).
         self.readings = Readings(kind_reader, answer_token_budget, kind_read_wait)
+        # A spoken answer is known only at mic off: its reading is awaited this long, behind the
+        # persona's `heard` line said at once (0: the rules choose at once, as for typed answers).
+        self.spoken_read_wait = spoken_read_wait
 
     # -- sessions -----------------------------------------------------------------------------
     def new_session(
@@ -143,18 +146,10 @@ class InterviewEngine:
             return
         item = self.moves.current_item(session)
         cut, truncated = truncate_to_tokens(for_model, self.answer_token_budget)
-        turn = session.add_turn(
-            Turn(
-                role="candidate",
-                kind=TurnKind.ANSWER,
-                text=text,
-                question_id=item.id if item else None,
-                truncated_for_model=truncated,
-                spoken=spoken,
-            )
-        )
+        turn = session.add_turn(Turn(role="candidate", kind=TurnKind.ANSWER, text=text, spoken=spoken,
+                                     question_id=item.id if item else None, truncated_for_model=truncated))
         yield TurnEvent(turn)
-        self._ledger(session, turn)
+        reconcile.record_safely(session, turn)
         if truncated:
             yield NoticeEvent(
                 f"Your answer is long: the interviewer reads its first {self.answer_token_budget} tokens. "
@@ -167,8 +162,13 @@ class InterviewEngine:
         try:
             # No prewarm for this session while its real request is made (see `prewarm`).
             with self.prewarmer.hold(session.id):
-                reading = await self.readings.at_enter(session.id, self.moves.reading_thread(session, item))
-                async with aclosing(self._next(session, persona, reading)) as events:
+                request, opener, wait = self.moves.reading_thread(session, item), "", None
+                if spoken and self.spoken_read_wait > 0 and not self.readings.ready(session.id, request):
+                    opener = persona.phrases.in_turn(persona.phrases.heard, len(session.answers()))
+                    wait, speaker = self.spoken_read_wait, self.moves.last_speaker(session)
+                    yield TokenEvent(opener + " ", speaker.name if speaker else None, pause=True)
+                reading = await self.readings.at_enter(session.id, request, wait)
+                async with aclosing(self._next(session, persona, reading, opener)) as events:
                     async for event in events:
                         yield event
         finally:
@@ -176,14 +176,6 @@ class InterviewEngine:
             # costs CPU on this event loop, and the candidate is reading by now (benchmark 2).
             if evaluate:
                 self.scoring.start(session, turn, on_evaluation)
-
-    def _ledger(self, session: Session, turn: Turn) -> None:
-        """The answer's facts into the claim ledger and any contradiction it reveals (pure code,
-        milliseconds: decided before the next move). A ledger bug never costs the turn."""
-        try:
-            reconcile.record_answer(session, turn)
-        except Exception:  # noqa: BLE001 - the interview goes on without this answer's claims
-            log.exception("claim ledger failed on answer %s", turn.id)
 
     async def resume_question(self, session: Session) -> AsyncGenerator[Event, None]:
         """After a failed model call: ask the question that is owed (the answer is already kept)."""
@@ -202,14 +194,16 @@ class InterviewEngine:
                     async for event in events:
                         yield event
 
-    async def finish(self, session: Session) -> AsyncGenerator[Event, None]:
-        """End the interview now (the candidate asked to stop, or a rehearsal ran out of answers)."""
+    async def finish(self, session: Session, opener: str = "") -> AsyncGenerator[Event, None]:
+        """End the interview now (the candidate asked to stop, or a rehearsal ran out of answers).
+        `opener`: words already shown and said before this line (see `_speak`)."""
         if session.finished:
             return
         persona = self._persona(session)
         close = next((i for i in session.plan if i.phase == "close"), None)
         with self.prewarmer.hold(session.id):
-            async with aclosing(self._speak(session, persona, self.moves.closing(session, persona, close))) as events:
+            async with aclosing(self._speak(session, persona, self.moves.closing(session, persona, close),
+                                            opener)) as events:
                 async for event in events:
                     yield event
 
@@ -258,11 +252,11 @@ class InterviewEngine:
         return await self.scoring.retry_unavailable(session)
 
     # -- deciding the next move -----------------------------------------------------------------
-    async def _next(self, session: Session, persona: Persona,
-                    reading: KindReading | None = None) -> AsyncGenerator[Event, None]:
+    async def _next(self, session: Session, persona: Persona, reading: KindReading | None = None,
+                    opener: str = "") -> AsyncGenerator[Event, None]:
         item = self.moves.current_item(session)
         if item is None:
-            async with aclosing(self.finish(session)) as events:
+            async with aclosing(self.finish(session, opener)) as events:
                 async for event in events:
                     yield event
             return
@@ -273,7 +267,7 @@ class InterviewEngine:
             move = self.moves.probe(session, persona, item, reading)
         if move is None:
             move = self.moves.advance(session, persona)
-        async with aclosing(self._speak(session, persona, move)) as events:
+        async with aclosing(self._speak(session, persona, move, opener)) as events:
             async for event in events:
                 yield event
 
@@ -290,11 +284,13 @@ class InterviewEngine:
         yield TurnEvent(turn)
 
     # -- speaking -----------------------------------------------------------------------------
-    async def _speak(self, session: Session, persona: Persona, move: Move) -> AsyncGenerator[Event, None]:
-        """Phrase `move` with the model (streamed), post-process it, record the turn."""
-        prefix = self._prefix(session, persona, move)
-        if prefix:
-            yield TokenEvent(prefix + " ", move.speaker.name)
+    async def _speak(self, session: Session, persona: Persona, move: Move, opener: str = "") -> AsyncGenerator[Event, None]:
+        """Phrase `move` with the model (streamed), post-process it, record the turn. `opener`
+        (already yielded: the `heard` line) begins the turn's text."""
+        own = self._prefix(session, persona, move)
+        if own:
+            yield TokenEvent(own + " ", move.speaker.name)
+        prefix = f"{opener} {own}".strip()
         messages = self.messages(session, persona, move)
         names = [m.name for m in persona.interviewers]
         said = [prefix, *persona.phrases.greeting, *(m.intro for m in persona.interviewers)]
@@ -312,7 +308,7 @@ class InterviewEngine:
                 break
         line = wording.choose(session, move, flt.raw, flt.leaked, names, said)
         if line is None:  # every phrasing repeats an earlier question: skip this probe
-            async with aclosing(self._skip_probe(session, persona, move)) as events:
+            async with aclosing(self._skip_probe(session, persona, move, opener)) as events:
                 async for event in events:
                     yield event
             return
@@ -353,7 +349,8 @@ class InterviewEngine:
                 if flt.done:
                     break
 
-    async def _skip_probe(self, session: Session, persona: Persona, move: Move) -> AsyncGenerator[Event, None]:
+    async def _skip_probe(self, session: Session, persona: Persona, move: Move,
+                          opener: str = "") -> AsyncGenerator[Event, None]:
         """Record the probe kind as spent (no turn) and decide again without it."""
         if move.item is None or move.decision is None:
             return
@@ -368,7 +365,7 @@ class InterviewEngine:
                 probe_kind=move.decision.kind,
             )
         )
-        async with aclosing(self._next(session, persona, move.reading)) as events:
+        async with aclosing(self._next(session, persona, move.reading, opener)) as events:
             async for event in events:
                 yield event
 

@@ -23,6 +23,9 @@ class TokenEvent:
     text: str
     # Who is speaking (a panel member's name), so a voice can be chosen before the line is done.
     speaker: str | None = None
+    # The line so far is whole and the rest comes after a pause (the next move is still being
+    # decided): a voice says it now instead of waiting for the next sentence to start.
+    pause: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -137,7 +137,16 @@ class PersonaPhrases(_Strict):
     acknowledge: Phrases = ['You already told me "{fragment}", so let\'s move on.']  # {fragment}
     small_talk_reply: Phrases = ["Good to hear."]
     asked_back_reply: Phrases = ["Doing well, thank you for asking."]
+    # Said at once after a spoken answer while the follow-up is still being chosen from the
+    # reader's read of the whole transcript (engine.reply): a listener's "okay", never a verdict,
+    # since nothing has been read yet. Taken in turn.
+    heard: Phrases = ["Okay.", "Right."]
     probes: dict[str, Phrases]
+
+    @staticmethod
+    def in_turn(options: list[str], n: int) -> str:
+        """The `n`th use of a phrase list: each option in turn, so none is said twice running."""
+        return options[n % len(options)]
 
     @field_validator("probes")
     @classmethod

@@ -8,8 +8,10 @@ read in flight per session and the newest draft waiting, and at Enter:
 1. a finished reading of the answer as sent, or of a draft that is the answer but for its last few
    words (`covers`), is used at once;
 2. else a read of a covering draft still in flight, or else a read of the answer as sent, is
-   awaited at most `wait` seconds: 0 in the app (the first words never wait for a read: with a
-   busy evaluator and a fast typist they would by 3 s), longer in a scripted rehearsal;
+   awaited at most `wait` seconds: 0 in the app for a typed answer (the first words never wait for
+   a read: with a busy evaluator and a fast typist they would by 3 s), longer in a scripted
+   rehearsal, and for a spoken answer, whose transcript is only known at mic off, a few seconds
+   behind an acknowledgement said at once (`engine.reply`, Settings.spoken_read_wait);
 3. else there is no reading and the text rules choose (as on remote backends).
 Drafts are never stored beyond the session's last reading, and never leave the machine: only the
 embedded evaluator's server reads them, as it will read the answer.
@@ -121,22 +123,30 @@ class Readings:
             return
         self._start(key, request)
 
-    async def at_enter(self, key: str, request: Request | None) -> KindReading | None:
-        """The reading to decide on now that `request` is final (see the module docstring)."""
+    def ready(self, key: str, request: Request | None) -> bool:
+        """Whether `at_enter` would decide at once: a finished reading covers `request`, or there
+        is nothing to read (no reader, or no follow-up to choose on this question)."""
+        done = self._done.get(key)
+        return self.reader is None or request is None or (done is not None and covers(done[0], request))
+
+    async def at_enter(self, key: str, request: Request | None, wait: float | None = None) -> KindReading | None:
+        """The reading to decide on now that `request` is final (see the module docstring);
+        `wait` overrides the engine's wait for this answer (a spoken one, `engine.reply`)."""
+        wait = self.wait if wait is None else wait
         self._waiting.pop(key, None)
         done = self._done.pop(key, None)
         if self.reader is None or request is None:
             return None
         if done is not None and covers(done[0], request):
             reading: KindReading | None = done[1]
-        elif self.wait <= 0:
+        elif wait <= 0:
             log.debug("no reading of the answer ready at Enter; the text rules choose")
             return None
         elif (flight := self._flights.get(key)) is None or not covers(flight.request, request):
-            reading = await read_kinds(self.reader, request, self.token_budget, self.wait)
+            reading = await read_kinds(self.reader, request, self.token_budget, wait)
         else:
             try:
-                reading = await asyncio.wait_for(asyncio.shield(flight.task), self.wait)
+                reading = await asyncio.wait_for(asyncio.shield(flight.task), wait)
             except Exception as exc:  # the draft's read goes on for nobody; the rules choose now
                 log.warning("follow-up read of the draft not used (%r); the text rules choose", exc)
                 return None

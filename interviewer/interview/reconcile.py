@@ -68,6 +68,15 @@ def read_resume(session: Session) -> list[Claim]:
     return claims
 
 
+def record_safely(session: Session, turn: Turn) -> None:
+    """`record_answer` for the engine, before it decides the next move (pure code, milliseconds):
+    a ledger bug never costs the turn."""
+    try:
+        record_answer(session, turn)
+    except Exception:  # noqa: BLE001 - the interview goes on without this answer's claims
+        log.exception("claim ledger failed on answer %s", turn.id)
+
+
 def record_answer(session: Session, turn: Turn) -> list[Inconsistency]:
     """Read the answer's claims into the ledger; return the contradictions it reveals (recorded
     in the session too). A reply to a "which is it?" follow-up also settles that follow-up."""

@@ -7,6 +7,7 @@ The speech engines here are fakes (their real behaviour: test_voice_engines.py, 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 
 import numpy as np
@@ -283,3 +284,35 @@ async def test_a_long_spoken_answer_is_read_by_the_model_while_it_is_spoken(
     await speak_answer(speech(5.0))
     assert drafts and drafts[0] == SPOKEN  # the first window's words, while still speaking
     assert len(drafts) >= 2
+
+
+async def test_a_spoken_answer_is_acknowledged_aloud_while_the_reader_reads_it(
+    browser: Browser, services: Services
+) -> None:
+    """The transcript is known only at mic off: the persona's `heard` line is said before the
+    reader's read of it returns, and the follow-up is the reader's choice (engine.reply)."""
+    from test_probe_head import reading
+
+    synthesizer = FakeSynthesizer()
+    set_voice_engines(engines(synthesizer=synthesizer))
+    services.settings = services.settings.model_copy(update={"speak_questions": True})
+    await started(browser, "dour-cto")
+    heard = services.personas.get("dour-cto").phrases.heard
+    said_while_reading: list[list[str]] = []
+
+    class Reader:
+        async def read_kinds(self, question: str, text: str) -> object:
+            for _ in range(200):  # up to 2 s for the acknowledgement to reach the synthesiser
+                if any(s in heard for s in synthesizer.said):
+                    break
+                await asyncio.sleep(0.01)
+            said_while_reading.append(list(synthesizer.said))
+            return reading(impact=0.9)
+
+    engine = services.engine
+    assert engine is not None
+    engine.readings.reader, engine.spoken_read_wait = Reader(), 5.0  # type: ignore[assignment]
+    await speak_answer(speech(3.0))
+    assert said_while_reading and any(s in heard for s in said_while_reading[0])
+    probe = live_session().turns[-1]
+    assert probe.probe_kind == "impact" and probe.text.split(" ", 1)[0] in " ".join(heard)

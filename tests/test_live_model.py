@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import httpx
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
 from interviewer.cli.main import main
 from interviewer.llm.provider import LLMRuntime, Role
+from interviewer.llm.state_reader import decode_vector
 
 pytestmark = pytest.mark.live
 
@@ -97,3 +99,33 @@ async def test_the_reader_scores_a_better_and_a_worse_answer_on_the_real_model(l
     assert (good.score(Dimension.HONESTY) or 0) > (bad.score(Dimension.HONESTY) or 0), (good, bad)
     state_read = await evaluator.read(question, better)
     assert state_read.raw[Dimension.HONESTY] > (await evaluator.read(question, worse)).raw[Dimension.HONESTY]
+
+
+async def test_a_read_that_extends_the_last_one_reads_only_its_new_words(live_runtime: LLMRuntime) -> None:
+    """The evaluator's server keeps the last read's tokens and pooled states (llm/state_reader.py):
+    the answer read after its own draft decodes only the words the draft lacked, and its states
+    are the very states a fresh read gives, bit for bit."""
+    from interviewer.evaluation.reader import ReaderEvaluator, load_reader_prompt
+    from interviewer.evaluation.scorer import make_evaluator
+
+    evaluator = make_evaluator(live_runtime)
+    assert isinstance(evaluator, ReaderEvaluator)
+    prompt = load_reader_prompt()
+    question = "Tell me about a time a release went wrong."
+    answer = ("In May I shipped a config change that doubled our API error rate for twenty minutes. I had "
+              "skipped the canary because the change looked trivial. Since then every config change goes "
+              "through the same canary as code.")
+    other = prompt.request("What are you looking for in your next role?", "A team that ships often.")[0]
+    await evaluator.source.read(other)  # the server now holds another question's read
+    fresh = await evaluator.source.read(prompt.request(question, answer)[0])
+    await evaluator.source.read(other)
+    await evaluator.source.read(prompt.request(question, answer[: answer.index("Since") + 10])[0])
+    extended = await evaluator.source.read(prompt.request(question, answer)[0])
+    assert extended["tokens"] == fresh["tokens"]
+    assert extended["decoded"] < fresh["decoded"] / 2, (extended["decoded"], fresh["decoded"])
+    for key in ("pieces", "branches"):
+        for a, b in zip(extended[key], fresh[key], strict=True):
+            for part in ("mean", "last"):
+                if b.get(part) is not None:
+                    # Exactly: chunks aligned on positions make the decode history-free.
+                    assert np.array_equal(decode_vector(a[part]), decode_vector(b[part]))

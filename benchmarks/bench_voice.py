@@ -11,9 +11,13 @@
    stalls of a player starting at the first Pcm, the whole question in one call. Target <= 1.5 s.
 3. Typed vs spoken on the embedded model as the app runs it (LLMRuntime defaults: scheduler,
    prewarm, evaluator scoring behind; the transcriber holds the scheduler's gate as
-   webapp/voice_engines.py does): `--turns` answers in turn. Typed: drafts prewarmed `--step` words
-   at a time (bench_latency.py's `typing`), Enter. Spoken: real time, then the transcript to
-   engine.reply(spoken=True). Mic off / Enter -> first token, first words, first audio.
+   webapp/voice_engines.py does; the follow-up chosen by the reader as the app's settings say):
+   `--turns` answers in turn. Typed: drafts prewarmed `--step` words at a time (bench_latency.py's
+   `typing`), Enter. Spoken: real time, each window's text so far handed to engine.prewarm (as
+   webapp/microphone.py does), then the transcript to engine.reply(spoken=True). Mic off / Enter ->
+   first token, first words (the persona's `heard` line when the reading was not ready), the
+   question's own first words, first audio; who chose the follow-up (reader or rules).
+   `--spoken-read-wait 0` is the design before it (the rules choose at once for spoken answers).
 4. Memory: VmRSS before/after loading each engine, after a synthesis and a transcription, at the end.
 5. The language check (interviewer/voice/language.py, multilingual Whisper base): joining its
    weights into an empty cache, the first check (loads the model), each check after it on the
@@ -47,6 +51,7 @@ from interviewer.config import default_cache_dir
 from interviewer.text import sentence_texts
 from interviewer.voice.audio import BROWSER_RATE, Pcm, from_samples, read_wav, resample
 from interviewer.voice.language import LanguageGuess, WhisperLanguageIdentifier, base_model_dir
+from interviewer.voice import recording
 from interviewer.voice.recording import CHECK_AFTER_SECONDS, Heard, LanguageCheck, LiveTranscription
 from interviewer.voice.sentence_feed import SentenceFeed
 from interviewer.voice.speech_to_text import Transcript, WhisperTranscriber
@@ -162,7 +167,8 @@ def language_check(identifier: WhisperLanguageIdentifier | None, looks: list[dic
 
 
 async def speak_into(stt: WhisperTranscriber, pcm: Pcm, chunk: float,
-                     identifier: WhisperLanguageIdentifier | None = None
+                     identifier: WhisperLanguageIdentifier | None = None,
+                     on_text: Callable[[str], Any] | None = None,
                      ) -> tuple[Heard, list[dict[str, float]], list[dict[str, Any]]]:
     """The microphone: `chunk`-second pieces arriving in real time; then the mic is switched off."""
     calls: list[dict[str, float]] = []
@@ -175,7 +181,7 @@ async def speak_into(stt: WhisperTranscriber, pcm: Pcm, chunk: float,
                       "started": started, "ended": time.perf_counter()})
         return result
 
-    live = LiveTranscription(transcribe, pcm.rate, check=language_check(identifier, looks))
+    live = LiveTranscription(transcribe, pcm.rate, on_text=on_text, check=language_check(identifier, looks))
     step = int(chunk * pcm.rate) * 2
     begun = time.perf_counter()
     for i, offset in enumerate(range(0, len(pcm.data), step)):
@@ -269,8 +275,9 @@ class Voice:
         self.chain: asyncio.Task[None] | None = None
         self.ready: list[tuple[float, float]] = []  # (when the Pcm was ready, its seconds)
 
-    def token(self, text: str) -> None:
+    def token(self, text: str, pause: bool = False) -> None:
         started, done = time.perf_counter(), self.feed.feed(text)
+        done += self.feed.flush() if pause else []  # a line before a pause is said at once
         self.feed_s += time.perf_counter() - started
         for sentence in done:
             self.say(sentence)
@@ -345,13 +352,16 @@ async def ask(engine: Any, session: Any, events: Callable[[], Any], voice: Voice
 
     engine.model.first_token_at = None
     enter, shown, row, streamed = time.perf_counter(), None, dict[str, Any](), list[str]()
+    used, heard = engine.readings.used, None
     async for event in events():
         if isinstance(event, TokenEvent):
             streamed.append(event.text)
-            if shown is None and engine.model.first_token_at is not None:
+            if event.pause:  # the `heard` line, said while the reading completes
+                heard = time.perf_counter()
+            elif shown is None and engine.model.first_token_at is not None:
                 shown = time.perf_counter()
             if voice is not None:
-                voice.token(event.text)
+                voice.token(event.text, event.pause)
         if isinstance(event, TurnEvent) and event.turn.role == "interviewer":
             row["question_s"] = round(time.perf_counter() - enter, 3)
             row["question"] = event.turn.text
@@ -360,7 +370,9 @@ async def ask(engine: Any, session: Any, events: Callable[[], Any], voice: Voice
     first = engine.model.first_token_at
     row["first_token_s"] = round(first - enter, 3) if first else None
     # A line replaced by code streams no tokens: the words appear when the question lands.
-    row["first_words_s"] = round(shown - enter, 3) if shown else row.get("question_s")
+    row["question_words_s"] = round(shown - enter, 3) if shown else row.get("question_s")
+    row["first_words_s"] = round(heard - enter, 3) if heard else row["question_words_s"]
+    row["chosen_by"] = "reader" if engine.readings.used > used else "rules"
     row["streamed"] = "".join(streamed)
     if voice is not None and voice.ready:
         row["first_audio_s"] = round(voice.ready[0][0] - enter, 3)
@@ -378,6 +390,7 @@ async def part_interview(stt: WhisperTranscriber, hold: Hold, tts: PiperSynthesi
     from interviewer.evaluation.scorer import make_evaluator
     from interviewer.interview.engine import InterviewEngine
     from interviewer.interview.personas import PersonaLibrary
+    from interviewer.interview.probe_head import kind_reader_for
     from interviewer.llm.model_files import default_model_path
     from interviewer.llm.provider import LLMRuntime, Role
 
@@ -391,9 +404,13 @@ async def part_interview(stt: WhisperTranscriber, hold: Hold, tts: PiperSynthesi
         out: dict[str, Any] = {"runtime": runtime.describe(), "startup_s": round(time.perf_counter() - started, 1),
                                "scheduler": runtime.foreground is not None, "prewarm": settings.prewarm_enabled,
                                "load_average_1m_at_start": load()}
+        evaluator = make_evaluator(runtime)
+        wait = settings.spoken_read_wait if args.spoken_read_wait is None else args.spoken_read_wait
         engine = InterviewEngine(runtime.chat_model(Role.INTERVIEWER, streaming=True), PersonaLibrary.load(),
-                                 make_evaluator(runtime), evaluation_concurrency=settings.evaluation_slots,
-                                 prewarm=settings.prewarm_enabled)
+                                 evaluator, evaluation_concurrency=settings.evaluation_slots,
+                                 prewarm=settings.prewarm_enabled,
+                                 kind_reader=kind_reader_for(evaluator, settings.probe_reader), spoken_read_wait=wait)
+        out["spoken_read_wait"], out["reader"] = wait, engine.readings.reader is not None
         engine.model = TimedModel(engine.model)  # type: ignore[assignment]  # the prewarmer keeps the plain one
         session = engine.new_session(PERSONA, seed=SEED)
         voice = (lambda: Voice(tts, style_for(0))) if args.speak_questions else (lambda: None)
@@ -405,7 +422,8 @@ async def part_interview(stt: WhisperTranscriber, hold: Hold, tts: PiperSynthesi
             row: dict[str, Any] = {"kind": "spoken" if i in audio else "typed", "load_1m": load()}
             if i in audio:
                 checked = identifier if args.language_check != "off" else None
-                heard, calls, looks = await speak_into(stt, audio[i], args.chunk, checked)
+                heard, calls, looks = await speak_into(stt, audio[i], args.chunk, checked,
+                                                       lambda so_far: engine.prewarm(session, so_far))
                 text = heard.text
                 row.update(audio_s=round(audio[i].seconds, 1), transcript_final_s=round(heard.final_seconds, 3),
                            wer=wer(answer, text), verdict=heard.verdict.value, windows=calls, language_looks=looks)
@@ -417,7 +435,7 @@ async def part_interview(stt: WhisperTranscriber, hold: Hold, tts: PiperSynthesi
                     await engine.prewarm_settled(session)
                 row["prewarms"] = len(ends)
             row.update(await ask(engine, session, lambda: engine.reply(session, text, spoken=i in audio), voice()))
-            for key in ("first_token_s", "first_words_s", "first_audio_s"):  # from mic off or Enter
+            for key in ("first_token_s", "first_words_s", "question_words_s", "first_audio_s"):  # from mic off / Enter
                 if row.get(key) is not None:
                     row[f"answer_to_{key}"] = round(row.get("transcript_final_s", 0) + row[key], 3)
             rows.append(row)
@@ -428,8 +446,9 @@ async def part_interview(stt: WhisperTranscriber, hold: Hold, tts: PiperSynthesi
                                        "watchdog_overruns": gate.overruns}
     for kind in ("typed", "spoken"):
         out[kind] = {key: stats([r[key] for r in rows if r["kind"] == kind and r.get(key) is not None])
-                     for key in ("answer_to_first_token_s", "answer_to_first_words_s", "first_token_s",
-                                 "first_words_s", "answer_to_first_audio_s", "transcript_final_s")}
+                     for key in ("answer_to_first_token_s", "answer_to_first_words_s", "answer_to_question_words_s",
+                                 "first_token_s", "first_words_s", "answer_to_first_audio_s", "transcript_final_s")}
+        out[kind]["chosen_by_reader"] = sum(r["kind"] == kind and r["chosen_by"] == "reader" for r in rows)
     out["turns"] = rows
     return out
 
@@ -450,6 +469,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     # The app's identifier: the app's cache folder (joined there once), the same gate as the transcriber.
     identifier = WhisperLanguageIdentifier(default_cache_dir(), threads=args.threads or os.cpu_count() or 2, hold=hold)
     result: dict[str, Any] = {"started": machine()["date"], "threads": args.threads or os.cpu_count(), "memory": mem,
+                              "window_s": recording.WINDOW_SECONDS,
                               "chunk_s": args.chunk, "stt": stt.name, "tts": tts.name, "language_id": identifier.name}
     result["language_check"] = part_language(identifier, tts, args, mem)
     mem["language_added_mib"] = round(mem["language_check_loaded"]["rss_mib"]
@@ -477,6 +497,10 @@ def main() -> dict[str, Any]:
     parser.add_argument("--step", type=int, default=4, help="words typed between prewarms (typed answers)")
     parser.add_argument("--speak-questions", action=argparse.BooleanOptionalAction, default=True,
                         help="read part 3's questions aloud as they stream")
+    parser.add_argument("--window", type=float, default=None,
+                        help="seconds per transcription window (default: recording.WINDOW_SECONDS)")
+    parser.add_argument("--spoken-read-wait", type=float, default=None,
+                        help="part 3: seconds a spoken answer's follow-up waits for the reader (default: the setting)")
     parser.add_argument("--chunk", type=float, default=0.1, help="seconds of audio per microphone chunk")
     parser.add_argument("--noise", type=float, default=0.002, help="microphone noise floor (RMS, full scale 1)")
     parser.add_argument("--threads", type=int, default=None, help="Whisper's threads (default: every core)")
@@ -484,6 +508,8 @@ def main() -> dict[str, Any]:
                         help="part 1 with the language check off and on, or one of them (part 3: on unless off)")
     parser.add_argument("--out", type=Path, default=None, help="also write the JSON here")
     args = parser.parse_args()
+    if args.window is not None:
+        recording.WINDOW_SECONDS = args.window
     payload = emit("voice", asyncio.run(run(args)))
     if args.out:
         args.out.write_text(json.dumps(payload, indent=2) + "\n")

@@ -27,6 +27,14 @@ from interviewer.voice.recording import LiveTranscription
 from interviewer.voice.recording import Recording, Verdict, judge
 from interviewer.voice.speech_to_text import Transcript
 from test_voice_units import speak_into, speechlike
+from interviewer.voice import recording
+
+
+@pytest.fixture(autouse=True)
+def twenty_second_windows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These answers' lengths were chosen for 20 s windows (how many windows an answer has before
+    and after the check); the window length itself is tested in test_voice_units.py."""
+    monkeypatch.setattr(recording, "WINDOW_SECONDS", 20.0)
 
 
 def guess(language: str = "de", probability: float = 0.97, english: float = 0.01) -> LanguageGuess:

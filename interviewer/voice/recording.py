@@ -30,7 +30,12 @@ from interviewer.voice.speech_to_text import Transcript
 
 log = logging.getLogger("interviewer.voice")
 
-WINDOW_SECONDS = 20.0
+# Each window's text goes to the interviewer's prewarm and the reader's read (webapp/microphone.py),
+# so at mic off only the last window is new to them. 12 s against 20 s (benchmarks/bench_voice.py,
+# RESULTS.md section 9c): mic off -> the follow-up's first words 2.9-3.1 s against 4.8-5.9 s, every
+# spoken follow-up chosen by the reader; word error rate 0.13 / 0.046 on the 15 s / 60 s answers
+# against 0.087 / 0.070 (one text each, two runs: within the voice's run-to-run spread); 8 s: 0.152 / 0.081.
+WINDOW_SECONDS = 12.0
 # The cut goes at the quietest 100 ms of the window's last seconds.
 SEARCH_SECONDS = 4.0
 FRAME_SECONDS = 0.1

@@ -17,6 +17,12 @@ moving on whenever that is the best kind (no reason stated: a wrong one is a mis
 counted apart), else the neutral `elaborate` (no reason stated, never a false reason; its
 acceptance is measured where the authors labelled it).
 
+- Retold stories (session 17): an earlier answer, then an answer to an UNRELATED main question that
+  tells the same story in half the cases (`same_story`) and another in the rest; training author
+  hugo (training/probes/authors_retold/, not in the head's training) and, with `--heldout`, iris
+  (`probes_retold_iris.jsonl`). Each later answer read alone, and as the interviewer reads it: after
+  the earlier answer when they share SAME_STORY_WORDS content words (reading.shared_words).
+
     python benchmarks/bench_probe_choice.py              # training only, from cached reads
     python benchmarks/bench_probe_choice.py --heldout    # once per design decision: aggregates
 """
@@ -41,6 +47,8 @@ from interviewer.interview.plan import BankQuestion, load_bank
 from interviewer.interview.policy import NEUTRAL, decide
 from interviewer.interview.probe_fit import ProbeRow, held_out_scores, load_rows, rates, reason_false, summarise
 from interviewer.interview.probe_head import KINDS, MOVE_ON, KindReading, load_probe_head
+from interviewer.interview.cleanup import thread_text
+from interviewer.interview.reading import SAME_STORY_WORDS, shared_words
 from interviewer.llm.provider import LLMRuntime
 
 GENERIC = BankQuestion(id="generic", topic="generic", question="", expects=["example", "own_part", "impact", "lesson"],
@@ -95,6 +103,39 @@ def with_policy_where(rows: list[ProbeRow], readings: list[KindReading], keep: C
     return with_policy([r for r, _ in kept], [g for _, g in kept])
 
 
+def retold_rows(path: Path) -> tuple[list[ProbeRow], list[ProbeRow], list[bool], list[bool]]:
+    """A retold-story file: (each later answer alone, each as the interviewer reads it, the
+    author's same_story, the gate's)."""
+    alone, gated, same, joined = [], [], [], []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        join = shared_words(row["earlier_answer"], row["answer"]) >= SAME_STORY_WORDS
+        for out, chained in ((alone, False), (gated, join)):
+            text = thread_text([row["earlier_answer"], row["answer"]]) if chained else row["answer"]
+            out.append(ProbeRow(row["id"], path.stem, row["question"], text, frozenset(row["acceptable"]),
+                                frozenset(row["not_acceptable"]),
+                                frozenset(k for k, v in row.get("given", {}).items() if v), chained))
+        same.append(bool(row["same_story"]))
+        joined.append(join)
+    return alone, gated, same, joined
+
+
+async def retold_result(source: Any, head: Any, path: Path) -> dict[str, Any]:
+    alone, gated, same, joined = retold_rows(path)
+    read_alone = [head.reading(x) for x in await read_rows(source, alone, lambda _m: None)]
+    read_gated = [head.reading(x) for x in await read_rows(source, gated, lambda _m: None)]
+    out: dict[str, Any] = {"cases": len(alone), "same_story": sum(same),
+                           "gate": {"same_found": sum(j and s for j, s in zip(joined, same)),
+                                    "different_joined": sum(j and not s for j, s in zip(joined, same))}}
+    for name, keep in (("same_story", True), ("different_story", False)):
+        idx = [i for i, s in enumerate(same) if s is keep]
+        out[name] = {"alone": with_policy([alone[i] for i in idx], [read_alone[i] for i in idx]),
+                     "as_read": with_policy([gated[i] for i in idx], [read_gated[i] for i in idx])}
+    return out
+
+
 def readings_of(scores: Any, bar: float) -> list[KindReading]:
     return [KindReading({k: float(v) for k, v in zip(KINDS, row)}, bar) for row in scores]
 
@@ -104,7 +145,10 @@ def main() -> None:
     parser.add_argument("--heldout", action="store_true", help="also the held-out sets, aggregates only")
     args = parser.parse_args()
     train = load_rows(ROOT / "training" / "probes" / "authors")
-    heldout = load_rows(ROOT / "benchmarks" / "data" / "heldout", "probes_*.jsonl") if args.heldout else []
+    heldout = [r for r in load_rows(ROOT / "benchmarks" / "data" / "heldout", "probes_*.jsonl")
+               if not r.author.startswith("probes_retold")] if args.heldout else []
+    retold_files = sorted((ROOT / "training" / "probes" / "authors_retold").glob("*.jsonl"))
+    retold_held = sorted((ROOT / "benchmarks" / "data" / "heldout").glob("probes_retold_*.jsonl")) if args.heldout else []
     head = load_probe_head()
     if head is None:
         raise SystemExit("no probe-choice head ships (make reader)")
@@ -114,6 +158,8 @@ def main() -> None:
         source = cached_source(runtime)
         x_train = asyncio.run(read_rows(source, train, print))
         x_held = asyncio.run(read_rows(source, heldout, lambda _m: None)) if heldout else None
+        retold = {p.stem: asyncio.run(retold_result(source, head, p)) for p in retold_files}
+        retold_heldout = {"retold": asyncio.run(retold_result(source, head, p)) for p in retold_held}
     finally:
         runtime.stop()
     strength = float(head.meta.get("ridge", 10.0))
@@ -127,7 +173,8 @@ def main() -> None:
                      "head_left_out_author": cv,
                      "policy_left_out_author": with_policy(train, train_readings),
                      "policy_left_out_author_follow_on": with_policy_where(train, train_readings,
-                                                                           lambda r: r.follows_on)}}
+                                                                           lambda r: r.follows_on)},
+        "training_retold": retold}
     if x_held is not None:
         readings = [head.reading(x) for x in x_held]
         result["heldout"] = {"cases": len(heldout), "authors": len({r.author for r in heldout}),
@@ -138,6 +185,8 @@ def main() -> None:
             result["heldout"]["policy_follow_on"] = with_policy_where(heldout, readings, lambda r: r.follows_on)
             result["heldout"]["policy_single_answers"] = with_policy_where(heldout, readings,
                                                                            lambda r: not r.follows_on)
+    if retold_heldout:  # aggregates only, named by what it is, not by its author
+        result["heldout_retold"] = retold_heldout["retold"]
     out = ROOT / "benchmarks" / "probe_choice-latest.json"
     out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     print(json.dumps({k: v for k, v in result.items() if k != "machine"}, indent=1))

@@ -387,3 +387,24 @@ PINNED: dict[str, tuple[str, float]] = {
 }
 CHOSEN = {"own-rc-slowquery": None, "own-rc-deadlock": None, "own-ho-mistake": "lesson",
           "own-ho-kubernetes": "close_gap", "own-st-conflict": MOVE_ON, "own-st-migration": None}
+
+
+async def test_a_story_told_again_on_an_unrelated_question_is_read_after_its_first_telling() -> None:
+    # The candidate comes back to the outage of an earlier answer: its cause and fix were given
+    # there, so the reader reads that answer first (reading.retold); another story is read alone.
+    outage = ("Our nightly invoice export started timing out in March. A schema migration had dropped the index "
+              "on the customer column, the query plan showed a sequential scan, and I restored the index and "
+              "added a migration check to CI. The export went from forty minutes back to three.")
+    again = "The invoice export outage taught me to read the query plan before guessing; the index was the whole story."
+    other = "When two squads argued about API versioning, I wrote down both options and we agreed in one meeting."
+    for latest, chained in ((again, True), (other, False)):
+        reader = Reader(reading(move_on=0.9))
+        eng = InterviewEngine(scripted(), PersonaLibrary.load(), kind_reader=reader, kind_read_wait=5.0)
+        session = await at_story_question(eng)
+        await collect(eng.reply(session, outage))  # the reader says move on
+        item = session.plan[session.position]
+        while BANK.question(item.id).builds_on or BANK.question(item.id).uses_story or item.phase == "deep_dive":
+            await collect(eng.reply(session, "I would rather keep that one short, sorry."))
+            item = session.plan[session.position]
+        await collect(eng.reply(session, latest))
+        assert reader.calls[-1][1] == (f"{outage}\n{latest}" if chained else latest)

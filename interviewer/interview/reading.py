@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from interviewer.interview.cleanup import thread_text
 from interviewer.interview.probe_head import KindReader, KindReading
 from interviewer.interview.plan import EVALUATED_PHASES
+from interviewer.ledger.vocab import topic_words
 from interviewer.session import PlanItem, Session
 from interviewer.tokens import truncate_to_tokens
 
@@ -45,6 +46,14 @@ KEPT_READINGS = 256
 # (about 800 tokens, inside the answer budget of 1,200 that cuts from the end, so the current
 # answer is never the part cut; a read takes time in proportion to its length).
 CHAIN_WORDS = 600
+# An answer to another main question tells the same story when their threads share at least this
+# many content words (ledger.vocab.topic_words, the ledger's own "same thing" words). Chosen on one
+# training author's 80 pairs written for it (training/probes/authors_retold/): 37 of 40 retold
+# stories found, 5 of 40 different stories taken for the same (2: 40 and 15; 4: 29 and 2). Read
+# after the first telling, a retold story's follow-up states a false reason for 1 of 40 answers,
+# read alone for 5 of 40; it moves on more often (11 of 40 missed follow-ups, was 6;
+# benchmarks/RESULTS.md section 11).
+SAME_STORY_WORDS = 3
 
 
 def thread_for_reading(session: Session, item: PlanItem | None, draft: str | None = None,
@@ -55,7 +64,8 @@ def thread_for_reading(session: Session, item: PlanItem | None, draft: str | Non
     The answers to `builds_on` (earlier questions about the same work, plan.BankQuestion) come
     first: read alone, a follow-on answer got a follow-up whose reason an earlier answer had
     already made false for 0.10 of two authors' cases, read after them 0.006 (benchmarks/RESULTS.md
-    section 11). Beyond CHAIN_WORDS they are left out rather than cut."""
+    section 11). Without them, an earlier answer that tells the same story (`retold`) comes first.
+    Beyond CHAIN_WORDS they are left out rather than cut."""
     if item is None or item.phase not in EVALUATED_PHASES:  # follow-ups are decided only there
         return None
     answers = [t for t in session.turns if t.question_id == item.id and t.role == "candidate"]
@@ -65,9 +75,31 @@ def thread_for_reading(session: Session, item: PlanItem | None, draft: str | Non
     if not said.strip() or asked is None:
         return None
     earlier = thread_text(t.text for t in session.turns if t.role == "candidate" and t.question_id in builds_on)
+    if not earlier.strip():
+        earlier = retold(session, item, said)
     if earlier.strip() and len(earlier.split()) + len(said.split()) <= CHAIN_WORDS:
         said = f"{earlier}\n{said}"
     return asked.text, said
+
+
+def retold(session: Session, item: PlanItem, said: str) -> str:
+    """The answers to an earlier main question that tell the same story as `said` (the most
+    content words in common, at least SAME_STORY_WORDS), or "": the candidate who comes back to
+    the outage of an earlier answer is not asked for its cause again."""
+    phases = {i.id: i.phase for i in session.plan}
+    threads: dict[str, list[str]] = {}
+    for turn in session.turns:
+        if turn.role == "candidate" and turn.question_id not in (None, item.id) \
+                and phases.get(turn.question_id or "") in EVALUATED_PHASES:
+            threads.setdefault(turn.question_id or "", []).append(turn.text)
+    shared = {qid: shared_words(said, thread_text(texts)) for qid, texts in threads.items()}
+    best = max(shared, key=lambda qid: shared[qid], default=None)
+    return thread_text(threads[best]) if best is not None and shared[best] >= SAME_STORY_WORDS else ""
+
+
+def shared_words(a: str, b: str) -> int:
+    """How many content words two texts have in common (SAME_STORY_WORDS or more: the same story)."""
+    return len(set(topic_words(a)) & set(topic_words(b)))
 
 
 def covers(read: Request, final: Request) -> bool:

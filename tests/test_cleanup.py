@@ -107,3 +107,11 @@ def test_a_panellist_scripted_mid_line_ends_the_line() -> None:
 def test_a_name_later_in_the_line_is_kept() -> None:
     line = "Priya mentioned your migration. What broke first?"
     assert clean_reply(line, "question", ["Priya Raman", "Tomás Ortega"]) == line
+
+
+def test_a_lead_in_that_only_acknowledges_is_dropped_like_praise() -> None:
+    # After a spoken answer the persona's `heard` line has said "Okay." already.
+    for lead in ("Understood.", "Got it.", "I see.", "Makes sense!", "Thank you for sharing."):
+        assert clean_reply(f"{lead} Why did the export time out?", "question") == "Why did the export time out?"
+    kept = "Understood, so the index was gone. Why did nobody notice?"
+    assert clean_reply(kept, "question") == kept  # it says something specific: kept

@@ -31,12 +31,13 @@ _CANDIDATE_VOICE = re.compile(
     r"migrated|deployed|reduced|improved|optimi[sz]ed|introduced|rewrote|refactored|set up)\b|I'(?:ve|m)\b|"
     r"My (?:experience|background|role)\b|I'd be (?:happy|glad) to (?:share|tell|talk|explain)\b)"
 )
-# A lead-in that only praises ("Great answer!", "That's impressive."): generic, so it is dropped; an
-# interviewer who listened says something specific or nothing.
+# A lead-in that only praises ("Great answer!", "That's impressive.") or only acknowledges
+# ("Understood.", "Got it."): generic, so it is dropped; an interviewer who listened says something
+# specific or nothing (and after a spoken answer the persona's `heard` line has said "Okay." already).
 _PRAISE = re.compile(
     r"^(?:(?:oh|wow|ah|well),?\s+)?(?:(?:that'?s|that is|what|such)\s+(?:a\s+|an\s+)?(?:really\s+|very\s+)?)?"
     r"(?:great|good|excellent|fantastic|wonderful|impressive|interesting|amazing|awesome|nice|brilliant|"
-    r"perfect|thanks|thank you)(?:\s+(?:answer|story|point|example|question|job|work|one|insight|to hear))?"
+    r"perfect|thanks|thank you|understood|got it|i see|noted|makes sense|fair enough)(?:\s+(?:answer|story|point|example|question|job|work|one|insight|to hear))?"
     r"(?:\s+(?:for sharing|for that))?\s*[.!]*$",
     re.IGNORECASE,
 )

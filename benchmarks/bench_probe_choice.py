@@ -19,7 +19,7 @@ acceptance is measured where the authors labelled it).
 
 - Retold stories (session 17): an earlier answer, then an answer to an UNRELATED main question that
   tells the same story in half the cases (`same_story`) and another in the rest; training author
-  hugo (training/probes/authors_retold/, not in the head's training) and, with `--heldout`, iris
+  hugo and jonas (training/probes/authors_retold/, not in the head's training) and, with `--heldout`, iris
   (`probes_retold_iris.jsonl`). Each later answer read alone, and as the interviewer reads it: after
   the earlier answer when they share SAME_STORY_WORDS content words (reading.shared_words).
 
@@ -34,6 +34,7 @@ import asyncio
 import json
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -47,8 +48,6 @@ from interviewer.interview.plan import BankQuestion, load_bank
 from interviewer.interview.policy import NEUTRAL, decide
 from interviewer.interview.probe_fit import ProbeRow, held_out_scores, load_rows, rates, reason_false, summarise
 from interviewer.interview.probe_head import KINDS, MOVE_ON, KindReading, load_probe_head
-from interviewer.interview.cleanup import thread_text
-from interviewer.interview.reading import SAME_STORY_WORDS, shared_words
 from interviewer.llm.provider import LLMRuntime
 
 GENERIC = BankQuestion(id="generic", topic="generic", question="", expects=["example", "own_part", "impact", "lesson"],
@@ -105,21 +104,11 @@ def with_policy_where(rows: list[ProbeRow], readings: list[KindReading], keep: C
 
 def retold_rows(path: Path) -> tuple[list[ProbeRow], list[ProbeRow], list[bool], list[bool]]:
     """A retold-story file: (each later answer alone, each as the interviewer reads it, the
-    author's same_story, the gate's)."""
-    alone, gated, same, joined = [], [], [], []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        row = json.loads(line)
-        join = shared_words(row["earlier_answer"], row["answer"]) >= SAME_STORY_WORDS
-        for out, chained in ((alone, False), (gated, join)):
-            text = thread_text([row["earlier_answer"], row["answer"]]) if chained else row["answer"]
-            out.append(ProbeRow(row["id"], path.stem, row["question"], text, frozenset(row["acceptable"]),
-                                frozenset(row["not_acceptable"]),
-                                frozenset(k for k, v in row.get("given", {}).items() if v), chained))
-        same.append(bool(row["same_story"]))
-        joined.append(join)
-    return alone, gated, same, joined
+    author's same_story, whether the interviewer joins the two answers)."""
+    gated = load_rows(path.parent, path.name)
+    raw = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    alone = [replace(g, answer=r["answer"], follows_on=False) for g, r in zip(gated, raw, strict=True)]
+    return alone, gated, [bool(r["same_story"]) for r in raw], [g.follows_on for g in gated]
 
 
 async def retold_result(source: Any, head: Any, path: Path) -> dict[str, Any]:

@@ -20,6 +20,7 @@ import numpy.typing as npt
 
 from interviewer.interview.cleanup import thread_text
 from interviewer.interview.probe_head import KINDS, Matrix
+from interviewer.interview.reading import SAME_STORY_WORDS, shared_words
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class ProbeRow:
     not_acceptable: frozenset[str]
     given: frozenset[str] = frozenset()  # what the author says the answer contains
     follows_on: bool = False  # `answer` begins with the answer to an earlier question on the same work
+    same_story: bool | None = None  # a retold-story row: whether its author says it retells the earlier story
 
 
 # What each kind's recorded reason (prompts/interviewer_probes.yaml) says the answer lacks, in the
@@ -59,17 +61,22 @@ def reason_false(kind: str, row: ProbeRow) -> bool:
 def load_rows(folder: Path, pattern: str = "*.jsonl") -> list[ProbeRow]:
     """Every row of every author file (`<author>.jsonl`), in file then line order. A row with an
     `earlier_answer` (to an earlier question about the same work) is read as the interviewer
-    reads such a thread: that answer first (reading.thread_for_reading, cleanup.thread_text)."""
+    reads such a thread: that answer first (reading.thread_for_reading, cleanup.thread_text). A
+    retold-story row (`same_story`: the earlier answer was to an unrelated question) is read that
+    way only when the interviewer would join them (reading.shared_words), else alone."""
     out: list[ProbeRow] = []
     for path in sorted(folder.glob(pattern)):
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 row = json.loads(line)
-                answers = [row["earlier_answer"], row["answer"]] if "earlier_answer" in row else [row["answer"]]
+                earlier = row.get("earlier_answer")
+                if "same_story" in row and shared_words(earlier, row["answer"]) < SAME_STORY_WORDS:
+                    earlier = None
+                answers = [earlier, row["answer"]] if earlier else [row["answer"]]
                 out.append(ProbeRow(row["id"], path.stem, row["question"], thread_text(answers),
                                     frozenset(row["acceptable"]), frozenset(row["not_acceptable"]),
                                     frozenset(k for k, v in row.get("given", {}).items() if v),
-                                    "earlier_answer" in row))
+                                    bool(earlier), row.get("same_story")))
     return out
 
 

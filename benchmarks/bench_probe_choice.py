@@ -21,7 +21,7 @@ acceptance is measured where the authors labelled it).
   tells the same story in half the cases (`same_story`) and another in the rest; training author
   hugo and jonas (training/probes/authors_retold/, not in the head's training) and, with `--heldout`, iris
   (`probes_retold_iris.jsonl`). Each later answer read alone, and as the interviewer reads it: after
-  the earlier answer when they share SAME_STORY_WORDS content words (reading.shared_words).
+  the earlier answer when they share SAME_STORY_WORDS content words (reading.same_story).
 
     python benchmarks/bench_probe_choice.py              # training only, from cached reads
     python benchmarks/bench_probe_choice.py --heldout    # once per design decision: aggregates

@@ -275,7 +275,7 @@ class InterviewEngine:
         """An empty answer: a gentle nudge in the persona's words; no question is consumed."""
         yield NoticeEvent("Your answer was empty; take your time and answer when you're ready.", "info")
         count = sum(1 for t in session.turns if t.kind is TurnKind.REPROMPT)
-        text = persona.phrases.reprompt[count % len(persona.phrases.reprompt)]
+        text = persona.phrases.in_turn(persona.phrases.reprompt, count)
         item = self.moves.current_item(session)
         member = self.moves.speaker(persona, item, None)
         speaker = self.moves.last_speaker(session) or Speaker(name=member.name, role=member.role)

@@ -20,7 +20,7 @@ import numpy.typing as npt
 
 from interviewer.interview.cleanup import thread_text
 from interviewer.interview.probe_head import KINDS, Matrix
-from interviewer.interview.reading import SAME_STORY_WORDS, shared_words
+from interviewer.interview.reading import same_story
 
 
 @dataclass(frozen=True)
@@ -63,14 +63,14 @@ def load_rows(folder: Path, pattern: str = "*.jsonl") -> list[ProbeRow]:
     `earlier_answer` (to an earlier question about the same work) is read as the interviewer
     reads such a thread: that answer first (reading.thread_for_reading, cleanup.thread_text). A
     retold-story row (`same_story`: the earlier answer was to an unrelated question) is read that
-    way only when the interviewer would join them (reading.shared_words), else alone."""
+    way only when the interviewer would join them (reading.same_story), else alone."""
     out: list[ProbeRow] = []
     for path in sorted(folder.glob(pattern)):
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 row = json.loads(line)
                 earlier = row.get("earlier_answer")
-                if "same_story" in row and shared_words(earlier, row["answer"]) < SAME_STORY_WORDS:
+                if "same_story" in row and not same_story(earlier, row["answer"]):
                     earlier = None
                 answers = [earlier, row["answer"]] if earlier else [row["answer"]]
                 out.append(ProbeRow(row["id"], path.stem, row["question"], thread_text(answers),

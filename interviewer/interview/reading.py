@@ -92,14 +92,19 @@ def retold(session: Session, item: PlanItem, said: str) -> str:
         if turn.role == "candidate" and turn.question_id not in (None, item.id) \
                 and phases.get(turn.question_id or "") in EVALUATED_PHASES:
             threads.setdefault(turn.question_id or "", []).append(turn.text)
-    shared = {qid: shared_words(said, thread_text(texts)) for qid, texts in threads.items()}
-    best = max(shared, key=lambda qid: shared[qid], default=None)
-    return thread_text(threads[best]) if best is not None and shared[best] >= SAME_STORY_WORDS else ""
+    texts = {qid: thread_text(answers) for qid, answers in threads.items()}
+    best = max(texts, key=lambda qid: shared_words(said, texts[qid]), default=None)
+    return texts[best] if best is not None and same_story(said, texts[best]) else ""
 
 
 def shared_words(a: str, b: str) -> int:
     """How many content words two texts have in common (SAME_STORY_WORDS or more: the same story)."""
     return len(set(topic_words(a)) & set(topic_words(b)))
+
+
+def same_story(a: str, b: str) -> bool:
+    """Whether the interviewer reads two answers as one story (`retold`)."""
+    return shared_words(a, b) >= SAME_STORY_WORDS
 
 
 def covers(read: Request, final: Request) -> bool:

@@ -159,11 +159,13 @@ class StateReader:
         self._kv = list(flat)
         self._states.extend(states.get(i) for i in range(len(batch)))
         out_pieces: list[dict[str, Any]] = []
-        for index, (piece, toks) in enumerate(zip(pieces, tokenized)):
+        start = 0
+        for piece, toks in zip(pieces, tokenized):
+            start += len(toks)
             if not piece.pool:
                 out_pieces.append({"tokens": len(toks)})
                 continue
-            rows = [self._states[pos] for pos in range(len(flat)) if owner[pos] == index]
+            rows = self._states[start - len(toks): start]
             out_pieces.append({"tokens": len(toks), "mean": encode(np.mean(rows, axis=0)) if rows else None})
         # Each branch continues the same prefix in a sequence of its own (a copy of sequence 0's
         # cells, no recompute), all in one batch; then the copies are dropped.

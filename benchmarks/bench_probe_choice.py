@@ -25,6 +25,10 @@ acceptance is measured where the authors labelled it).
 
     python benchmarks/bench_probe_choice.py              # training only, from cached reads
     python benchmarks/bench_probe_choice.py --heldout    # once per design decision: aggregates
+    python benchmarks/bench_probe_choice.py --rules-only # the text rules alone, no model (seconds)
+
+- The text rules standing in for a reading that came late (policy rule L, session 18): they name
+  only close_gap and example, and otherwise ask the neutral follow-up (`rules_late_reading`).
 """
 
 from __future__ import annotations
@@ -47,7 +51,7 @@ from interviewer.interview.personas import ProbingSpec
 from interviewer.interview.plan import BankQuestion, load_bank
 from interviewer.interview.policy import NEUTRAL, decide
 from interviewer.interview.probe_fit import ProbeRow, held_out_scores, load_rows, rates, reason_false, summarise
-from interviewer.interview.probe_head import KINDS, MOVE_ON, KindReading, load_probe_head
+from interviewer.interview.probe_head import KINDS, MOVE_ON, NOT_READ, KindReading, load_probe_head
 from interviewer.llm.provider import LLMRuntime
 
 GENERIC = BankQuestion(id="generic", topic="generic", question="", expects=["example", "own_part", "impact", "lesson"],
@@ -55,11 +59,14 @@ GENERIC = BankQuestion(id="generic", topic="generic", question="", expects=["exa
 STRICTEST = ProbingSpec(max_probes=3, tolerated_gaps=0)
 
 
-def rules_choice(rows: list[ProbeRow]) -> list[str]:
+def rules_choice(rows: list[ProbeRow], reading: KindReading | None = None) -> list[str]:
+    """The text rules' follow-up per case: on a backend without a reader (`reading` None), or
+    standing in for a reading that came late (NOT_READ, policy rule L)."""
     bank = load_bank()
     out = []
     for r in rows:
-        d = decide(thread_text=r.answer, latest=r.answer, question=GENERIC, probing=STRICTEST, probes_done=[], bank=bank)
+        d = decide(thread_text=r.answer, latest=r.answer, question=GENERIC, probing=STRICTEST, probes_done=[],
+                   bank=bank, reading=reading)
         out.append(d.kind if d.probe and d.kind else MOVE_ON)
     return out
 
@@ -79,7 +86,11 @@ def with_policy(rows: list[ProbeRow], readings: list[KindReading]) -> dict[str, 
     recorded reason is true"); `missed_overall`: moved on where the author wanted a follow-up (no reason stated,
     a missed follow-up); `neutral_accepted`: of the neutral cases whose author also labelled the
     neutral follow-up (session 16 on), the share that marked it acceptable."""
-    picks = [r.choice() for r in readings]
+    return policy_rates(rows, [r.choice() for r in readings])
+
+
+def policy_rates(rows: list[ProbeRow], picks: list[str | None]) -> dict[str, Any]:
+    """`with_policy`'s measures for each case's choice: a kind, MOVE_ON, or None (the neutral)."""
     n = max(len(rows), 1)
     named = [(r, p) for r, p in zip(rows, picks) if p is not None and p != MOVE_ON]
     moved = [r for r, p in zip(rows, picks) if p == MOVE_ON]
@@ -94,6 +105,11 @@ def with_policy(rows: list[ProbeRow], readings: list[KindReading]) -> dict[str, 
             "neutral": round(len(neutral) / n, 3),
             "neutral_accepted": (f"{sum(NEUTRAL in r.acceptable for r in labelled)}/{len(labelled)}"
                                  if labelled else None)}
+
+
+def rules_late(rows: list[ProbeRow]) -> dict[str, Any]:
+    """The text rules standing in for a late reading (rule L), measured as `with_policy`."""
+    return policy_rates(rows, [None if p == NEUTRAL else p for p in rules_choice(rows, NOT_READ)])
 
 
 def with_policy_where(rows: list[ProbeRow], readings: list[KindReading], keep: Callable[[ProbeRow], bool]) -> dict[str, Any]:
@@ -125,6 +141,19 @@ async def retold_result(source: Any, head: Any, path: Path) -> dict[str, Any]:
     return out
 
 
+def write_rules_only(train: list[ProbeRow], heldout: list[ProbeRow]) -> None:
+    """The rules on a backend without a reader and standing in for a late reading (rule L)."""
+    result: dict[str, Any] = {"machine": machine()}
+    for name, rows in (("training", train), ("heldout", heldout)):
+        if rows:
+            result[name] = {"cases": len(rows), "authors": len({r.author for r in rows}),
+                            "rules_no_reader": policy_rates(rows, [None if p == NEUTRAL else p for p in rules_choice(rows)]),
+                            "rules_late_reading": rules_late(rows)}
+    out = ROOT / "benchmarks" / "probe_choice_rules-latest.json"
+    out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    print(json.dumps({k: v for k, v in result.items() if k != "machine"}, indent=1))
+
+
 def readings_of(scores: Any, bar: float) -> list[KindReading]:
     return [KindReading({k: float(v) for k, v in zip(KINDS, row)}, bar) for row in scores]
 
@@ -132,10 +161,15 @@ def readings_of(scores: Any, bar: float) -> list[KindReading]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--heldout", action="store_true", help="also the held-out sets, aggregates only")
+    parser.add_argument("--rules-only", action="store_true",
+                        help="only the text rules, no model (probe_choice_rules-latest.json)")
     args = parser.parse_args()
     train = load_rows(ROOT / "training" / "probes" / "authors")
     heldout = [r for r in load_rows(ROOT / "benchmarks" / "data" / "heldout", "probes_*.jsonl")
                if not r.author.startswith("probes_retold")] if args.heldout else []
+    if args.rules_only:
+        write_rules_only(train, heldout)
+        return
     retold_files = sorted((ROOT / "training" / "probes" / "authors_retold").glob("*.jsonl"))
     retold_held = sorted((ROOT / "benchmarks" / "data" / "heldout").glob("probes_retold_*.jsonl")) if args.heldout else []
     head = load_probe_head()
@@ -158,7 +192,7 @@ def main() -> None:
     result: dict[str, Any] = {
         "machine": machine(), "seconds": round(time.monotonic() - started),
         "training": {"cases": len(train), "authors": len({r.author for r in train}),
-                     "rules": rules_rates(train),
+                     "rules": rules_rates(train), "rules_late_reading": rules_late(train),
                      "head_left_out_author": cv,
                      "policy_left_out_author": with_policy(train, train_readings),
                      "policy_left_out_author_follow_on": with_policy_where(train, train_readings,
@@ -167,7 +201,7 @@ def main() -> None:
     if x_held is not None:
         readings = [head.reading(x) for x in x_held]
         result["heldout"] = {"cases": len(heldout), "authors": len({r.author for r in heldout}),
-                             "rules": rules_rates(heldout),
+                             "rules": rules_rates(heldout), "rules_late_reading": rules_late(heldout),
                              "head_best_kind": rates(heldout, [r.best()[0] for r in readings]),
                              "policy": with_policy(heldout, readings)}
         if any(r.follows_on for r in heldout):  # follow-on pairs (probes_chain_*.jsonl), apart

@@ -114,8 +114,8 @@ class Settings(BaseSettings):
     probe_reader: bool = True
     # A spoken answer's transcript is known only at mic off, so its reading cannot be made while
     # it is typed: the interviewer says its persona's `heard` line ("Right.") at once and waits
-    # up to this many seconds for the reading before the text rules choose (interview/reading.py).
-    # 0: the rules choose at once, as for a pasted answer.
+    # up to this many seconds for the reading before the text rules stand in (interview/reading.py,
+    # policy rule L). 0: they stand in at once, as for a pasted answer.
     spoken_read_wait: float = 4.0
 
     # INTERVIEWER_DATABASE_URL wins over DATABASE_URL (the name every PaaS sets); unset: SQLite

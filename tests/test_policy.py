@@ -8,7 +8,8 @@ import pytest
 
 from interviewer.interview.personas import PersonaLibrary, ProbingSpec
 from interviewer.interview.plan import load_bank
-from interviewer.interview.policy import decide, detect_gaps, is_hostile, is_repeat, weakest_dimensions
+from interviewer.interview.policy import NEUTRAL, decide, detect_gaps, is_hostile, is_repeat, weakest_dimensions
+from interviewer.interview.probe_head import NOT_READ
 from interviewer.session import Dimension, EvalStatus, Evaluation
 
 BANK = load_bank()
@@ -26,11 +27,32 @@ COMPLETE = (
 )
 
 
-def _decide(answer: str, qid: str = "tech_incident", probing: ProbingSpec = LENIENT, done=(), evals=()):  # type: ignore[no-untyped-def]
+def _decide(answer: str, qid: str = "tech_incident", probing: ProbingSpec = LENIENT, done=(), evals=(), reading=None):  # type: ignore[no-untyped-def]
     return decide(
         thread_text=answer, latest=answer, question=BANK.question(qid), probing=probing,
-        probes_done=list(done), bank=BANK, evaluations=list(evals),
+        probes_done=list(done), bank=BANK, evaluations=list(evals), reading=reading,
     )
+
+
+# Rule L: the rules standing in for a reading that came late name only close_gap and example.
+STORY_NO_CAUSE = ("Our nightly invoice export kept failing for a week in March. I restarted the job each morning, "
+                  "rewrote the retry loop so it picks up where it stopped, and the finance team got their files on time again.")
+
+
+def test_standing_in_for_a_late_reading_the_rules_ask_to_say_more_instead_of_naming_a_cause() -> None:
+    assert _decide(STORY_NO_CAUSE, probing=STRICT).kind == "why"  # no reader: the rules name it
+    late = _decide(STORY_NO_CAUSE, probing=STRICT, reading=NOT_READ)
+    assert late.kind == NEUTRAL and late.reason == BANK.probes[NEUTRAL].reason
+    assert [g.kind for g in late.gaps] == [NEUTRAL]
+    # The neutral follow-up is a minor gap, as below the reader's bar: a lenient persona moves on.
+    assert _decide(STORY_NO_CAUSE, probing=LENIENT, reading=NOT_READ).action == "move_on"
+
+
+def test_standing_in_for_a_late_reading_the_rules_still_name_an_admitted_gap_and_a_missing_example() -> None:
+    gap = "Honestly, I have never worked with Kafka internals, so I am not sure how its rebalancing works."
+    assert _decide(gap, probing=STRICT, reading=NOT_READ).kind == "close_gap"
+    assert _decide("It went fine.", probing=STRICT, reading=NOT_READ).kind == "example"
+    assert _decide(COMPLETE, probing=STRICT, reading=NOT_READ).action == "move_on"  # nothing found, nothing asked
 
 
 @pytest.mark.parametrize("qid", ["tech_incident", "current_challenge", "mistake", "failure"])

@@ -41,12 +41,13 @@ async def test_a_spoken_answer_is_acknowledged_at_once_and_its_follow_up_comes_f
     assert eng.readings.used == 1
 
 
-async def test_when_the_read_is_too_slow_the_rules_choose_after_the_acknowledgement() -> None:
+async def test_when_the_read_is_too_slow_the_rules_stand_in_after_the_acknowledgement() -> None:
     eng = spoken_engine(Reader(reading(impact=0.9), delay=5.0), wait=0.05)
     session = await at_story_question(eng)
     events = after_answer(await collect(eng.reply(session, VAGUE, spoken=True)))
     assert isinstance(events[0], TokenEvent) and events[0].pause
-    assert session.turns[-1].probe_kind == "why"  # the rules' choice for a vague outage
+    # Policy rule L: no "why" (the rules' own choice for a vague outage), only what they see reliably.
+    assert session.turns[-1].probe_kind == "example"
     assert eng.readings.used == 0
 
 
@@ -56,7 +57,7 @@ async def test_typed_answers_and_answers_already_read_are_not_held_up() -> None:
     session = await at_story_question(eng)
     typed = after_answer(await collect(eng.reply(session, VAGUE)))
     assert not any(isinstance(e, TokenEvent) and e.pause for e in typed)
-    assert session.turns[-1].probe_kind == "why"  # typed, nothing read yet: the rules at once
+    assert session.turns[-1].probe_kind == "example"  # typed, nothing read yet: rule L at once
     # A spoken answer whose last window's reading already covers it decides at once too.
     again = await at_story_question(eng)
     await eng.prewarm(again, VAGUE)

@@ -75,10 +75,10 @@ class InterviewEngine:
         self.total_timeout = total_timeout
         # Off unless the caller knows the model is the embedded one (Settings.prewarm_enabled).
         self.prewarmer = Prewarmer(model, enabled=prewarm)
-        # The reader's follow-up choice (policy rule R), read while typed; else the rules (see `reading`).
+        # The reader's follow-up choice (policy rule R), read while typed; else rule L (see `reading`).
         self.readings = Readings(kind_reader, answer_token_budget, kind_read_wait)
         # A spoken answer is known only at mic off: its reading is awaited this long, behind the
-        # persona's `heard` line said at once (0: the rules choose at once, as for typed answers).
+        # persona's `heard` line said at once (0: the rules stand in at once, as for typed answers).
         self.spoken_read_wait = spoken_read_wait
 
     # -- sessions -----------------------------------------------------------------------------

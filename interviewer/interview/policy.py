@@ -46,6 +46,11 @@ R. With a reading, rules 4-7 are replaced: the reader's best kind not yet asked 
    above the bar or not (moving on states no reason); otherwise, below the bar, the interviewer
    asks them to say more without naming a gap (`elaborate`, a minor gap: a lenient persona moves
    on). KindReading.choice decides. Rules 1-3 and 10 stay: the reader cannot know them.
+L. A reading that came late (probe_head.NOT_READ: the backend reads, but not in time for this
+   answer): rules 4-7 stand in, but name only `close_gap` and `example`, whose stated reason was
+   false for 1 of the 65 training answers where the rules chose them; any other gap they see
+   becomes the neutral follow-up, as below the reader's bar (`late_gaps`). The other kinds'
+   reasons were false for 298 of 904 (training/probes/, fourteen authors; benchmarks/RESULTS.md 11c).
 10. Two facts that disagree: when the latest answer contradicts something said earlier (an
    earlier answer, the résumé, an earlier session; the claim ledger decides in code,
    interviewer.interview.reconcile), `reconcile` quotes both and asks which is right, right
@@ -70,7 +75,7 @@ from interviewer.evaluation import injection
 from interviewer.evaluation import signals
 from interviewer.interview.personas import ProbingSpec
 from interviewer.interview.plan import BankQuestion, ProbeKind, QuestionBank
-from interviewer.interview.probe_head import MOVE_ON, KindReading
+from interviewer.interview.probe_head import MOVE_ON, NOT_READ, KindReading
 from interviewer.session import DIMENSIONS, Dimension, EvalStatus, Evaluation
 
 # An answer that talks about a problem: root-cause probes (why, how found, prevention) apply.
@@ -125,6 +130,8 @@ STORY_KINDS = frozenset({"why", "how_found", "prevention", "own_part", "impact",
 STEERING_KINDS = frozenset({"redirect", "small_talk", "refocus"})
 # Rule R below the reader's bar: a follow-up that names no gap, so its reason cannot be false.
 NEUTRAL = "elaborate"
+# Rule L: the kinds the text rules still name when they stand in for a reading that came late.
+TRUSTED_RULE_KINDS = frozenset({"close_gap", "example"})
 RECONCILE = "reconcile"  # rule 10: two facts disagree; not a gap in the answer, so not in detect_gaps
 
 
@@ -144,7 +151,8 @@ def detect_gaps(
 
     `thread_text` is everything they said on this question (so earlier facts count); `latest` is
     their last answer (hostility and evasion are about what they just said). `small_talk` and
-    `other_topic` come from listening to the latest answer (interviewer.interview.listening)."""
+    `other_topic` come from listening to the latest answer (interviewer.interview.listening).
+    `reading` is NOT_READ when the backend reads but the reading came late (rule L)."""
 
     def gap(kind: str, critical: bool = False, reason: str | None = None) -> Gap:
         spec = probes[kind]
@@ -158,21 +166,32 @@ def detect_gaps(
     if other_topic and "refocus" in probes:
         reason = f"{probes['refocus'].reason} (The answer was about {other_topic}.)"
         gaps.append(gap("refocus", critical=True, reason=reason))
-    if reading is not None:
+    if reading is not None and reading is not NOT_READ:
         gaps.extend(read_gaps(reading, probes, probes_done))
         return gaps
     story_told = not admits_gap_only(latest, thread_text)
+    found: list[Gap] = []
     if "close_gap" in probes and signals.KNOWLEDGE_GAP.search(latest):
         reason = probes["close_gap"].reason
         if signals.LEARNING_PLAN.search(latest):
             reason += " They said how they would start; asked for the first concrete step."
-            gaps.append(gap("close_gap", reason=reason))  # a plan given: a minor gap
+            found.append(gap("close_gap", reason=reason))  # a plan given: a minor gap
         else:
-            gaps.append(gap("close_gap", critical=True, reason=reason))
-    gaps.extend(g for g in story_gaps(thread_text, latest, question, probes) if story_told or g.kind not in STORY_KINDS)
+            found.append(gap("close_gap", critical=True, reason=reason))
+    found.extend(g for g in story_gaps(thread_text, latest, question, probes) if story_told or g.kind not in STORY_KINDS)
+    gaps.extend(late_gaps(found, probes) if reading is NOT_READ else found)
     # One gap per kind, in first-found order.
     seen: set[str] = set()
     return [g for g in gaps if not (g.kind in seen or seen.add(g.kind))]  # type: ignore[func-returns-value]
+
+
+def late_gaps(found: Sequence[Gap], probes: dict[str, ProbeKind]) -> list[Gap]:
+    """Rule L: of the gaps the text rules `found`, those they name reliably; the neutral follow-up
+    (a minor gap, as below the reader's bar) in place of any others."""
+    kept = [g for g in found if g.kind in TRUSTED_RULE_KINDS]
+    if len(kept) < len(found) and NEUTRAL in probes:
+        kept.append(Gap(NEUTRAL, probes[NEUTRAL].dimension, probes[NEUTRAL].reason))
+    return kept
 
 
 def read_gaps(reading: KindReading, probes: dict[str, ProbeKind], probes_done: Sequence[str]) -> list[Gap]:

@@ -81,6 +81,12 @@ class KindReading:
         return kind if kind == MOVE_ON or self.confident(kind) else None
 
 
+# The reading of an answer on a backend that reads, when it did not come in time (a pasted or
+# very fast typed answer, a busy evaluator: interview/reading.py). Not "no reader": the text rules
+# then stand in for the reader and name only what they see reliably (policy.late_gaps).
+NOT_READ = KindReading({}, float("inf"))
+
+
 @dataclass
 class ProbeHead:
     kinds: tuple[str, ...]

@@ -12,7 +12,9 @@ read in flight per session and the newest draft waiting, and at Enter:
    a read: with a busy evaluator and a fast typist they would by 3 s), longer in a scripted
    rehearsal, and for a spoken answer, whose transcript is only known at mic off, a few seconds
    behind an acknowledgement said at once (`engine.reply`, Settings.spoken_read_wait);
-3. else there is no reading and the text rules choose (as on remote backends).
+3. else the reading came late (probe_head.NOT_READ): the text rules stand in, naming only the
+   kinds whose reason they state reliably and otherwise asking the neutral follow-up
+   (policy.late_gaps; on remote backends, which have no reader, the rules choose as before).
 Drafts are never stored beyond the session's last reading, and never leave the machine: only the
 embedded evaluator's server reads them, as it will read the answer.
 """
@@ -25,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from interviewer.interview.cleanup import thread_text
-from interviewer.interview.probe_head import KindReader, KindReading
+from interviewer.interview.probe_head import NOT_READ, KindReader, KindReading
 from interviewer.interview.plan import EVALUATED_PHASES
 from interviewer.ledger.vocab import topic_words
 from interviewer.session import PlanItem, Session
@@ -127,7 +129,7 @@ async def read_kinds(reader: KindReader, request: Request, token_budget: int, wa
     try:
         return await asyncio.wait_for(reader.read_kinds(question, text), wait)
     except Exception as exc:  # slow, busy or failed: never hold the interview on it
-        log.warning("follow-up read not used (%r); the text rules choose", exc)
+        log.warning("follow-up read not used (%r); the text rules stand in", exc)
         return None
 
 
@@ -167,8 +169,9 @@ class Readings:
         return self.reader is None or request is None or (done is not None and covers(done[0], request))
 
     async def at_enter(self, key: str, request: Request | None, wait: float | None = None) -> KindReading | None:
-        """The reading to decide on now that `request` is final (see the module docstring);
-        `wait` overrides the engine's wait for this answer (a spoken one, `engine.reply`)."""
+        """The reading to decide on now that `request` is final (see the module docstring): None
+        when nothing is read here, NOT_READ when the read did not come in time; `wait` overrides
+        the engine's wait for this answer (a spoken one, `engine.reply`)."""
         wait = self.wait if wait is None else wait
         self._waiting.pop(key, None)
         done = self._done.pop(key, None)
@@ -177,20 +180,21 @@ class Readings:
         if done is not None and covers(done[0], request):
             reading: KindReading | None = done[1]
         elif wait <= 0:
-            log.debug("no reading of the answer ready at Enter; the text rules choose")
-            return None
+            log.debug("no reading of the answer ready at Enter; the text rules stand in")
+            return NOT_READ
         elif (flight := self._flights.get(key)) is None or not covers(flight.request, request):
             reading = await read_kinds(self.reader, request, self.token_budget, wait)
         else:
             try:
                 reading = await asyncio.wait_for(asyncio.shield(flight.task), wait)
-            except Exception as exc:  # the draft's read goes on for nobody; the rules choose now
-                log.warning("follow-up read of the draft not used (%r); the text rules choose", exc)
-                return None
-        if reading is not None:
-            self.used += 1
-            # The app log says who chose each follow-up (the browser test reads it).
-            log.info("follow-up chosen from the reader's reading (best: %s)", reading.best()[0])
+            except Exception as exc:  # the draft's read goes on for nobody; the rules stand in now
+                log.warning("follow-up read of the draft not used (%r); the text rules stand in", exc)
+                return NOT_READ
+        if reading is None:
+            return NOT_READ
+        self.used += 1
+        # The app log says who chose each follow-up (the browser test reads it).
+        log.info("follow-up chosen from the reader's reading (best: %s)", reading.best()[0])
         return reading
 
     def _start(self, key: str, request: Request) -> None:

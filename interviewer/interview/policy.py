@@ -8,8 +8,9 @@ What the answer lacks comes from the reader when there is one (`reading`, a Kind
 probe_head.py: the embedded model's own states of the question and answer, rule R): the lexical
 rules below chose a kind the training authors marked wrong for 0.62 of their answers, the reader's
 best kind for 0.21, and above its bar for 0.10 (training/probes/, one author left out). Without a
-reader (a remote backend, no head for this model file, or a read that did not come in time) rules
-4-7 choose from transparent text signals (`interviewer.evaluation.signals`, the one vocabulary).
+reader (a remote backend, no head for this model file) rules 4-7 choose from transparent text
+signals (`interviewer.evaluation.signals`, the one vocabulary); standing in for a read that did not
+come in time they name only what those signals show reliably (rule L).
 Evaluations of earlier answers, when they have landed, only re-rank the gaps (weakest rubric
 dimension first); the policy never waits for them.
 

@@ -107,9 +107,14 @@ def policy_rates(rows: list[ProbeRow], picks: list[str | None]) -> dict[str, Any
                                  if labelled else None)}
 
 
+def rules_policy(rows: list[ProbeRow], reading: KindReading | None = None) -> dict[str, Any]:
+    """`rules_choice` measured as `with_policy` (its neutral follow-up counted as the neutral)."""
+    return policy_rates(rows, [None if p == NEUTRAL else p for p in rules_choice(rows, reading)])
+
+
 def rules_late(rows: list[ProbeRow]) -> dict[str, Any]:
-    """The text rules standing in for a late reading (rule L), measured as `with_policy`."""
-    return policy_rates(rows, [None if p == NEUTRAL else p for p in rules_choice(rows, NOT_READ)])
+    """The text rules standing in for a late reading (rule L)."""
+    return rules_policy(rows, NOT_READ)
 
 
 def with_policy_where(rows: list[ProbeRow], readings: list[KindReading], keep: Callable[[ProbeRow], bool]) -> dict[str, Any]:
@@ -147,7 +152,7 @@ def write_rules_only(train: list[ProbeRow], heldout: list[ProbeRow]) -> None:
     for name, rows in (("training", train), ("heldout", heldout)):
         if rows:
             result[name] = {"cases": len(rows), "authors": len({r.author for r in rows}),
-                            "rules_no_reader": policy_rates(rows, [None if p == NEUTRAL else p for p in rules_choice(rows)]),
+                            "rules_no_reader": rules_policy(rows),
                             "rules_late_reading": rules_late(rows)}
     out = ROOT / "benchmarks" / "probe_choice_rules-latest.json"
     out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")

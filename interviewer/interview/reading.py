@@ -209,6 +209,9 @@ class Readings:
         self._flights.pop(key, None)
         reading = None if task.cancelled() or task.exception() else task.result()
         if reading is not None:
+            # One line per read, as the reader server's HTTP request has: what was read, in words
+            # (the browser test waits for the read of the whole answer before pressing Enter).
+            log.info("draft read for the follow-up (%d words)", len(request[1].split()))
             self._done.pop(key, None)
             self._done[key] = (request, reading)  # newest last
             while len(self._done) > KEPT_READINGS:

@@ -105,7 +105,11 @@ class EngineBoundDataLayer(SQLAlchemyDataLayer):
         return parameters
 
     async def execute_sql(self, query: str, parameters: dict[str, Any]) -> Any:
-        return await super().execute_sql(query, self.bind_parameters(parameters))
+        # Shielded: Stop, End and a new message cancel the chat's task, and a cancellation that
+        # lands inside SQLAlchemy's session cuts the connection's rollback short, so the pool logs
+        # "Exception during reset or similar" with a traceback and the step is not written. The
+        # write finishes in a task of its own; the caller is still cancelled at once.
+        return await asyncio.shield(super().execute_sql(query, self.bind_parameters(parameters)))
 
 
 # -- the event loop under `chainlit run` ----------------------------------------------------------

@@ -149,7 +149,10 @@ class SessionStore:
         return self._submit(coro).result()
 
     async def _arun(self, coro: Coroutine[Any, Any, T]) -> T:
-        return await asyncio.wrap_future(self._submit(coro))
+        # Shielded: a cancelled caller (Stop, a reload) would otherwise cancel the store's task
+        # mid-transaction (wrap_future passes cancellation on), which loses the write and makes
+        # SQLAlchemy's pool log a traceback; the write finishes, the caller is cancelled at once.
+        return await asyncio.shield(asyncio.wrap_future(self._submit(coro)))
 
     async def _engine_ready(self) -> AsyncEngine:
         if self._ready and self._engine is not None:

@@ -204,6 +204,29 @@ async def test_scores_quotes_and_rationale_come_from_one_read() -> None:
     # rubric's words (the text vocabulary describes; it did not score).
     assert evaluation.evidence["root_cause"][0] == "I reproduced it locally with the same file."
     assert "says how the cause was found" in evaluation.rationale["root_cause"]
+    # Read on its own (the report's per-answer line, the live score step), the rationale quotes
+    # the sentence it means instead of pointing at quotes shown elsewhere.
+    assert "most by \u201cI reproduced it locally with the same file.\u201d" in evaluation.rationale["root_cause"]
+
+
+async def test_the_reports_per_answer_line_says_the_level_once_and_quotes_the_sentence() -> None:
+    from interviewer.report import build_report, render_markdown
+    from interviewer.session import Session, Turn, TurnKind
+
+    session = Session(user_id="local", persona="dour-cto")
+    session.add_turn(Turn(role="interviewer", kind=TurnKind.QUESTION, text=QUESTION))
+    answer = session.add_turn(Turn(role="candidate", kind=TurnKind.ANSWER, text=ANSWER))
+    answer.evaluation = await ReaderEvaluator(FakeStates(boosted=frozenset({"reproduced", "test"})),
+                                              toy_head()).evaluate(QUESTION, ANSWER)
+    report = await build_report(session)
+    md = render_markdown(report)
+    lines = md.split("## Scores per answer", 1)[1].split("## Transcript", 1)[0].splitlines()
+    for d in report.dimensions:
+        line = next(x for x in lines if x.startswith(f"- {d.title}:"))
+        described = report.answers[0].levels[d.dimension].split(": ", 1)[-1]
+        assert line.count(described[:40]) == 1, line  # the level text, not repeated after "Why:"
+    root = next(x for x in lines if x.startswith("- Root-cause"))
+    assert "Why: Raised most by \u201cI reproduced it locally with the same file.\u201d" in root, root
 
 
 async def test_too_short_an_answer_is_not_read() -> None:

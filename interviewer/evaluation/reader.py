@@ -232,15 +232,16 @@ class ReaderEvaluator:
                 out.append(crit.met)
         return out
 
-    def _rationale(self, dim: Dimension, level: int, capped: bool, shows: list[str]) -> str:
+    def _rationale(self, dim: Dimension, level: int, capped: bool, shows: list[str], quote: str | None) -> str:
+        """The level, its nearest anchor, then the sentence that moved the score most, quoted: the
+        rationale is read on its own (the report's per-answer lines, the live score step), where
+        "the quoted sentences" pointed at quotes shown elsewhere or not at all."""
         anchors = self.rubric.dimensions[dim].anchors
         nearest = min(anchors, key=lambda k: (abs(int(k) - level), -int(k)))
         text = f"{level}/5 (read by the trained reader); nearest level {nearest}: {anchors[nearest]}"
-        side = "raised" if level >= 3 else "lowered"
-        if shows:
-            text += f" The quoted sentences {side} it most: there the answer {'; '.join(shows)}."
-        else:
-            text += f" The quoted sentences {side} it most."
+        side = "Raised" if level >= 3 else "Lowered"
+        moved = f"{side} most by \u201c{quote}\u201d" if quote else f"{side} most by the quoted sentences"
+        text += f" {moved}: there the answer {'; '.join(shows)}." if shows else f" {moved}."
         if capped:
             text += " Capped: the answer without its instruction-like text scored no higher."
         return text
@@ -294,8 +295,9 @@ class ReaderEvaluator:
             honesty=scores[Dimension.HONESTY],
             root_cause=scores[Dimension.ROOT_CAUSE],
             storytelling=scores[Dimension.STORYTELLING],
-            evidence={d.value: [self._quote(main, i) for i in chosen[d]] for d in DIMENSIONS},
-            rationale={d.value: self._rationale(d, scores[d], capped[d], shows[d]) for d in DIMENSIONS},
+            evidence=(quotes := {d.value: [self._quote(main, i) for i in chosen[d]] for d in DIMENSIONS}),
+            rationale={d.value: self._rationale(d, scores[d], capped[d], shows[d], next(iter(quotes[d.value]), None))
+                       for d in DIMENSIONS},
             flags=flags,
             attempts=attempts,
             scorer=SCORER,

@@ -48,9 +48,17 @@ def answer_details(report: Report, answer: AnswerScore) -> list[tuple[str, str, 
         reason = answer.rationale.get(dim.dimension, "")
         reason = reason.split(": ", 1)[1] if reason[:1].isdigit() and ": " in reason else reason
         level = answer.levels.get(dim.dimension, "")
+        reason = without_level(level, reason)
         text = " ".join(x for x in (level, f"Why: {reason}" if reason and level else reason) if x)
         rows.append((dim.title, value, text))
     return rows
+
+
+def without_level(level: str, reason: str) -> str:
+    """`reason` without the level description it opens with: the reader's rationale starts with
+    the nearest anchor, which the line already shows ("Between 1 and 3: <anchor>")."""
+    described = level.split(": ", 1)[-1].strip()
+    return reason[len(described):].strip() if described and reason.startswith(described) else reason
 
 
 def per_answer(report: Report, dim: DimensionSummary) -> str:

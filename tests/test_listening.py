@@ -8,6 +8,7 @@ from pathlib import Path
 
 from interviewer.interview.engine import InterviewEngine
 from interviewer.interview.events import TurnEvent
+from interviewer.interview import listening
 from interviewer.interview.listening import fragment, is_small_talk, match, other_topic
 from interviewer.interview.personas import PersonaLibrary
 from interviewer.interview.plan import load_bank
@@ -193,3 +194,38 @@ async def test_a_script_that_stops_before_a_covered_question_still_has_to_show_t
     script["answers"].append(INTRO + " " + STORY + " Until then our users got their routes an hour late.")
     session = await play(engine, script)
     assert judge(session, script).misses() == []
+
+
+async def test_a_topic_named_too_briefly_to_skip_is_asked_building_on_their_words() -> None:
+    notes: list[str] = []
+    echo = echo_model()
+
+    def reply(messages: list) -> str:  # type: ignore[type-arg]
+        notes.append(str(messages[-1].content).rsplit("\n\n", 1)[-1])
+        return str(echo.default(messages))  # type: ignore[misc]
+
+    engine, session = await started("dour-cto", FunctionChatModel(default=reply))
+    brief = "I'm a backend engineer in payments; right now I'm moving invoice generation off a nightly cron onto a queue."
+    asked = await say(engine, session, brief)
+    for filler in ("Go and Python, five years.", "Mostly payments APIs for merchants."):
+        if asked.question_id == "current_work":
+            break
+        asked = await say(engine, session, filler)
+    work = next(i for i in session.plan if i.id == "current_work")
+    # Too short to skip (covered_when's min_words), so it is asked, but not as if nothing was said.
+    assert listening.covering(session, BANK, work) is None and asked.question_id == "current_work"
+    assert 'building on their words "right now I\'m moving invoice generation …"' in notes[-1], notes[-1]
+
+
+def test_only_a_named_topic_is_touched() -> None:
+    session = Session(user_id="local", persona="dour-cto")
+    session.plan = [PlanItem(id="about_you", topic="t", phase="about_you", asked=True),
+                    PlanItem(id="current_work", topic="t", phase="deep_dive"),
+                    PlanItem(id="current_challenge", topic="t", phase="deep_dive")]
+    session.add_turn(Turn(role="candidate", kind=TurnKind.ANSWER, question_id="about_you",
+                          text="Currently I work on the billing service. It failed once because of a race, which I found in the logs."))
+    work, challenge = session.plan[1], session.plan[2]
+    assert listening.touched(session, BANK, work) is not None  # its cue, in a few words
+    assert listening.touched(session, BANK, challenge) is None  # signals only: no topic named
+    work.asked = True
+    assert listening.touched(session, BANK, work) is None

@@ -10,6 +10,10 @@ The rules, all in code over the one text vocabulary (`interviewer.evaluation.sig
 - A covered question is skipped (`PlanItem.skipped` records "answer N covered it" with the
   words that did), and the next line acknowledges it with a short verbatim fragment of that
   answer in the persona's own template (`phrases.acknowledge`), never generic praise.
+- A planned question whose topic an earlier answer to another question named in so many words
+  (its `cue`), but too briefly to cover it, is *touched*: it is asked, with a few of those words
+  in the note, so the interviewer builds on them ("the problem you're solving with moving invoice
+  generation off a nightly cron?") instead of asking as if nothing had been said.
 - Small talk: a short answer made of pleasantries and nothing a question could use.
 - Answering something else: asked a behavioural question, the latest answer meets another
   planned question's cue and neither the cue nor a keyword of the one asked; the policy then
@@ -95,11 +99,12 @@ def fragment(answer: str, span: tuple[int, int]) -> str:
     return " ".join(words).strip(" ,;:.!?\"'“”")
 
 
-def covering(session: Session, bank: QuestionBank, item: PlanItem) -> Coverage | None:
-    """The first answer that already answered `item`'s question, if any (see the module rules)."""
+def covering(session: Session, bank: QuestionBank, item: PlanItem, rule: CoveredWhen | None = None) -> Coverage | None:
+    """The first answer that already answered `item`'s question, if any (see the module rules);
+    `rule` in place of the question's own `covered_when`."""
     if item.asked or item.phase not in EVALUATED_PHASES:
         return None
-    rule = question_of(bank, item).covered_when
+    rule = rule or question_of(bank, item).covered_when
     if rule is None:
         return None
     for number, turn in enumerate(session.answers(), start=1):
@@ -110,6 +115,17 @@ def covering(session: Session, bank: QuestionBank, item: PlanItem) -> Coverage |
         if span is not None:
             return Coverage(item.id, number, fragment(text, span))
     return None
+
+
+def touched(session: Session, bank: QuestionBank, item: PlanItem) -> Coverage | None:
+    """An earlier answer to another question that named `item`'s topic in so many words (its
+    cue) but too briefly to skip it: the question is then asked building on what was said,
+    not as if it had not been (issue 27: "a planned question an answer already covered is
+    skipped or bridged from what was said")."""
+    rule = question_of(bank, item).covered_when if item.phase in EVALUATED_PHASES else None
+    if item.asked or rule is None or not rule.cue:
+        return None
+    return covering(session, bank, item, rule.model_copy(update={"min_words": 0}))
 
 
 def other_topic(bank: QuestionBank, current: PlanItem, latest: str) -> str | None:

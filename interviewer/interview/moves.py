@@ -263,11 +263,10 @@ class Moves:
 
     def question(self, session: Session, persona: Persona, item: PlanItem, first: bool = False) -> Move:
         question = self.bank_question(item)
-        hint = ""
-        if question.uses_story:
-            story = self.earlier_story(session)
-            if story:
-                hint = f', about their story "{story} …"'
+        story = self.earlier_story(session) if question.uses_story else ""
+        said = None if story else listening.touched(session, self.bank, item)
+        words = story or (" ".join(said.fragment.split()[:STORY_WORDS]) if said else "")
+        hint = f', {"about their story" if story else "building on their words"} "{words} …"' if words else ""
         # Connecting questions to the resume or job description is a standing rule in the system
         # prompt (when either is given), not repeated in every note.
         prefix = persona.phrases.greeting[0] if first else ""

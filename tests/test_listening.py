@@ -229,3 +229,19 @@ def test_only_a_named_topic_is_touched() -> None:
     assert listening.touched(session, BANK, challenge) is None  # signals only: no topic named
     work.asked = True
     assert listening.touched(session, BANK, work) is None
+
+
+def test_a_follow_up_that_drifts_to_an_earlier_story_is_not_on_target() -> None:
+    session = Session(user_id="local", persona="dour-cto")
+    session.add_turn(Turn(role="candidate", kind=TurnKind.ANSWER, question_id="current_challenge",
+                          text="I moved the analytics job to a read replica and added an alert on pool saturation."))
+    gap = "Honestly I don't know Kubernetes networking well; I've only used what the platform team set up."
+    session.add_turn(Turn(role="candidate", kind=TurnKind.ANSWER, question_id="current_design", text=gap))
+    anchors = [gap, "How would you close that gap?"]
+    drifted = "How would you ensure the new read replica and alert are properly tested and monitored?"
+    assert listening.drifted(drifted, anchors, session, "current_design")
+    for line in ("How would you go about learning Kubernetes networking?", "How would you close that gap?",
+                 "What would you do first?", "Would a read replica need the same networking?"):
+        assert not listening.drifted(line, anchors, session, "current_design"), line
+    # Earlier answers on the same question are the thread it follows up on, not another story.
+    assert not listening.drifted(drifted, anchors, session, "current_challenge")

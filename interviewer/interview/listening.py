@@ -128,6 +128,30 @@ def touched(session: Session, bank: QuestionBank, item: PlanItem) -> Coverage | 
     return covering(session, bank, item, rule.model_copy(update={"min_words": 0}))
 
 
+GENERIC_WORDS = frozenset(
+    "about would there their think thing things where which while tell are you your was were the and "
+    "for how what why did does can could with that this one time some any".split()
+)
+
+
+def stems(text: str) -> set[str]:
+    """Content-word stems (first five letters), the crude "same words" test the wording checks use."""
+    return {w[:5] for w in re.findall(r"[a-z]{3,}", text.lower()) if w not in GENERIC_WORDS}
+
+
+def drifted(line: str, anchors: Sequence[str], session: Session, item_id: str) -> bool:
+    """A follow-up line that took its subject from an answer to an earlier question: it shares
+    words with those answers and none with `anchors` (the answer it follows up on and its
+    template). The model's known slip (prompts/interviewer_task_probe.md): seen in Chromium, "How
+    would you ensure the new read replica and alert are properly tested?" after "I don't know
+    Kubernetes networking well"."""
+    own = stems(line)
+    if own & stems(" ".join(anchors)):
+        return False
+    earlier = " ".join(t.text for t in session.answers() if t.question_id != item_id)
+    return bool(own & stems(sanitize(earlier)))
+
+
 def other_topic(bank: QuestionBank, current: PlanItem, latest: str) -> str | None:
     """The topic of another question of the bank that `latest` answers instead of `current`'s, or
     None when it (also) answers the question asked or answers no other one."""

@@ -143,7 +143,8 @@ class Moves:
             allow_repeat=kind in REASK_KINDS,
             lead=kind != "small_talk",
             # A redirect must re-ask the dodged question, not wander off to a new topic.
-            on_target=(lambda text: on_topic(text, question)) if kind in REASK_KINDS else spec.accepts,
+            on_target=(lambda text: on_topic(text, question)) if kind in REASK_KINDS else (
+                lambda text: spec.accepts(text) and not listening.drifted(text, [latest, example], session, item.id)),
         )
 
     def reconcile(
@@ -365,20 +366,10 @@ class Moves:
         return " ".join(" ".join(first).split()[:STORY_WORDS]).replace('"', "'")
 
 
-GENERIC_WORDS = frozenset(
-    "about would there their think thing things where which while tell are you your was were the and "
-    "for how what why did does can could with that this one time some any".split()
-)
-
-
-def stems(text: str) -> set[str]:
-    return {w[:5] for w in re.findall(r"[a-z]{3,}", text.lower()) if w not in GENERIC_WORDS}
-
-
 def on_topic(text: str, question: BankQuestion) -> bool:
     """A rephrased main question must share a content word (stem) with the planned one, its
     topic or its keywords ("your current role" asks about current work as well as "right now")."""
-    return bool(stems(text) & stems(" ".join([question.question, question.topic, *question.keywords])))
+    return bool(listening.stems(text) & listening.stems(" ".join([question.question, question.topic, *question.keywords])))
 
 
 def fill(template: str, question: str) -> str:

@@ -9,6 +9,7 @@ from interviewer.report.model import (
     Consistency,
     ConsistencyItem,
     DimensionSummary,
+    Quote,
     Report,
     Rewrite,
     TranscriptEntry,
@@ -59,6 +60,12 @@ def without_level(level: str, reason: str) -> str:
     the nearest anchor, which the line already shows ("Between 1 and 3: <anchor>")."""
     described = level.split(": ", 1)[-1].strip()
     return reason[len(described):].strip() if described and reason.startswith(described) else reason
+
+
+def quote_source(report: Report, quote: Quote, dim: DimensionSummary) -> str:
+    """"answer 3, scored 4": a dimension's quotes come from its best and its worst answer, and
+    without the score a strong sentence under a low average read as its reason."""
+    return f"answer {quote.answer}, scored {cell(report.answers[quote.answer - 1], dim.dimension)}"
 
 
 def per_answer(report: Report, dim: DimensionSummary) -> str:

@@ -222,7 +222,7 @@ def render_pdf(report: Report) -> bytes:
         doc.text(f"Trend: {fmt.trend(d)}. Per answer: {fmt.per_answer(report, d)}.", size=8.5,
                  color=(110, 110, 110))
         for q in d.quotes:
-            doc.quote(f"\u201c{q.text}\u201d (answer {q.answer})")
+            doc.quote(f"\u201c{q.text}\u201d ({fmt.quote_source(report, q, d)})")
         for note in d.notes:
             doc.text(note, size=9.5, color=(29, 107, 53), indent=5)
         doc.gap(1)

@@ -59,6 +59,14 @@ def test_extractive_marks_a_result_without_a_number_and_a_missing_i() -> None:
     assert sarl.situation == PLACEHOLDERS["situation"]
 
 
+def test_a_symptom_with_a_number_sets_the_scene_and_is_not_the_result() -> None:
+    sarl = extractive_rewrite(["Last March our checkout started failing for about 4% of users. I traced it to a "
+                               "missing index and added it. Failures dropped to zero within the hour."])
+    assert sarl.situation == "Last March our checkout started failing for about 4% of users."
+    assert sarl.result.startswith("Failures dropped to zero within the hour.")
+    assert extractive_rewrite(["Costs were 30% lower after the move."]).result.startswith("Costs were 30% lower")
+
+
 def test_extractive_of_nothing_is_all_placeholders() -> None:
     sarl = extractive_rewrite([""])
     assert list(sarl.parts().values()) == [PLACEHOLDERS[p] for p in ("situation", "action", "result", "lesson")]

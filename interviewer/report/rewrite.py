@@ -40,10 +40,12 @@ OWN_PART_PLACEHOLDER = '[your own part, with "I"]'
 # A lesson is what the evaluator counts as one (evaluation.signals), so the rewrite never finds a
 # lesson the score says is missing, or the other way round.
 _LESSON = LESSON
+# A number alone ("%", "$") is no result: "checkout failed for 4% of users" sets the scene.
 _RESULT = re.compile(
     r"\b(result(?:ed|s)?|reduc\w*|increas\w*|sav(?:ed|ing)|cut|dropp?ed|fell|went (?:down|up)|"
     r"improv\w*|faster|fixed|resolved|outcome|in the end|finally|no longer|stopped|shipped|"
-    r"launched|revenue|impact|success|better|worse|fewer|went from)\b|%|\$|€|£|\bfrom\s+\S*\d[^.]{0,40}?\bto\s+\S*\d",
+    r"launched|revenue|impact|success|better|worse|fewer|lower|higher|rose|grew|doubled|halved|"
+    r"went from)\b|\bfrom\s+\S*\d[^.]{0,40}?\bto\s+\S*\d",
     re.IGNORECASE,
 )
 # "I/we + past-tense verb", except verbs of state ("we disagreed", "I wanted"): those set a scene.
@@ -56,7 +58,8 @@ _ACTION = re.compile(
 )
 # Scene-setting cues: the opening of a story, even when it also mentions what "we" did.
 _SCENE = re.compile(
-    r"\b(once|when|last (?:week|month|year|quarter|summer|winter)|during|there was|we had|"
+    r"\b(once|when|last (?:week|month|year|quarter|spring|summer|autumn|fall|winter|january|february|"
+    r"march|april|may|june|july|august|september|october|november|december)|during|there was|we had|"
     r"at my (?:last|previous)|in my (?:last|previous)|i was working|i worked on|i'm on|i am on)\b",
     re.IGNORECASE,
 )

@@ -86,3 +86,12 @@ def test_recorded_sessions_come_from_the_evaluator() -> None:
             assert set(ev.rationale) == {"honesty", "root_cause", "storytelling"}, path.name
             if any(v is not None for v in ev.scores().values()):
                 assert ev.attempts >= 1, f"{path.name}: a score without a model call"
+
+
+async def test_the_introduction_is_neither_rewritten_as_a_story_nor_named_by_a_story_drill() -> None:
+    # "Tell me about yourself" is a career summary: an extractive SARL of it once read
+    # "Lesson: I joined Acme in 2019", and every drill pointed at it.
+    report = await build_report(load("unit_ledger.json"))
+    intro = next(a for a in report.answers if a.phase == "about_you")
+    assert report.rewrites and all(rw.number != intro.number for rw in report.rewrites)
+    assert report.practice and all(f"answer {intro.number} " not in item.why for item in report.practice)

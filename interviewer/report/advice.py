@@ -14,6 +14,10 @@ from interviewer.evaluation import signals as sig
 from interviewer.report.model import AnswerScore, DimensionSummary, Objective, PracticeItem, Verdict
 
 NOT_STORIES = frozenset({"opening", "your_questions", "close"})  # phases that are not stories
+# Nor told as one: "tell me about yourself" is a career summary, so it is never the answer a SARL
+# drill names or a SARL rewrite retells (an extractive one once cast a later incident's problem
+# as the introduction's "result").
+NOT_SARL = NOT_STORIES | {"about_you"}
 STRONG, DEVELOPING = 3.75, 2.75  # objective thresholds on the 1-5 scale
 MIN_SCORED = 2  # fewer scored answers than this: no objective verdicts
 
@@ -208,7 +212,7 @@ def practice(answers: list[AnswerScore], dims: list[DimensionSummary]) -> list[P
         title, how = DIMENSION_DRILLS[d.dimension]
         rated = [a for a in scored if a.scores.get(d.dimension) is not None]
         # Small talk and the candidate's own questions make poor drill material.
-        stories = [a for a in rated if a.phase not in NOT_STORIES] or rated
+        stories = [a for a in rated if a.phase not in NOT_SARL] or rated
         worst = min(stories, key=lambda a: (a.scores[d.dimension], a.number))
         why = (f"{d.title} averaged {d.mean:.1f} of 5; your weakest here was answer "
                f"{worst.number} (scored {worst.scores[d.dimension]}).")

@@ -17,7 +17,7 @@ from statistics import mean
 from langchain_core.language_models import BaseChatModel
 
 from interviewer.evaluation.scorer import scorer_notes
-from interviewer.report.advice import NOT_STORIES, objectives, practice
+from interviewer.report.advice import NOT_SARL, NOT_STORIES, objectives, practice
 from interviewer.report.consistency_section import consistency, honesty_notes
 from interviewer.report.model import (
     UNAVAILABLE,
@@ -215,6 +215,8 @@ async def rewrites(
     done: set[str] = set()
     out: list[Rewrite] = []
     for answer in weakest:
+        if answer.phase in NOT_SARL:
+            continue
         turn = turns[answer.number - 1]
         qid = turn.question_id or _qid(session, turn)
         thread = [t for t in turns if qid and (t.question_id or _qid(session, t)) == qid] or [turn]

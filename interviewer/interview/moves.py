@@ -266,7 +266,7 @@ class Moves:
         question = self.bank_question(item)
         story = self.earlier_story(session) if question.uses_story else ""
         said = None if story else listening.touched(session, self.bank, item)
-        words = story or (" ".join(said.fragment.split()[:STORY_WORDS]) if said else "")
+        words = story or (" ".join(said.fragment.split()[:STORY_WORDS]).replace('"', "'") if said else "")
         hint = f', {"about their story" if story else "building on their words"} "{words} …"' if words else ""
         # Connecting questions to the resume or job description is a standing rule in the system
         # prompt (when either is given), not repeated in every note.

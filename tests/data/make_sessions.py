@@ -95,10 +95,11 @@ FRIENDLY: list[Step] = [
     Q("How did you figure out why it was slow?", "now", TurnKind.PROBE,
       reason="The answer gave a result without the cause or how it was found.",
       probe_kind="how_found", target=Dimension.ROOT_CAUSE),
-    A("I profiled the job with async-profiler and saw most of the time went into one SQL query. "
-      "I ran EXPLAIN and it was doing a full scan of 80 million ledger rows because a date filter "
-      "wrapped the column in a function. I rewrote the filter so the index could be used, and "
-      "the job went from 3 hours to 25 minutes. I also added an alert if it runs past 5am."),
+    A("I ran a sampling profiler against the settlement job and one database query took almost all "
+      "of its time. The query plan showed a sequential scan over 80 million ledger rows: the date "
+      "condition applied a function to the indexed column, so the index was ignored. I changed the "
+      "condition to compare the raw column with a date range, and the run time fell from 3 hours to "
+      "25 minutes. I also set up an alert that fires if the job is still running at 5am."),
     Notice("The interviewer changed to the Dour CTO."),
     Switch("dour-cto"),
     Q("A mistake. Yours. Go.", "mistake"),

@@ -24,6 +24,9 @@ from webapp.services import files_dir, get_services
 from webapp.storage import LocalStorageClient, install_download_route
 
 log = logging.getLogger("interviewer.app")
+# Chainlit sets the root logger to INFO, and fontTools (fpdf2's font subsetting, for the report's
+# PDF) logs every table it touches there: a few hundred lines per report in the app's log.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 _settings = load_settings()
 auth.ensure_auth_secret(_settings.cache_dir)

@@ -27,7 +27,7 @@ def _no_pool_errors(caplog: pytest.LogCaptureFixture) -> None:
     assert not errors, [f"{r.name}: {r.getMessage()}" for r in errors[:3]]
 
 
-async def _cancel_each(start: "asyncio.Future[object] | asyncio.Task[object]", rng: random.Random) -> None:
+async def _cancel_each(start: "asyncio.Future[object]", rng: random.Random) -> None:
     await asyncio.sleep(rng.random() * 0.004)  # anywhere from before the query to after the commit
     start.cancel()
     try:

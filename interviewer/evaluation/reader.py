@@ -290,12 +290,13 @@ class ReaderEvaluator:
         chosen = {d: self._chosen(main, d, scores[d], withheld_text) for d in DIMENSIONS}
         found = signals.compute(text)  # once per answer, for every dimension's rationale
         shows = {d: self._shows(d, found, [main.spans[i] for i in chosen[d]], scores[d] >= 3) for d in DIMENSIONS}
+        quotes = {d.value: [self._quote(main, i) for i in chosen[d]] for d in DIMENSIONS}
         return Evaluation(
             status=EvalStatus.OK,
             honesty=scores[Dimension.HONESTY],
             root_cause=scores[Dimension.ROOT_CAUSE],
             storytelling=scores[Dimension.STORYTELLING],
-            evidence=(quotes := {d.value: [self._quote(main, i) for i in chosen[d]] for d in DIMENSIONS}),
+            evidence=quotes,
             rationale={d.value: self._rationale(d, scores[d], capped[d], shows[d], next(iter(quotes[d.value]), None))
                        for d in DIMENSIONS},
             flags=flags,

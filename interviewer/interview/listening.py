@@ -122,8 +122,8 @@ def touched(session: Session, bank: QuestionBank, item: PlanItem) -> Coverage | 
     cue) but too briefly to skip it: the question is then asked building on what was said,
     not as if it had not been (issue 27: "a planned question an answer already covered is
     skipped or bridged from what was said")."""
-    rule = question_of(bank, item).covered_when if item.phase in EVALUATED_PHASES else None
-    if item.asked or rule is None or not rule.cue:
+    rule = question_of(bank, item).covered_when
+    if rule is None or not rule.cue:
         return None
     return covering(session, bank, item, rule.model_copy(update={"min_words": 0}))
 

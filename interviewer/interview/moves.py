@@ -266,8 +266,8 @@ class Moves:
         question = self.bank_question(item)
         story = self.earlier_story(session) if question.uses_story else ""
         said = None if story else listening.touched(session, self.bank, item)
-        words = story or (" ".join(said.fragment.split()[:STORY_WORDS]).replace('"', "'") if said else "")
-        hint = f', {"about their story" if story else "building on their words"} "{words} …"' if words else ""
+        hint = (f', about their story "{story} …"' if story else
+                f', building on their words "{note_words(said.fragment)} …"' if said else "")
         # Connecting questions to the resume or job description is a standing rule in the system
         # prompt (when either is given), not repeated in every note.
         prefix = persona.phrases.greeting[0] if first else ""
@@ -363,7 +363,12 @@ class Moves:
             return ""
         first = sentences(sanitize(story.text))[:1]
         # A dozen words name the story; the story itself is in the transcript above the note.
-        return " ".join(" ".join(first).split()[:STORY_WORDS]).replace('"', "'")
+        return note_words(" ".join(first))
+
+
+def note_words(text: str) -> str:
+    """The first STORY_WORDS words of `text`, as a note quotes them (inside double quotes)."""
+    return " ".join(text.split()[:STORY_WORDS]).replace('"', "'")
 
 
 def on_topic(text: str, question: BankQuestion) -> bool:

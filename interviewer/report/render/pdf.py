@@ -8,7 +8,6 @@ Output is deterministic for a given report (fixed creation date), so it can be g
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -19,10 +18,6 @@ from fpdf.enums import XPos, YPos
 import interviewer.report.text as fmt
 from interviewer.report.render.chart import COLORS, DEFAULT_COLOR, segments, short_label
 from interviewer.report.model import Report
-
-# fpdf2 subsets the fonts through fontTools, which logs every table it touches at INFO; under
-# Chainlit (root logger at INFO) that was a few hundred lines per report in the app's log.
-logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"),
              Path("/usr/local/share/fonts/dejavu")]

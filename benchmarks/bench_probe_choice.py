@@ -27,8 +27,9 @@ acceptance is measured where the authors labelled it).
     python benchmarks/bench_probe_choice.py --heldout    # once per design decision: aggregates
     python benchmarks/bench_probe_choice.py --rules-only # the text rules alone, no model (seconds)
 
-- The text rules standing in for a reading that came late (policy rule L, session 18): they name
-  only close_gap and example, and otherwise ask the neutral follow-up (`rules_late_reading`).
+- The text rules, which choose without a reader (a remote backend) or stand in for a reading that
+  came late (policy rule L, session 18; for remote backends too since session 20): they name only
+  close_gap and example, and otherwise ask the neutral follow-up (`rules`).
 """
 
 from __future__ import annotations
@@ -60,8 +61,8 @@ STRICTEST = ProbingSpec(max_probes=3, tolerated_gaps=0)
 
 
 def rules_choice(rows: list[ProbeRow], reading: KindReading | None = None) -> list[str]:
-    """The text rules' follow-up per case: on a backend without a reader (`reading` None), or
-    standing in for a reading that came late (NOT_READ, policy rule L)."""
+    """The text rules' follow-up per case (policy rule L): on a backend without a reader
+    (`reading` None), or standing in for a reading that came late (NOT_READ), the same choice."""
     bank = load_bank()
     out = []
     for r in rows:
@@ -69,12 +70,6 @@ def rules_choice(rows: list[ProbeRow], reading: KindReading | None = None) -> li
                    bank=bank, reading=reading)
         out.append(d.kind if d.probe and d.kind else MOVE_ON)
     return out
-
-
-def rules_rates(rows: list[ProbeRow]) -> dict[str, float]:
-    picks = rules_choice(rows)
-    contradicted = sum(p != MOVE_ON and reason_false(p, r) for r, p in zip(rows, picks))
-    return {**rates(rows, picks), "reason_contradicted": round(contradicted / max(len(rows), 1), 3)}
 
 
 def with_policy(rows: list[ProbeRow], readings: list[KindReading]) -> dict[str, Any]:
@@ -112,11 +107,6 @@ def rules_policy(rows: list[ProbeRow], reading: KindReading | None = None) -> di
     return policy_rates(rows, [None if p == NEUTRAL else p for p in rules_choice(rows, reading)])
 
 
-def rules_late(rows: list[ProbeRow]) -> dict[str, Any]:
-    """The text rules standing in for a late reading (rule L)."""
-    return rules_policy(rows, NOT_READ)
-
-
 def with_policy_where(rows: list[ProbeRow], readings: list[KindReading], keep: Callable[[ProbeRow], bool]) -> dict[str, Any]:
     """`with_policy` over the cases `keep` selects (follow-on pairs, single answers)."""
     kept = [(r, g) for r, g in zip(rows, readings) if keep(r)]
@@ -147,13 +137,13 @@ async def retold_result(source: Any, head: Any, path: Path) -> dict[str, Any]:
 
 
 def write_rules_only(train: list[ProbeRow], heldout: list[ProbeRow]) -> None:
-    """The rules on a backend without a reader and standing in for a late reading (rule L)."""
+    """The rules (rule L), without a reader and standing in for a late reading: the same choice."""
     result: dict[str, Any] = {"machine": machine()}
     for name, rows in (("training", train), ("heldout", heldout)):
         if rows:
             result[name] = {"cases": len(rows), "authors": len({r.author for r in rows}),
-                            "rules_no_reader": rules_policy(rows),
-                            "rules_late_reading": rules_late(rows)}
+                            "rules": rules_policy(rows)}
+            assert rules_policy(rows, NOT_READ) == result[name]["rules"]
     out = ROOT / "benchmarks" / "probe_choice_rules-latest.json"
     out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     print(json.dumps({k: v for k, v in result.items() if k != "machine"}, indent=1))
@@ -197,7 +187,7 @@ def main() -> None:
     result: dict[str, Any] = {
         "machine": machine(), "seconds": round(time.monotonic() - started),
         "training": {"cases": len(train), "authors": len({r.author for r in train}),
-                     "rules": rules_rates(train), "rules_late_reading": rules_late(train),
+                     "rules": rules_policy(train),
                      "head_left_out_author": cv,
                      "policy_left_out_author": with_policy(train, train_readings),
                      "policy_left_out_author_follow_on": with_policy_where(train, train_readings,
@@ -206,7 +196,7 @@ def main() -> None:
     if x_held is not None:
         readings = [head.reading(x) for x in x_held]
         result["heldout"] = {"cases": len(heldout), "authors": len({r.author for r in heldout}),
-                             "rules": rules_rates(heldout), "rules_late_reading": rules_late(heldout),
+                             "rules": rules_policy(heldout),
                              "head_best_kind": rates(heldout, [r.best()[0] for r in readings]),
                              "policy": with_policy(heldout, readings)}
         if any(r.follows_on for r in heldout):  # follow-on pairs (probes_chain_*.jsonl), apart

@@ -82,12 +82,12 @@ async def test_answer_is_yielded_first_then_the_next_question() -> None:
     assert session.position == 1  # the icebreaker is never probed
 
 
-async def test_vague_story_gets_a_why_probe_and_complete_story_moves_on() -> None:
+async def test_vague_story_gets_a_probe_and_complete_story_moves_on() -> None:
     eng = engine()
     session = await at_story_question(eng)
     position = session.position
     probe = turns(await collect(eng.reply(session, VAGUE)))[-1]
-    assert probe.kind is TurnKind.PROBE and probe.probe_kind == "why"
+    assert probe.kind is TurnKind.PROBE and probe.probe_kind == "example"  # too short to be one (rule L)
     assert probe.probe_reason and probe.target_dimension is not None
     assert session.position == position
     nxt = turns(await collect(eng.reply(session, COMPLETE)))[-1]
@@ -102,8 +102,8 @@ async def test_probe_phrasing_that_misses_the_point_falls_back_to_the_persona_te
     eng = engine(scripted(*["What's your favourite colour?"] * 50))
     session = await at_story_question(eng)
     probe = turns(await collect(eng.reply(session, VAGUE)))[-1]
-    assert probe.probe_kind == "why"
-    assert probe.text in LIBRARY.get("dour-cto").phrases.probes["why"]
+    assert probe.probe_kind == "example"
+    assert probe.text in LIBRARY.get("dour-cto").phrases.probes["example"]
 
 
 @pytest.mark.parametrize(
@@ -299,17 +299,17 @@ async def test_evaluations_run_in_the_background_and_land_later() -> None:
     assert session.answers()[0].evaluation is None
 
 
-@pytest.mark.parametrize(("scores", "expected"), [((1, 4, 4), "honesty"), ((4, 4, 1), "storytelling")])
+@pytest.mark.parametrize(("scores", "expected"), [((1, 4, 4), "close_gap"), ((4, 4, 1), "elaborate")])
 async def test_landed_scores_steer_probes_to_the_weakest_dimension(scores, expected) -> None:  # type: ignore[no-untyped-def]
     evaluator = SlowEvaluator(delay=0)
     evaluator.scores = dict(zip(("honesty", "root_cause", "storytelling"), scores))
     eng = engine(evaluator=evaluator)
     session = await at_story_question(eng, "dour-cto")
     await eng.drain(session)
-    answer = ("We looked at the logs and found the cause: the job ran again because the lock expired. "
-              "We moved the lock to the database so it cannot happen again.")  # no own part, no impact
+    # Two minor gaps: closing the admitted gap (honesty; a plan was given) and saying more (storytelling).
+    answer = "It failed because of a bad config, so I fixed it. I don't know Kubernetes networking well; I'd read the docs."
     probe = turns(await collect(eng.reply(session, answer)))[-1]
-    assert probe.kind is TurnKind.PROBE and probe.target_dimension.value == expected
+    assert probe.kind is TurnKind.PROBE and probe.probe_kind == expected
 
 
 async def test_retry_unavailable_reruns_failed_evaluations() -> None:
@@ -360,25 +360,6 @@ async def test_hostile_answer_is_redirected_back_to_the_same_question() -> None:
 
     assert question_part(asked) in redirect.text
     assert "score" not in redirect.text.lower() and "instruction" not in redirect.text.lower()
-
-
-async def _probes_on_vague_story(depth: str) -> int:
-    eng = engine()
-    session = await at_story_question(eng, "friendly-team")
-    session.probing_depth = depth  # type: ignore[assignment]
-    item_id = session.plan[session.position].id
-    for _ in range(8):
-        await collect(eng.reply(session, VAGUE))
-        if session.plan[session.position].id != item_id:
-            break
-    return sum(1 for t in session.turns if t.kind is TurnKind.PROBE and t.question_id == item_id)
-
-
-async def test_the_candidates_probing_depth_changes_how_hard_the_persona_digs() -> None:
-    light, normal, deep = [await _probes_on_vague_story(d) for d in ("light", "normal", "deep")]
-    persona = LIBRARY.get("friendly-team")
-    assert normal == persona.probing.max_probes
-    assert light < normal < deep
 
 
 async def test_a_score_landing_after_a_reload_goes_to_the_reloaded_session() -> None:

@@ -12,23 +12,21 @@ from pathlib import Path
 import pytest
 
 from interviewer.cli.interview import INTERVIEWER_MAX_TOKENS, read_answers
-from interviewer.interview.cleanup import LEAK, question_part
+from interviewer.interview.cleanup import LEAK, is_question_sentence, question_part, sentences
 from interviewer.interview.engine import InterviewEngine, panel_speakers
 from interviewer.interview.events import TurnEvent
 from interviewer.interview.moves import REASK_KINDS
 from interviewer.interview.personas import PersonaLibrary
 from interviewer.interview.plan import load_bank
-from interviewer.interview.policy import is_repeat
+from interviewer.interview.policy import NEUTRAL, RECONCILE, STEERING_KINDS, TRUSTED_RULE_KINDS, is_repeat
 from interviewer.llm.provider import LLMRuntime, Role
 from interviewer.session import Session, Turn, TurnKind
 
 DATA = Path(__file__).parent / "data"
 LIBRARY = PersonaLibrary.load()
-HOW_WHY = re.compile(
-    r"\b(?:why|how|cause[sd]?|causing|reason|led to|lead to|behind|root|trigger(?:ed)?|find|found|figure|"
-    r"went wrong|what happened)\b",
-    re.IGNORECASE,
-)
+# A follow-up that asks for an example or for more (the two kinds rule L asks of a vague answer).
+ASKS_FOR_MORE = re.compile(r"\b(?:example|specific|instance|time when|walk|more|detail|elaborat|expand|tell me|go on)",
+                           re.IGNORECASE)
 # Vague answers with no cause, to questions that ask for a story about a problem.
 VAGUE = (Path(__file__).parent / "data" / "vague_answers.txt").read_text().splitlines()
 COMPLETE = [
@@ -75,7 +73,9 @@ async def next_interviewer_turn(engine: InterviewEngine, session: Session, answe
     return turns[-1]
 
 
-async def test_vague_answers_get_a_how_or_why_probe_in_90_percent(model, cassette_vcr) -> None:  # type: ignore[no-untyped-def]
+async def test_vague_answers_get_a_follow_up_in_90_percent(model, cassette_vcr) -> None:  # type: ignore[no-untyped-def]
+    # Without a reader the rules ask for an example or to say more (policy rule L), never name the
+    # cause: their "why" was false for two thirds of the training authors' answers.
     engine = InterviewEngine(model, LIBRARY)
     results = []
     with cassette_vcr.use_cassette("engine_vague_answers.yaml"):
@@ -86,7 +86,7 @@ async def test_vague_answers_get_a_how_or_why_probe_in_90_percent(model, cassett
                 question = "tech_incident"
             session = at_question(engine, persona, question)
             turn = await next_interviewer_turn(engine, session, answer)
-            ok = turn.kind is TurnKind.PROBE and bool(HOW_WHY.search(turn.text))
+            ok = turn.kind is TurnKind.PROBE and bool(ASKS_FOR_MORE.search(turn.text))
             results.append((ok, persona, answer, turn.text, turn.probe_kind))
     hits = sum(ok for ok, *_ in results)
     assert len(results) >= 10
@@ -132,10 +132,11 @@ async def test_simulated_candidates(candidate: str, persona: str, model, cassett
         assert not LEAK.search(turn.text), turn.text
         assert not re.search(r"\bcandidate\s*:", turn.text, re.IGNORECASE), turn.text
         if turn.kind in (TurnKind.QUESTION, TurnKind.PROBE):
-            assert "?" in turn.text or re.search(r"\b(?:tell|walk|describe|give)\b", turn.text, re.I), turn.text
+            assert any(is_question_sentence(part) for part in sentences(turn.text)), turn.text
     probes = [t for t in said if t.kind is TurnKind.PROBE]
-    if candidate == "evasive":
-        assert any(t.probe_kind in {"why", "how_found"} and HOW_WHY.search(t.text) for t in probes)
+    if candidate == "evasive":  # dug into, and asked for more rather than told what it lacked
+        asked = STEERING_KINDS | TRUSTED_RULE_KINDS | {NEUTRAL, RECONCILE}  # rules 1-3, rule L, rule 10
+        assert len(probes) >= 2 and all(t.probe_kind in asked for t in probes), [(t.probe_kind, t.text) for t in probes]
     if candidate == "hostile":
         assert any(t.probe_kind == "redirect" for t in probes)
     if candidate in {"oneword", "evasive"}:

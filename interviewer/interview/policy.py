@@ -8,9 +8,9 @@ What the answer lacks comes from the reader when there is one (`reading`, a Kind
 probe_head.py: the embedded model's own states of the question and answer, rule R): the lexical
 rules below chose a kind the training authors marked wrong for 0.62 of their answers, the reader's
 best kind for 0.21, and above its bar for 0.10 (training/probes/, one author left out). Without a
-reader (a remote backend, no head for this model file) rules 4-7 choose from transparent text
-signals (`interviewer.evaluation.signals`, the one vocabulary); standing in for a read that did not
-come in time they name only what those signals show reliably (rule L).
+reading (a remote backend, no head for this model file, or a read that did not come in time)
+rules 4-7 look at transparent text signals (`interviewer.evaluation.signals`, the one vocabulary)
+but name only what those signals show reliably (rule L).
 Evaluations of earlier answers, when they have landed, only re-rank the gaps (weakest rubric
 dimension first); the policy never waits for them.
 
@@ -47,10 +47,11 @@ R. With a reading, rules 4-7 are replaced: the reader's best kind not yet asked 
    above the bar or not (moving on states no reason); otherwise, below the bar, the interviewer
    asks them to say more without naming a gap (`elaborate`, a minor gap: a lenient persona moves
    on). KindReading.choice decides. Rules 1-3 and 10 stay: the reader cannot know them.
-L. A reading that came late (probe_head.NOT_READ: the backend reads, but not in time for this
-   answer): rules 4-7 stand in, but name only `close_gap` and `example`, whose stated reason was
-   false for 1 of the 65 training answers where the rules chose them; any other gap they see
-   becomes the neutral follow-up, as below the reader's bar (`late_gaps`). The other kinds'
+L. Without a reading (a backend with no reader, or probe_head.NOT_READ: it reads, but not in time
+   for this answer): rules 4-7 name only `close_gap` and `example`, whose stated reason was false
+   for 1 of the 65 training answers where the rules chose them; any other gap they see becomes the
+   neutral follow-up (`late_gaps`), critical when a critical gap (a missing cause) was among them
+   and nothing else is asked, so a lenient persona still follows up on it. The other kinds'
    reasons were false for 298 of 904 (training/probes/, fourteen authors; benchmarks/RESULTS.md 11c).
 10. Two facts that disagree: when the latest answer contradicts something said earlier (an
    earlier answer, the résumé, an earlier session; the claim ledger decides in code,
@@ -153,7 +154,8 @@ def detect_gaps(
     `thread_text` is everything they said on this question (so earlier facts count); `latest` is
     their last answer (hostility and evasion are about what they just said). `small_talk` and
     `other_topic` come from listening to the latest answer (interviewer.interview.listening).
-    `reading` is NOT_READ when the backend reads but the reading came late (rule L)."""
+    `reading` is None without a reader and NOT_READ when the reading came late: either way the
+    text rules stand in (rule L)."""
 
     def gap(kind: str, critical: bool = False, reason: str | None = None) -> Gap:
         spec = probes[kind]
@@ -180,7 +182,7 @@ def detect_gaps(
         else:
             found.append(gap("close_gap", critical=True, reason=reason))
     found.extend(g for g in story_gaps(thread_text, latest, question, probes) if story_told or g.kind not in STORY_KINDS)
-    gaps.extend(late_gaps(found, probes) if reading is NOT_READ else found)
+    gaps.extend(late_gaps(found, probes))
     # One gap per kind, in first-found order.
     seen: set[str] = set()
     return [g for g in gaps if not (g.kind in seen or seen.add(g.kind))]  # type: ignore[func-returns-value]
@@ -188,10 +190,14 @@ def detect_gaps(
 
 def late_gaps(found: Sequence[Gap], probes: dict[str, ProbeKind]) -> list[Gap]:
     """Rule L: of the gaps the text rules `found`, those they name reliably; the neutral follow-up
-    (a minor gap, as below the reader's bar) in place of any others."""
+    in place of any others."""
     kept = [g for g in found if g.kind in TRUSTED_RULE_KINDS]
-    if len(kept) < len(found) and NEUTRAL in probes:
-        kept.append(Gap(NEUTRAL, probes[NEUTRAL].dimension, probes[NEUTRAL].reason))
+    dropped = [g for g in found if g.kind not in TRUSTED_RULE_KINDS]
+    if dropped and NEUTRAL in probes:
+        # A story told without its cause still gets a follow-up from a lenient persona when nothing
+        # trusted is asked instead: the gap goes unnamed, not unasked.
+        critical = not kept and any(g.critical for g in dropped)
+        kept.append(Gap(NEUTRAL, probes[NEUTRAL].dimension, probes[NEUTRAL].reason, critical))
     return kept
 
 

@@ -209,6 +209,13 @@ async def test_scores_quotes_and_rationale_come_from_one_read() -> None:
     assert "most by \u201cI reproduced it locally with the same file.\u201d" in evaluation.rationale["root_cause"]
 
 
+def test_a_rationale_with_no_sentence_to_quote_claims_none() -> None:
+    evaluator = ReaderEvaluator(FakeStates(), toy_head())
+    for level in (2, 4):
+        text = evaluator._rationale(Dimension.HONESTY, level, False, [], None)
+        assert text.startswith(f"{level}/5") and "most by" not in text and "quoted" not in text, text
+
+
 async def test_the_reports_per_answer_line_says_the_level_once_and_quotes_the_sentence() -> None:
     from interviewer.report import build_report, render_markdown
     from interviewer.session import Session, Turn, TurnKind

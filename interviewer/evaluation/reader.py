@@ -239,9 +239,9 @@ class ReaderEvaluator:
         anchors = self.rubric.dimensions[dim].anchors
         nearest = min(anchors, key=lambda k: (abs(int(k) - level), -int(k)))
         text = f"{level}/5 (read by the trained reader); nearest level {nearest}: {anchors[nearest]}"
-        side = "Raised" if level >= 3 else "Lowered"
-        moved = f"{side} most by \u201c{quote}\u201d" if quote else f"{side} most by the quoted sentences"
-        text += f" {moved}: there the answer {'; '.join(shows)}." if shows else f" {moved}."
+        if quote:  # none when no sentence moved the score that way: then nothing is claimed
+            moved = f"{'Raised' if level >= 3 else 'Lowered'} most by \u201c{quote}\u201d"
+            text += f" {moved}: there the answer {'; '.join(shows)}." if shows else f" {moved}."
         if capped:
             text += " Capped: the answer without its instruction-like text scored no higher."
         return text

@@ -180,6 +180,46 @@ def test_fitting_recovers_each_dimension_and_left_out_authors_are_measured() -> 
     assert measure(head, corpus, features(("mean",)))["pairs"]["honesty"][0] >= 36
 
 
+def test_anchored_ladder_answers_put_every_question_on_one_scale() -> None:
+    # Coordinate 0 carries the planted honesty level, but one kind of question ("What are you
+    # working on?") also shifts it down by 2 and marks itself on coordinate 4. Difference rows
+    # compare answers to one question only, so they cannot see the shift; anchored ladder answers
+    # (FitOptions.anchor) can, and a plain level-3 answer then reads 3 on both questions.
+    rng = np.random.default_rng(3)
+    feats: dict[tuple[str, str], np.ndarray] = {}
+    corpus = Corpus()
+    for n in range(12):
+        neutral = n % 2 == 1
+        question = ("What are you working on?" if neutral else "Tell me about a mistake.") + f" {n}"
+        answers = []
+        for lvl in range(1, 6):
+            x = rng.normal(scale=0.2, size=N)
+            x[0], x[4] = lvl - (2.0 if neutral else 0.0), float(neutral)
+            feats[(question, f"a{n}-{lvl}")] = x.astype(np.float32)
+            answers.append(f"a{n}-{lvl}")
+        add_record(corpus, "a", {"type": "ladder", "id": f"l{n}", "dim": "honesty", "question": question,
+                                 "answers": answers})
+    for dim in ("root_cause", "storytelling"):  # the other heads need rows of their own
+        ladder = []
+        for lvl in range(1, 6):
+            feats[("q", f"{dim}-{lvl}")] = rng.normal(size=N).astype(np.float32)
+            ladder.append(f"{dim}-{lvl}")
+        add_record(corpus, "a", {"type": "ladder", "id": dim, "dim": dim, "question": "q", "answers": ladder})
+
+    def level_3(options: FitOptions) -> dict[bool, float]:
+        head = fit_head(corpus, lambda key, dim: feats[key], options, N).dims[Dimension.HONESTY]
+        out: dict[bool, list[int]] = {False: [], True: []}
+        for (question, text), x in feats.items():
+            if text.startswith("a") and text.endswith("-3"):
+                out[question.startswith("What")].append(head.level(head.raw(x)))
+        return {k: float(np.mean(v)) for k, v in out.items()}
+
+    apart = level_3(FitOptions(("mean",), 0.01, True, anchor=0.0))
+    together = level_3(FitOptions(("mean",), 0.01, True, anchor=0.25))
+    assert apart[False] - apart[True] >= 1.0, apart  # the plain answer to the neutral question reads low
+    assert abs(together[False] - together[True]) <= 0.5 and abs(together[True] - 3) <= 0.5, together
+
+
 def test_a_malformed_training_record_is_refused_with_its_reason() -> None:
     with pytest.raises(ValueError, match="two different dimensions"):
         add_record(Corpus(), "x", {"type": "crossed", "id": "1", "question": "q", "a": "a", "b": "b",

@@ -33,6 +33,7 @@ from interviewer.session import DIMENSIONS, Dimension
 GRID_BLOCKS: tuple[tuple[str, ...], ...] = (("mean",), ("last",), ("mean", "last"), ("mean", "last", "branch_mean"))
 GRID_RIDGE = (0.3, 3.0, 30.0)  # lambda per training row
 GRID_ZERO = (True, False)
+GRID_ANCHOR = (0.0, 0.25)  # ladder answers as rows of their own (FitOptions.anchor), off or on
 
 
 class StateCache:
@@ -116,13 +117,15 @@ def choose(corpus: Corpus, cache: StateCache, n_embd: int, say: Any) -> tuple[Fi
     for blocks in GRID_BLOCKS:
         for ridge in GRID_RIDGE:
             for zero in GRID_ZERO:
-                options = FitOptions(blocks, ridge, zero)
-                result = cross_validate(corpus, cache.features, options, n_embd)
-                table.append({"blocks": list(blocks), "ridge": ridge, "zero_others": zero, **result,
-                              "objective": score_of(result)})
-                say(f"{'+'.join(blocks):28} ridge {ridge:5} zero {zero!s:5} -> {score_of(result):.3f}")
+                for anchor in GRID_ANCHOR:
+                    options = FitOptions(blocks, ridge, zero, anchor)
+                    result = cross_validate(corpus, cache.features, options, n_embd)
+                    table.append({"blocks": list(blocks), "ridge": ridge, "zero_others": zero, "anchor": anchor,
+                                  **result, "objective": score_of(result)})
+                    say(f"{'+'.join(blocks):28} ridge {ridge:5} zero {zero!s:5} anchor {anchor:4} -> "
+                        f"{score_of(result):.3f}")
     best = max(table, key=lambda r: r["objective"])
-    return FitOptions(tuple(best["blocks"]), best["ridge"], best["zero_others"]), table
+    return FitOptions(tuple(best["blocks"]), best["ridge"], best["zero_others"], best["anchor"]), table
 
 
 @click.command("train-reader")
@@ -160,7 +163,8 @@ def train_reader(data_dir: Path, out: Path | None, cv_out: Path) -> None:
         "crossed": len({c.item for c in corpus.comparisons if c.kind == "crossed"}),
         "ladders": {d.value: sum(1 for lad in corpus.ladders if lad.dim is d) for d in DIMENSIONS},
     }
-    meta = {"trained_on": counts, "options": {"ridge": options.ridge, "zero_others": options.zero_others},
+    meta = {"trained_on": counts,
+            "options": {"ridge": options.ridge, "zero_others": options.zero_others, "anchor": options.anchor},
             "command": "make reader"}
     head = fit_head(corpus, cache.features(options.blocks), options, n_embd, prompt.sha256, model_sha, meta)
     target = out or head_path()
@@ -168,7 +172,8 @@ def train_reader(data_dir: Path, out: Path | None, cv_out: Path) -> None:
     cv_out.parent.mkdir(parents=True, exist_ok=True)
     cv_out.write_text(json.dumps({"chosen": [*options.blocks], "counts": counts, "grid": table,
                                   "blocks_known": list(BLOCKS)}, indent=1) + "\n", encoding="utf-8")
-    say(f"chose {'+'.join(options.blocks)}, ridge {options.ridge}, zero_others {options.zero_others}")
+    say(f"chose {'+'.join(options.blocks)}, ridge {options.ridge}, zero_others {options.zero_others}, "
+        f"anchor {options.anchor}")
     say(f"wrote {target} and {cv_out} in {time.monotonic() - started:.0f} s")
 
 

@@ -122,6 +122,11 @@ class FitOptions:
     blocks: tuple[str, ...] = ("mean", "last")
     ridge: float = 1.0  # per row: lambda = ridge * n_rows
     zero_others: bool = True
+    # Difference rows only compare answers to one question, so nothing ties a plain answer to "What
+    # are you working on?" to a plain answer about a mistake: with `anchor` > 0 each ladder answer
+    # is also a row of its own, target anchor * (level - 3), so raw scores share one scale across
+    # questions (0: off, the heads of sessions 10-19).
+    anchor: float = 0.0
 
 
 def _standardise(xs: Matrix) -> tuple[Matrix, Matrix]:
@@ -136,15 +141,18 @@ def fit_head(corpus: Corpus, features: Features, options: FitOptions, n_embd: in
     dims: dict[Dimension, DimensionHead] = {}
     for dim in DIMENSIONS:
         rows = [c for c in corpus.comparisons if c.dim is dim and (options.zero_others or c.target != 0.0)]
-        keys = sorted({k for c in rows for k in (c.a, c.b)})
+        anchored = [(k, lvl + 1) for lad in corpus.ladders if lad.dim is dim for lvl, k in enumerate(lad.answers)]
+        if not options.anchor:
+            anchored = []
+        keys = sorted({k for c in rows for k in (c.a, c.b)} | {k for k, _ in anchored})
         x = np.stack([features(k, dim) for k in keys]).astype(np.float64)
         mu, sigma = _standardise(x)
         index = {k: i for i, k in enumerate(keys)}
         z = (x - mu) / sigma
-        diffs = np.stack([z[index[c.a]] - z[index[c.b]] for c in rows])
-        y = np.asarray([c.target for c in rows])
-        lam = options.ridge * len(rows)
-        alpha = np.linalg.solve(diffs @ diffs.T + lam * np.eye(len(rows)), y)
+        diffs = np.stack([z[index[c.a]] - z[index[c.b]] for c in rows] + [z[index[k]] for k, _ in anchored])
+        y = np.asarray([c.target for c in rows] + [options.anchor * (lvl - 3) for _, lvl in anchored])
+        lam = options.ridge * len(y)
+        alpha = np.linalg.solve(diffs @ diffs.T + lam * np.eye(len(y)), y)
         w_std = diffs.T @ alpha
         w = w_std / sigma
         offset = -float(w @ mu)

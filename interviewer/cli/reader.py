@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import itertools
 import json
 import time
 from pathlib import Path
@@ -114,16 +115,12 @@ def score_of(result: dict[str, Any]) -> float:
 
 def choose(corpus: Corpus, cache: StateCache, n_embd: int, say: Any) -> tuple[FitOptions, list[dict[str, Any]]]:
     table = []
-    for blocks in GRID_BLOCKS:
-        for ridge in GRID_RIDGE:
-            for zero in GRID_ZERO:
-                for anchor in GRID_ANCHOR:
-                    options = FitOptions(blocks, ridge, zero, anchor)
-                    result = cross_validate(corpus, cache.features, options, n_embd)
-                    table.append({"blocks": list(blocks), "ridge": ridge, "zero_others": zero, "anchor": anchor,
-                                  **result, "objective": score_of(result)})
-                    say(f"{'+'.join(blocks):28} ridge {ridge:5} zero {zero!s:5} anchor {anchor:4} -> "
-                        f"{score_of(result):.3f}")
+    for blocks, ridge, zero, anchor in itertools.product(GRID_BLOCKS, GRID_RIDGE, GRID_ZERO, GRID_ANCHOR):
+        options = FitOptions(blocks, ridge, zero, anchor)
+        result = cross_validate(corpus, cache.features, options, n_embd)
+        table.append({"blocks": list(blocks), "ridge": ridge, "zero_others": zero, "anchor": anchor,
+                      **result, "objective": score_of(result)})
+        say(f"{'+'.join(blocks):28} ridge {ridge:5} zero {zero!s:5} anchor {anchor:4} -> {score_of(result):.3f}")
     best = max(table, key=lambda r: r["objective"])
     return FitOptions(tuple(best["blocks"]), best["ridge"], best["zero_others"], best["anchor"]), table
 

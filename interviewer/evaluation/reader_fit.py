@@ -141,9 +141,8 @@ def fit_head(corpus: Corpus, features: Features, options: FitOptions, n_embd: in
     dims: dict[Dimension, DimensionHead] = {}
     for dim in DIMENSIONS:
         rows = [c for c in corpus.comparisons if c.dim is dim and (options.zero_others or c.target != 0.0)]
-        anchored = [(k, lvl + 1) for lad in corpus.ladders if lad.dim is dim for lvl, k in enumerate(lad.answers)]
-        if not options.anchor:
-            anchored = []
+        anchored = ([(k, lvl + 1) for lad in corpus.ladders if lad.dim is dim for lvl, k in enumerate(lad.answers)]
+                    if options.anchor else [])
         keys = sorted({k for c in rows for k in (c.a, c.b)} | {k for k, _ in anchored})
         x = np.stack([features(k, dim) for k in keys]).astype(np.float64)
         mu, sigma = _standardise(x)

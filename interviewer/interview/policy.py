@@ -50,7 +50,7 @@ R. With a reading, rules 4-7 are replaced: the reader's best kind not yet asked 
 L. Without a reading (a backend with no reader, or probe_head.NOT_READ: it reads, but not in time
    for this answer): rules 4-7 name only `close_gap` and `example`, whose stated reason was false
    for 1 of the 65 training answers where the rules chose them; any other gap they see becomes the
-   neutral follow-up (`late_gaps`), critical when a critical gap (a missing cause) was among them
+   neutral follow-up (`trusted_gaps`), critical when a critical gap (a missing cause) was among them
    and nothing else is asked, so a lenient persona still follows up on it. The other kinds'
    reasons were false for 298 of 904 (training/probes/, fourteen authors; benchmarks/RESULTS.md 11c).
 10. Two facts that disagree: when the latest answer contradicts something said earlier (an
@@ -182,13 +182,13 @@ def detect_gaps(
         else:
             found.append(gap("close_gap", critical=True, reason=reason))
     found.extend(g for g in story_gaps(thread_text, latest, question, probes) if story_told or g.kind not in STORY_KINDS)
-    gaps.extend(late_gaps(found, probes))
+    gaps.extend(trusted_gaps(found, probes))
     # One gap per kind, in first-found order.
     seen: set[str] = set()
     return [g for g in gaps if not (g.kind in seen or seen.add(g.kind))]  # type: ignore[func-returns-value]
 
 
-def late_gaps(found: Sequence[Gap], probes: dict[str, ProbeKind]) -> list[Gap]:
+def trusted_gaps(found: Sequence[Gap], probes: dict[str, ProbeKind]) -> list[Gap]:
     """Rule L: of the gaps the text rules `found`, those they name reliably; the neutral follow-up
     in place of any others."""
     kept = [g for g in found if g.kind in TRUSTED_RULE_KINDS]

@@ -82,8 +82,9 @@ class KindReading:
 
 
 # The reading of an answer on a backend that reads, when it did not come in time (a pasted or
-# very fast typed answer, a busy evaluator: interview/reading.py). Not "no reader": the text rules
-# then stand in for the reader and name only what they see reliably (policy.late_gaps).
+# very fast typed answer, a busy evaluator: interview/reading.py). Not "no reader" (None), though
+# the policy treats both alike: the text rules stand in and name only what they see reliably
+# (policy.trusted_gaps).
 NOT_READ = KindReading({}, float("inf"))
 
 

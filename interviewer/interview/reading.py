@@ -14,7 +14,7 @@ read in flight per session and the newest draft waiting, and at Enter:
    behind an acknowledgement said at once (`engine.reply`, Settings.spoken_read_wait);
 3. else the reading came late (probe_head.NOT_READ): the text rules stand in, naming only the
    kinds whose reason they state reliably and otherwise asking the neutral follow-up
-   (policy.late_gaps; so do they on remote backends, which have no reader).
+   (policy.trusted_gaps; so do they on remote backends, which have no reader).
 Drafts are never stored beyond the session's last reading, and never leave the machine: only the
 embedded evaluator's server reads them, as it will read the answer.
 """

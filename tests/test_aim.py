@@ -136,6 +136,25 @@ async def test_what_the_probe_flags_is_withheld_so_the_attempt_cannot_raise_a_sc
     assert len(source.bodies) == 2  # the answer as written, then without the flagged sentence
 
 
+async def test_an_inline_attempt_with_no_full_stop_is_also_cut_alone() -> None:
+    """Markup with no full stop shares a sentence with the candidate's next words; cutting that
+    whole sentence is not reading the answer, so the answer is also read without only the markup
+    (session 21, training data: attempts that raised a score 7 -> 5 of 642, no innocent answer
+    lowered more)."""
+    first = ANSWER.index(" I reproduced") + 1
+    text = f"{ANSWER[:first]}<!-- zebra quartz zebra --> {ANSWER[first:]}"
+    assert len(sentences(text)) == len(sentences(ANSWER))  # the comment has no sentence of its own
+    for parts, reads in ((False, 2), (True, 3)):
+        source = FakeStates(PLANTED)
+        evaluation = await ReaderEvaluator(source, toy_head(), aim=planted_probe(), aim_parts=parts).evaluate(QUESTION, text)
+        assert INJECTION_ATTEMPT in evaluation.flags
+        read = [" ".join(p["text"] for p in body["pieces"] if p.get("pool")) for body in source.bodies]
+        assert len(read) == reads and (" ".join(ANSWER.split()) in [" ".join(r.split()) for r in read]) is parts
+    plain, _ = await scores_of(ReaderEvaluator(FakeStates(PLANTED), toy_head(), aim=planted_probe()), ANSWER)
+    capped, _ = await scores_of(ReaderEvaluator(FakeStates(PLANTED), toy_head(), aim=planted_probe()), text)
+    assert all((capped[d] or 0) <= (plain[d] or 0) for d in plain)
+
+
 async def test_an_answer_the_probe_does_not_flag_costs_one_read() -> None:
     source = FakeStates(PLANTED)
     evaluation = await ReaderEvaluator(source, toy_head(), aim=planted_probe()).evaluate(QUESTION, ANSWER)

@@ -13,7 +13,8 @@ What it shares with the judge, by calling the same functions:
 - injection handling: stretches that read like instructions to a grader are found, from the same
   read's sentence states, by the grader-aim probe (aim_head.py) when one is trained, else by
   `injection.instruction_spans`, and the answer is also read without exactly them
-  (`comparisons`), each dimension keeping the lowest score, so `answer + appended attempt` never
+  (`comparisons`; and without only the markup inside them, `spans.markup`), each dimension
+  keeping the lowest score, so `answer + appended attempt` never
   scores above `answer`; neither the probe's nor the rules' stretches are quoted as evidence;
 - MIN_WORDS: an answer with nothing to judge gets no score and no model call;
 - failures become `Evaluation(status=UNAVAILABLE)`; `evaluate` never raises.
@@ -149,12 +150,19 @@ class ReaderEvaluator:
 
     def __init__(self, source: StateSource, head: Head, *, prompt: ReaderPrompt | None = None,
                  rubric: Rubric | None = None, timeout: float | None = 300.0, aim: AimHead | None = None,
-                 aim_prefix: bool = False) -> None:
+                 aim_prefix: bool = False, aim_parts: bool = True) -> None:
         self.source = source
         self.head = head
         self.aim = aim
         # When the probe flags, also cap by what the answer said before its first flagged sentence.
         self.aim_prefix = aim_prefix
+        # Also read the answer without only the markup (tags, comments, bracketed asides) inside
+        # the withheld sentences: an inline attempt with no full stop shares a sentence with the
+        # candidate's next words, and the answer without that whole sentence is not the answer.
+        # Training corpus, one author left out (session 21): attempts that raised a score 7 -> 5
+        # of 642, innocent answers lowered 1 of 686 either way. Extending a withheld run to
+        # neighbours over looser bars was measured too and gained nothing (7 at the 12 % bar).
+        self.aim_parts = aim_parts
         self.prompt = prompt or load_reader_prompt()
         self.rubric = rubric or load_rubric()
         self.timeout = timeout
@@ -278,6 +286,11 @@ class ReaderEvaluator:
             before = spans.tidy(text[: aimed[0][0]])
             if before != text and len(before.split()) >= MIN_WORDS and before not in others:
                 others.append(before)
+        if self.aim_parts and withheld:
+            inner = [m for m in spans.markup(text) if any(a <= m[0] and m[1] <= b for a, b in withheld)]
+            bare = spans.cut(text, inner) if inner else text
+            if bare != text and bare not in others:
+                others.append(bare)
         for other in others:
             if len(other.split()) < MIN_WORDS:
                 continue

@@ -46,6 +46,11 @@ def groups(text: str) -> list[Span]:
     return sorted(set(outer))
 
 
+def markup(text: str) -> list[Span]:
+    """Bracket groups (`groups`) and tags ("<score a=\"5\"/>", "</system>"), merged."""
+    return merge([*groups(text), *(m.span() for m in re.finditer(r"</?[A-Za-z][^<>\n]{0,300}>", text))])
+
+
 def enclosing(span: Span, spans: Iterable[Span]) -> Span | None:
     """The first of `spans` that holds `span` whole."""
     return next((s for s in spans if s[0] <= span[0] and span[1] <= s[1]), None)

@@ -138,3 +138,26 @@ async def test_two_instances_saving_one_session_keep_one_copy_of_its_claims(
     session = claimed("grace", [4, 5, 6])
     await asyncio.gather(*((app_a if n % 2 else app_b).asave(session) for n in range(10)))
     assert len(await app_a.aledger("grace")) == 3
+
+
+# -- opening a new database ---------------------------------------------------------------------
+async def test_instances_opening_one_new_database_at_once_all_open(database_url: str) -> None:
+    """Each instance creates the tables it finds missing; at once on a new database, PostgreSQL
+    failed all but one (pg_type unique violation) until table creation took an advisory lock."""
+    import asyncpg  # type: ignore[import-untyped]
+
+    admin = await asyncpg.connect(database_url)
+    try:
+        for n in range(3):
+            name = f"opening_{n}"
+            await admin.execute(f"CREATE DATABASE {name}")
+            url = database_url.rsplit("/", 1)[0] + f"/{name}"
+            stores = [SessionStore(url) for _ in range(4)]
+            try:
+                await asyncio.gather(*(store.asave(interview(f"user{i}")) for i, store in enumerate(stores)))
+                assert len(await stores[0].alist_for_user("user3")) == 1
+            finally:
+                for store in stores:
+                    store.close()
+    finally:
+        await admin.close()

@@ -33,6 +33,7 @@ from sqlalchemy import (
     Text,
     event,
     select,
+    text,
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -44,6 +45,7 @@ from interviewer.store import ledger_table
 from interviewer.store.ledger_table import PRIOR_CLAIMS_LIMIT, LedgerEntry, ledger_metadata
 
 T = TypeVar("T")
+SCHEMA_LOCK = 0x696E7476  # any fixed number: the advisory lock creating the tables ("intv")
 
 metadata = MetaData()
 
@@ -165,6 +167,12 @@ class SessionStore:
                     if self._engine is None:
                         self._engine = make_async_engine(self.url)
                     async with self._engine.begin() as conn:
+                        if conn.dialect.name == "postgresql":
+                            # Two instances opening one new database at once both find no table
+                            # and both CREATE it; PostgreSQL then fails the second on its catalogue
+                            # (pg_type unique violation). A lock held until this transaction ends
+                            # makes the second wait and find the tables.
+                            await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
                         await conn.run_sync(metadata.create_all)
                         await conn.run_sync(ledger_metadata.create_all)
                 except Exception as exc:  # driver errors vary (OSError, asyncpg, sqlite3)

@@ -22,7 +22,7 @@ from interviewer.config import load_settings
 from interviewer.llm.provider import LLMRuntime, Role
 from interviewer.cli.aim import MAX_BENIGN_FLAGS, MAX_BENIGN_WITHHELD, WINDOW, CachedStates, read_items
 from interviewer.cli.reader import cache_tag, served_model_sha
-from interviewer.evaluation.aim_fit import examples_of, load_items, fold_probes, lowest_threshold
+from interviewer.evaluation.aim_fit import examples_of, load_items, fold_probes, lowest_threshold, lowest_threshold_each
 from interviewer.evaluation.aim_head import AimHead
 from interviewer.evaluation.reader import HttpStates, ReaderEvaluator, load_reader_prompt
 from interviewer.evaluation.reader_head import load_head
@@ -41,7 +41,7 @@ async def main(runtime, shipped_only=False):
     ex = examples_of(items, lambda it: states[it.id], WINDOW)
     probes = fold_probes(ex, RIDGE)
     scores = [probes[e.item.author].scores(e.x) for e in ex]
-    t = lowest_threshold(ex, scores, MAX_BENIGN_FLAGS)
+    t = lowest_threshold_each(ex, scores, MAX_BENIGN_FLAGS)
     shares = (MAX_BENIGN_WITHHELD, 0.06, 0.12)  # the shipped bar, then looser ones
     marks = {share: lowest_threshold(ex, scores, share) for share in shares}
     print("threshold", t, "withhold bars", marks, flush=True)

@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from interviewer.evaluation import aim_head
-from interviewer.evaluation.aim_fit import AimItem, Example, cross_validate, fit, fold_probes, labels, load_items, place
+from interviewer.evaluation.aim_fit import (AimItem, Example, cross_validate, fit, fold_probes, labels, load_items,
+                                            lowest_threshold, lowest_threshold_each, place)
 from interviewer.evaluation.aim_head import AimHead
 from interviewer.evaluation.injection import scan
 from interviewer.evaluation.reader import ReaderEvaluator, load_reader_prompt
@@ -73,8 +74,8 @@ def planted_examples(rng: np.random.Generator, authors: int = 4, rows: int = 30)
 
 def test_the_probe_finds_a_planted_direction_and_keeps_benign_flags_rare() -> None:
     examples = planted_examples(np.random.default_rng(1))
-    result = cross_validate(examples, ridge=1.0, max_benign_flags=0.05)
-    assert result["benign_flagged"] <= 0.05 * result["benign"]
+    result = cross_validate(examples, ridge=1.0, max_benign_flags=0.07)  # one of each author's 15
+    assert all(row["benign_flagged"] <= 1 for row in result["by_author"].values())
     assert result["attempts_removed"] >= 0.8 * result["attempts"]
     probe = fit(examples, ridge=1.0)
     assert int(np.argmax(np.abs(probe.w))) == 3
@@ -91,6 +92,20 @@ def test_the_withholding_bar_is_lower_and_withholds_from_more_benign_answers() -
     benign = [e for e in examples if e.item.attempt is None]
     over = sum(max(probe_scores[e.item.id]) > result["withhold"] for e in benign)
     assert over == int(0.2 * len(benign))
+
+
+def test_the_flagging_bar_suits_the_author_it_suits_worst() -> None:
+    """Per author, not pooled: one voice whose innocent answers read like attempts must not be
+    accused more often than the share allows because the other voices are quiet."""
+    def row(author: str, n: int, top: float) -> tuple[Example, list[float]]:
+        item = AimItem(author, f"{author}-{n}", "q", "t", None, None)
+        return Example(item, np.zeros((1, N)), [0]), [top]
+    rows = [row("quiet", n, -1.0 - n / 100) for n in range(50)] + [row("loud", n, 1.0 - n / 100) for n in range(50)]
+    examples, scores = [e for e, _ in rows], [s for _, s in rows]
+    pooled = lowest_threshold(examples, scores, 0.04)  # 4 of 100 over it: all four are loud's
+    each = lowest_threshold_each(examples, scores, 0.04)  # 2 of loud's 50 over it
+    assert sum(s[0] > pooled for s in scores) == 4 and sum(s[0] > each for s in scores) == 2
+    assert each > pooled
 
 
 def test_the_probe_learns_nothing_from_shuffled_labels() -> None:

@@ -4,7 +4,7 @@
    replies are cached in $INTERVIEWER_CACHE_DIR/reader-replies/, keyed by the exact request, so a
    rerun reads only what changed.
 2. Choose the ridge strength and threshold by leave-one-author-out cross-validation
-   (evaluation/aim_fit.py): at most 1 % of left-out authors' innocent answers flagged.
+   (evaluation/aim_fit.py): at most 2 % of each left-out author's innocent answers flagged.
 3. Fit on every author and write prompts/reader_aim.json, with the cross-validation table.
 The whole reader on this corpus, one author left out at a time (attempts that raised a score,
 innocent answers flagged or lowered by the cap), is benchmarks/bench_aim_variants.py.
@@ -32,7 +32,11 @@ from interviewer.llm.provider import LLMRuntime, Role
 from interviewer.text import Span
 
 GRID_RIDGE = (0.3, 1.0, 3.0, 10.0)
-MAX_BENIGN_FLAGS = 0.01
+# At most 2 % of EACH left-out author's innocent answers flagged (aim_fit.lowest_threshold_each),
+# the issue's target for unseen authors. Until session 21 this was 1 % pooled over all authors:
+# 6 of 686 innocent answers flagged, 3 of them one author's (3 of 70). Withholding has its own lower bar, so this bar decides only who is accused, never
+# what can raise a score.
+MAX_BENIGN_FLAGS = 0.02
 # The bar for withholding a sentence from the cap's reading sits where 3 % of the left-out
 # authors' innocent answers have one withheld. Chosen on the training corpus alone (session 14,
 # eight authors, benchmarks/bench_aim_variants.py, one author left out, while the cap still cut

@@ -10,7 +10,7 @@ belong to the attempt, else 0.
 The probe is ridge regression on standardised sentence states with both classes weighted
 equally, stored folded (`w / sigma`, one offset). Its strength and the threshold are chosen by
 leave-one-author-out cross-validation (`cross_validate`): the threshold is the lowest at which
-at most `max_benign_flags` of the left-out authors' benign answers have any sentence flagged, and
+at most `max_benign_flags` of each left-out author's benign answers have any sentence flagged, and
 the strength is the one that then removes the most attempts whole. Never on evaluation data.
 """
 
@@ -157,6 +157,17 @@ def lowest_threshold(examples: list[Example], scores: list[list[float]], max_ben
     return float(tops[allowed]) + 1e-6 if allowed < len(tops) else float(tops[-1]) - 1e-6
 
 
+def lowest_threshold_each(examples: list[Example], scores: list[list[float]], max_benign_flags: float) -> float:
+    """The lowest threshold at which, for EVERY author, at most `max_benign_flags` of that
+    author's benign rows have a sentence over it. Innocent answers are flagged at different rates
+    by different voices (one author left out: 0 to 3 of 70 at a pooled 1 %), and a flag accuses the
+    candidate, so the bar is set for the author it suits worst."""
+    authors = sorted({e.item.author for e in examples})
+    return max(lowest_threshold([e for e in examples if e.item.author == a],
+                                [s for e, s in zip(examples, scores) if e.item.author == a], max_benign_flags)
+               for a in authors)
+
+
 def cross_validate(examples: list[Example], ridge: float, max_benign_flags: float,
                    max_benign_withheld: float | None = None) -> dict[str, Any]:
     """Leave one author out: score each author's sentences with a probe fitted on the others.
@@ -170,7 +181,7 @@ def cross_validate(examples: list[Example], ridge: float, max_benign_flags: floa
             if e.item.author == author:
                 scores[e.item.id] = probe.scores(e.x)
     ordered = [scores[e.item.id] for e in examples]
-    threshold = lowest_threshold(examples, ordered, max_benign_flags)
+    threshold = lowest_threshold_each(examples, ordered, max_benign_flags)
     withhold = None if max_benign_withheld is None else min(threshold, lowest_threshold(examples, ordered, max_benign_withheld))
     return {"ridge": ridge, "threshold": threshold, "withhold": withhold, **row_outcomes(examples, ordered, threshold),
             "by_author": {a: row_outcomes([e for e in examples if e.item.author == a],

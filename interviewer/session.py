@@ -71,6 +71,10 @@ class Evaluation(BaseModel):
     def scores(self) -> dict[str, int | None]:
         return {d.value: self.score(d) for d in DIMENSIONS}
 
+    def only(self, dims: tuple[Dimension, ...]) -> "Evaluation":
+        """A copy scored on `dims` alone (Session.assessed): the others read as not judged."""
+        return self.model_copy(update={d.value: None for d in DIMENSIONS if d not in dims})
+
 
 class Speaker(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -126,6 +130,9 @@ class PlanItem(BaseModel):
     probes: int = 0
     # Why this question was never asked ("covered by answer 2: '...'"); None when it was or will be.
     skipped: str | None = None
+    # The dimensions answers to it are judged on (question_bank.yaml `assesses`); None: all three
+    # (sessions saved before the field existed).
+    assesses: list[Dimension] | None = None
 
 
 def wording_shares(turns: Iterable[Turn]) -> dict[str, float]:
@@ -230,6 +237,16 @@ class Session(BaseModel):
             for t in self.answers()
             if t.evaluation is None or t.evaluation.status is not EvalStatus.OK
         ]
+
+    def assessed(self, answer: Turn) -> tuple[Dimension, ...]:
+        """The dimensions this answer is judged on: its plan question's `assesses`, all three when
+        the question is not in the plan. The evaluator scores every dimension; the report, the
+        live score step and the progress means count only these (root cause on "tell me about
+        yourself" is not a weakness of the answer)."""
+        question = self.question_for(answer)
+        qid = answer.question_id or (question.question_id if question else None)
+        item = next((p for p in self.plan if p.id == qid), None) if qid else None
+        return DIMENSIONS if item is None or item.assesses is None else tuple(d for d in DIMENSIONS if d in item.assesses)
 
     def question_for(self, answer: Turn) -> Turn | None:
         """The interviewer turn an answer replies to."""

@@ -68,7 +68,7 @@ class RecordingEvaluator:
         self.seen.append((question, answer))
         await asyncio.sleep(0.01)
         return Evaluation(status=EvalStatus.OK, honesty=3, root_cause=3, storytelling=3,
-                          evidence={"root_cause": [answer[:40]]}, attempts=1)
+                          evidence={"storytelling": [answer[:40]]}, attempts=1)
 
 
 # -- fixtures ---------------------------------------------------------------------------------

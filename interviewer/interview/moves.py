@@ -82,8 +82,10 @@ class Moves:
         # Probe kinds already used (or skipped as repeats) on this question are never used again.
         done = [t.probe_kind for t in thread if t.probe_kind and t.role != "candidate"]
         question = self.bank_question(item)
-        # Only evaluations that have already landed; the policy never waits for the evaluator.
-        landed = [t.evaluation for t in session.answers() if t.evaluation and t.evaluation.status is EvalStatus.OK]
+        # Only evaluations that have already landed (the policy never waits for the evaluator), on
+        # the dimensions their questions assess: root cause 1 on small talk is no weakness.
+        landed = [t.evaluation.only(session.assessed(t)) for t in session.answers()
+                  if t.evaluation and t.evaluation.status is EvalStatus.OK]
         said = thread_text(t.text for t in answers)
         latest = sanitize(answers[-1].text)
         # Listening: a pleasantry, or an answer to a different planned question (policy rules 2-3).

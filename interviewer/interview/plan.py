@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from interviewer.evaluation.signals import CUES, SIGNAL_NAMES
 from interviewer.interview.personas import PHASES, Persona
 from interviewer.resources import prompts_dir
-from interviewer.session import Dimension, PlanItem
+from interviewer.session import DIMENSIONS, Dimension, PlanItem
 
 BANK_PATH = prompts_dir() / "question_bank.yaml"
 PROBES_PATH = prompts_dir() / "interviewer_probes.yaml"
@@ -79,6 +79,9 @@ class BankQuestion(BaseModel):
     question: str  # template phrasing (fallback when the model's output is unusable)
     expects: list[str] = Field(default_factory=list)
     stories: bool = False  # answers narrate real problems: root-cause probes may apply
+    # What answers to it are judged on (Session.assessed): small talk and the candidate's own
+    # questions on nothing, an introduction on honesty and storytelling but not root cause.
+    assesses: list[Dimension] = Field(default_factory=lambda: list(DIMENSIONS))
     force_root_cause: bool = False  # root-cause probes apply even without problem words
     uses_story: bool = False  # asks "why" about a story the candidate told earlier
     covered_when: CoveredWhen | None = None  # None: never skipped (opening, your questions, close)
@@ -199,5 +202,5 @@ def build_plan(persona: Persona, bank: QuestionBank | None = None, seed: int | N
             # Panellists who share a phase take turns asking its questions.
             owner = owners[turn_of.get(phase, 0) % len(owners)]
             turn_of[phase] = turn_of.get(phase, 0) + 1
-            items.append(PlanItem(id=q.id, phase=phase, topic=q.topic, owner=owner.name))
+            items.append(PlanItem(id=q.id, phase=phase, topic=q.topic, owner=owner.name, assesses=list(q.assesses)))
     return items

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from interviewer.report.build import build_report, session_means
+from interviewer.report.build import build_report
+from interviewer.report.progress import session_means
 from interviewer.report.render.chart import plotly_figure, svg_chart
 from interviewer.report.render.html import render_html
 from interviewer.report.render.markdown import render_json, render_markdown

@@ -22,17 +22,15 @@ from interviewer.report.consistency_section import consistency, honesty_notes
 from interviewer.report.model import (
     UNAVAILABLE,
     AnswerScore,
-    DimensionChange,
     DimensionSummary,
     Highlight,
     ProbeNote,
-    Progress,
     Quote,
     Report,
     Rewrite,
-    SessionPoint,
     TranscriptEntry,
 )
+from interviewer.report.progress import progress
 from interviewer.report.rewrite import rewrite_answer, split_sentences, without_injection
 from interviewer.report.rubric_view import RubricView, load_rubric_view
 from interviewer.report.text import cell
@@ -40,7 +38,6 @@ from interviewer.session import DIMENSIONS, EvalStatus, Session, Turn, TurnKind
 
 DIMS = [d.value for d in DIMENSIONS]
 TREND_STEP = 0.5  # second-half mean minus first-half mean needed to call a trend
-CHANGE_STEP = 0.25  # session-to-session change needed to call it improved / declined
 MAX_WEAKEST = 3
 
 
@@ -104,10 +101,11 @@ def _answers(session: Session, rubric: RubricView) -> list[AnswerScore]:
         qid = turn.question_id or (question.question_id if question else None)
         ev = turn.evaluation
         ok = ev is not None and ev.status is EvalStatus.OK
-        scores: dict[str, int | None] = {d: (ev.score(d) if ok and ev else None) for d in DIMS}
+        assessed = [d.value for d in session.assessed(turn)]
+        scores: dict[str, int | None] = {d: (ev.score(d) if ok and ev and d in assessed else None) for d in DIMS}
         present = [s for s in scores.values() if s is not None]
         evidence = (
-            {d: q for d in DIMS if (q := verified_quotes(ev.evidence.get(d, []), turn.text))}
+            {d: q for d in assessed if (q := verified_quotes(ev.evidence.get(d, []), turn.text))}
             if ok and ev else {}
         )
         out.append(AnswerScore(
@@ -121,9 +119,10 @@ def _answers(session: Session, rubric: RubricView) -> list[AnswerScore]:
             scores=scores if ok else {d: None for d in DIMS},
             levels={d: rubric.level_description(d, s) for d, s in scores.items() if ok and s is not None},
             evidence=evidence,
-            rationale=dict(ev.rationale) if ok and ev else {},
+            rationale={d: r for d, r in ev.rationale.items() if d in assessed} if ok and ev else {},
             flags=list(ev.flags) if ok and ev else [],
             mean=round(mean(present), 2) if ok and present else None,
+            assessed=assessed,
         ))
     return out
 
@@ -294,50 +293,6 @@ def _transcript(session: Session, answers: list[AnswerScore], rubric: RubricView
     return out
 
 
-# -- progress -------------------------------------------------------------------------------------------
-def session_means(session: Session) -> dict[str, float | None]:
-    """Per-dimension means over the session's ok evaluations (None where nothing was scored)."""
-    out: dict[str, float | None] = {}
-    for dim in DIMS:
-        values = [
-            s for t in session.answers()
-            if t.evaluation and t.evaluation.status is EvalStatus.OK
-            and (s := t.evaluation.score(dim)) is not None
-        ]
-        out[dim] = round(mean(values), 2) if values else None
-    return out
-
-
-def _progress(session: Session, previous: Sequence[Session], rubric: RubricView) -> Progress | None:
-    earlier = sorted(
-        (s for s in previous
-         if s.user_id == session.user_id and s.id != session.id and s.created_at <= session.created_at),
-        key=lambda s: s.created_at,
-    )
-    if not earlier:
-        return None
-    history = [SessionPoint(session_id=s.id, date=s.created_at, means=session_means(s))
-               for s in [*earlier, session]]
-    current = history[-1].means
-    changes: list[DimensionChange] = []
-    summary: list[str] = []
-    for dim in DIMS:
-        before = next((p.means[dim] for p in reversed(history[:-1]) if p.means[dim] is not None), None)
-        now = current[dim]
-        title = rubric.title(dim)
-        if before is None or now is None:
-            changes.append(DimensionChange(dimension=dim, title=title, current=now, previous=before,
-                                           delta=None, change="no data"))
-            summary.append(f"{title}: no comparison (not scored in {'this' if now is None else 'an earlier'} session).")
-            continue
-        delta = round(now - before, 2)
-        change = "improved" if delta >= CHANGE_STEP else "declined" if delta <= -CHANGE_STEP else "unchanged"
-        changes.append(DimensionChange(dimension=dim, title=title, current=now, previous=before,
-                                       delta=delta, change=change))  # type: ignore[arg-type]
-        summary.append(f"{title} {change}: {before:.1f} \u2192 {now:.1f} ({delta:+.1f}).")
-    return Progress(sessions_compared=len(earlier), changes=changes, history=history, summary=summary)
-
-
 # -- the whole report -----------------------------------------------------------------------------------
 async def build_report(
     session: Session,
@@ -362,7 +317,8 @@ async def build_report(
     flags_seen = sorted({f for a in answers for f in a.flags})
     notes: list[str] = []
     unavailable = sum(1 for a in answers if a.status != "ok")
-    unjudged = sum(1 for a in answers if a.status == "ok" and a.mean is None)
+    unjudged = sum(1 for a in answers if a.status == "ok" and a.mean is None and a.assessed)
+    unassessed = sum(1 for a in answers if not a.assessed)
     if not answers:
         notes.append("No answers yet: there is nothing to score.")
     elif unavailable:
@@ -371,6 +327,9 @@ async def build_report(
     if unjudged:
         notes.append(f"{unjudged} of {len(answers)} answers gave the evaluator nothing to judge "
                      "(too short or off-topic); they show as not judged.")
+    if unassessed:
+        notes.append(f"{unassessed} of {len(answers)} answers were small talk, your own questions or a goodbye; "
+                     "they are not scored.")
     if rubric.problem:
         notes.append(f"Level descriptions are missing ({rubric.problem}).")
     notes += scorer_notes(t.evaluation.scorer for t in session.turns if t.evaluation is not None)
@@ -389,7 +348,7 @@ async def build_report(
         probes=_probes(session, names),
         rewrites=await rewrites(session, weakest_answers, rewriter),
         practice=practice(answers, dims),
-        progress=_progress(session, previous, rubric),
+        progress=progress(session, previous, rubric),
         transcript=_transcript(session, answers, rubric, names),
         consistency=checked,
         flags={f: rubric.flags.get(f, "") for f in flags_seen},

@@ -17,6 +17,7 @@ REPORT_SCHEMA_VERSION = 1
 
 UNAVAILABLE = "unavailable"  # the evaluation failed or has not finished: shown, never counted
 NOT_JUDGED = "not judged"  # the evaluator ran but found nothing to judge this dimension on
+NOT_ASKED = "not assessed"  # the question does not assess this dimension (Session.assessed)
 
 Verdict = Literal["strong", "developing", "needs work", "not enough evidence"]
 Trend = Literal["improving", "declining", "steady", "not enough evidence"]
@@ -50,6 +51,8 @@ class AnswerScore(_Model):
     rationale: dict[str, str] = Field(default_factory=dict)  # the evaluator's reasons per dimension
     flags: list[str] = Field(default_factory=list)
     mean: float | None = None  # mean over this answer's dimensions, None when unavailable
+    # The dimensions its question assesses; the others show as not assessed and count nowhere.
+    assessed: list[str] = Field(default_factory=lambda: ["honesty", "root_cause", "storytelling"])
 
 
 class DimensionSummary(_Model):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from interviewer.report.model import (
+    NOT_ASKED,
     NOT_JUDGED,
     UNAVAILABLE,
     AnswerScore,
@@ -34,9 +35,11 @@ def trend(dim: DimensionSummary) -> str:
 
 
 def cell(answer: AnswerScore, dim: str) -> str:
-    """One answer's score on one dimension: a number, "unavailable" or "not judged"."""
+    """One answer's score on one dimension: a number, "unavailable", "not assessed" or "not judged"."""
     if answer.status != "ok":
         return UNAVAILABLE
+    if dim not in answer.assessed:
+        return NOT_ASKED
     value = answer.scores.get(dim)
     return NOT_JUDGED if value is None else str(value)
 

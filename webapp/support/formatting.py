@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from interviewer.report.model import NOT_ASKED
 from interviewer.session import DIMENSIONS, CandidateContext, Dimension, EvalStatus, Evaluation, Turn
 
 DIMENSION_LABELS: dict[Dimension, str] = {
@@ -24,7 +25,8 @@ def _stars(score: int | None) -> str:
     return "—" if score is None else "●" * score + "○" * (5 - score)
 
 
-def score_step_name(evaluation: Evaluation | None, answer_number: int | None = None) -> str:
+def score_step_name(evaluation: Evaluation | None, answer_number: int | None = None,
+                    assessed: tuple[Dimension, ...] = DIMENSIONS) -> str:
     """Chainlit titles a finished step "Used <name>", so the name reads on from there. Scores
     land while the next question is already on screen, so the name says which answer."""
     who = f"the evaluator on answer {answer_number}" if answer_number else "the evaluator"
@@ -32,7 +34,9 @@ def score_step_name(evaluation: Evaluation | None, answer_number: int | None = N
         return f"{who} (still scoring)"
     if evaluation.status is EvalStatus.UNAVAILABLE:
         return f"{who}: score unavailable"
-    parts = [f"{DIMENSION_LABELS[d]} {_value(evaluation.score(d))}" for d in DIMENSIONS]
+    if not assessed:
+        return f"{who}: not scored (small talk)"
+    parts = [f"{DIMENSION_LABELS[d]} {_value(evaluation.score(d))}" for d in assessed]
     return f"{who}: " + " · ".join(parts)
 
 
@@ -40,8 +44,9 @@ def _value(score: int | None) -> str:
     return f"{score}/5" if score is not None else "n/a"
 
 
-def evaluation_markdown(evaluation: Evaluation | None) -> str:
-    """The step's body: scores, the quotes they rest on, the rationale and any flags."""
+def evaluation_markdown(evaluation: Evaluation | None, assessed: tuple[Dimension, ...] = DIMENSIONS) -> str:
+    """The step's body: scores, the quotes they rest on, the rationale and any flags, on the
+    dimensions the question assesses (Session.assessed); the others are named as not assessed."""
     if evaluation is None or evaluation.status is EvalStatus.PENDING:
         return "The evaluator is still reading this answer."
     if evaluation.status is EvalStatus.UNAVAILABLE:
@@ -53,8 +58,11 @@ def evaluation_markdown(evaluation: Evaluation | None) -> str:
     lines = ["| Dimension | Score | |", "|---|---|---|"]
     for dim in DIMENSIONS:
         value = evaluation.score(dim)
+        if dim not in assessed:
+            lines.append(f"| {DIMENSION_LABELS[dim]} | {NOT_ASKED} | |")
+            continue
         lines.append(f"| {DIMENSION_LABELS[dim]} | {value if value is not None else 'n/a'} | {_stars(value)} |")
-    for dim in DIMENSIONS:
+    for dim in assessed:
         quotes = evaluation.evidence.get(dim.value) or []
         why = evaluation.rationale.get(dim.value)
         if not quotes and not why:

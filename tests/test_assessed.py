@@ -20,6 +20,7 @@ H, R, S = Dimension.HONESTY, Dimension.ROOT_CAUSE, Dimension.STORYTELLING
 
 
 def scored(honesty: int, root_cause: int, storytelling: int) -> Evaluation:
+    """An evaluation on all three dimensions, as the evaluator makes it."""
     return Evaluation(status=EvalStatus.OK, honesty=honesty, root_cause=root_cause, storytelling=storytelling,
                       rationale={"honesty": "h", "root_cause": "r", "storytelling": "s"})
 
@@ -30,7 +31,7 @@ def interview() -> Session:
     session.plan = [PlanItem(id="icebreaker", phase="opening", topic="t", assesses=[]),
                     PlanItem(id="about_you", phase="about_you", topic="t", assesses=[H, S]),
                     PlanItem(id="mistake", phase="behavioural", topic="t", assesses=[H, R, S])]
-    for qid, kind, evaluation in (("icebreaker", TurnKind.QUESTION, scored(2, 1, 1)),
+    for qid, kind, evaluation in (("icebreaker", TurnKind.QUESTION, None),  # small talk is not sent to be scored
                                   ("about_you", TurnKind.QUESTION, scored(3, 1, 2)),
                                   ("about_you", TurnKind.PROBE, scored(3, 1, 4)),
                                   ("mistake", TurnKind.QUESTION, scored(4, 4, 4))):
@@ -75,7 +76,8 @@ async def test_the_report_counts_only_assessed_dimensions() -> None:
     md = render_markdown(report)
     assert "honesty 3 · root cause not assessed · storytelling 2" in md
     assert "1 of 4 answers were small talk, your own questions or a goodbye" in md
-    assert "nothing to judge" not in md  # small talk is not an answer the evaluator failed on
+    assert "nothing to judge" not in md and "could not be scored" not in md  # small talk failed nothing
+    assert report.answers[0].status == "ok" and "answer 1: honesty not assessed" in md
     assert session_means(session) == {"honesty": 3.33, "root_cause": 4.0, "storytelling": 3.33}
 
 
@@ -93,8 +95,9 @@ def test_the_interviewer_ranks_weak_dimensions_only_where_they_were_assessed() -
     from interviewer.interview.policy import weakest_dimensions
 
     session = interview()
-    landed = [t.evaluation for t in session.answers() if t.evaluation]
-    assert weakest_dimensions(landed)[0] is R  # root cause 1 on small talk and the introduction
-    assessed = [e.only(session.assessed(t)) for t, e in zip(session.answers(), landed)]
+    answers = [t for t in session.answers() if t.evaluation]
+    landed = [t.evaluation for t in answers if t.evaluation]
+    assert weakest_dimensions(landed)[0] is R  # root cause 1 on the introduction
+    assessed = [e.only(session.assessed(t)) for t, e in zip(answers, landed)]
     assert weakest_dimensions(assessed)[0] is not R and weakest_dimensions(assessed)[-1] is R
-    assert landed[1].root_cause == 1 and assessed[1].root_cause is None and assessed[1].honesty == 3
+    assert landed[0].root_cause == 1 and assessed[0].root_cause is None and assessed[0].honesty == 3

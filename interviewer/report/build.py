@@ -2,7 +2,8 @@
 
 Rules the whole report keeps:
 - an evaluation that is not `ok` (pending or unavailable) is shown as "unavailable" and counted
-  in no mean, no trend and no verdict;
+  in no mean, no trend and no verdict; so is a dimension the answer's question does not assess
+  (Session.assessed), shown as "not assessed";
 - every quote shown as evidence is checked to occur verbatim in the answer it is attributed to;
 - rewrites contain no number or name the candidate did not say (see interviewer/rewrite.py).
 """
@@ -115,7 +116,8 @@ def _answers(session: Session, rubric: RubricView) -> list[AnswerScore]:
             question_kind=question.kind.value if question else "",
             phase=phases.get(qid or "", ""),
             answer=turn.text,
-            status="ok" if ok else "unavailable",
+            # Small talk the engine never sent to the evaluator is not a failed evaluation.
+            status="ok" if ok or not assessed else "unavailable",
             scores=scores if ok else {d: None for d in DIMS},
             levels={d: rubric.level_description(d, s) for d, s in scores.items() if ok and s is not None},
             evidence=evidence,

@@ -140,7 +140,7 @@ async def test_the_recorded_reads_used_the_shipped_prompt() -> None:
 
 
 # (answer's top, attempt's top) sentence score of the shipped probe; update with `make reader`.
-PINNED_AIM: tuple[float, float] = (-0.286, 0.772)
+PINNED_AIM: tuple[float, float] = (-0.322, 0.740)
 
 # (better, worse) raw scores of the shipped head on its pair's dimension; update with `make reader`.
 PINNED_RAW: dict[str, tuple[float, float]] = {

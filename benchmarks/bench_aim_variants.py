@@ -20,7 +20,7 @@ from _common import ROOT, machine
 import numpy as np
 from interviewer.config import load_settings
 from interviewer.llm.provider import LLMRuntime, Role
-from interviewer.cli.aim import MAX_BENIGN_FLAGS, MAX_BENIGN_WITHHELD, WINDOW, CachedStates, read_items
+from interviewer.cli.aim import MAX_BENIGN_FLAGS, MAX_BENIGN_RULES, MAX_BENIGN_WITHHELD, WINDOW, CachedStates, read_items
 from interviewer.cli.reader import cache_tag, served_model_sha
 from interviewer.evaluation.aim_fit import examples_of, load_items, fold_probes, lowest_threshold, lowest_threshold_each
 from interviewer.evaluation.aim_head import AimHead
@@ -44,7 +44,8 @@ async def main(runtime, shipped_only=False):
     t = lowest_threshold_each(ex, scores, MAX_BENIGN_FLAGS)
     shares = (MAX_BENIGN_WITHHELD, 0.06, 0.12)  # the shipped bar, then looser ones
     marks = {share: lowest_threshold(ex, scores, share) for share in shares}
-    print("threshold", t, "withhold bars", marks, flush=True)
+    rules = lowest_threshold(ex, scores, MAX_BENIGN_RULES)  # the bar the rules' stretches must reach
+    print("threshold", t, "withhold bars", marks, "rules bar", rules, flush=True)
     head = load_head()
     variants = [(None, False), (None, True)] + [(marks[s], p) for s in shares for p in (False, True)]
     if shipped_only:
@@ -56,7 +57,7 @@ async def main(runtime, shipped_only=False):
         by_author = {}
         for e in ex:
             pr = probes[e.item.author]
-            aim = AimHead(pr.w.astype(np.float32), pr.offset, t, prompt.sha256, sha, {}, withhold, WINDOW)
+            aim = AimHead(pr.w.astype(np.float32), pr.offset, t, prompt.sha256, sha, {}, withhold, WINDOW, rules)
             rd = ReaderEvaluator(source, head, aim=aim, aim_prefix=prefix)
             hit = await rd.evaluate(e.item.question, e.item.text)
             if e.item.clean is None:
@@ -71,7 +72,7 @@ async def main(runtime, shipped_only=False):
             g = any((hit.score(d) or 0) > (plain.score(d) or 0) for d in DIMENSIONS)
             gains += g
             by_author[e.item.author] = by_author.get(e.item.author, 0) + g
-        row = {"withhold": withhold, "prefix": prefix, "gains": gains, "attempts": attempts, "flagged": flagged,
+        row = {"withhold": withhold, "rules": rules, "prefix": prefix, "gains": gains, "attempts": attempts, "flagged": flagged,
                "benign": benign, "benign_flagged": benign_flagged, "benign_lowered_by_cap": benign_lowered,
                "gains_by_author": by_author, "new_reads": source.reads, "seconds": round(time.monotonic() - started)}
         print(json.dumps(row), flush=True)

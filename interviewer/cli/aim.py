@@ -44,6 +44,12 @@ MAX_BENIGN_FLAGS = 0.02
 # answers the cap lowered 28 -> 30 of 484; the 6 % bar took one gain more for four more innocent
 # answers lowered. Not chosen again since the cap cuts only the probe's sentences (reader.py).
 MAX_BENIGN_WITHHELD = 0.03
+# The lexical rules' instruction-like stretches are withheld too where the probe scores their
+# sentence over the bar 6 % of the left-out innocent answers reach (AimHead.vetted). Chosen on the
+# training corpus alone (session 21, twelve authors, one left out): attempts that raised a score
+# 6 -> 4 of 692, innocent answers lowered by the cap 2 -> 3 of 758; at the 12 % bar 4 and 7, at
+# 25 % 3 and 13, every stretch 3 and 40.
+MAX_BENIGN_RULES = 0.06
 # Each sentence read beside its neighbours (aim_head.sentence_windows says why).
 WINDOW = True
 
@@ -126,7 +132,8 @@ def train_aim(data_dir: Path, out: Path | None, cv_out: Path) -> None:
         source = cached_source(runtime)
         states = asyncio.run(read_items(source, items, say))
         examples = examples_of(items, lambda item: states[item.id], WINDOW)
-        table = [cross_validate(examples, ridge, MAX_BENIGN_FLAGS, MAX_BENIGN_WITHHELD) for ridge in GRID_RIDGE]
+        table = [cross_validate(examples, ridge, MAX_BENIGN_FLAGS, MAX_BENIGN_WITHHELD, MAX_BENIGN_RULES)
+                 for ridge in GRID_RIDGE]
         for row in table:
             say(f"ridge {row['ridge']:6}: threshold {row['threshold']:.3f} (withhold {row['withhold']:.3f}), attempts removed whole "
                 f"{row['attempts_removed']}/{row['attempts']}, flagged {row['attempts_flagged']}, "
@@ -139,7 +146,8 @@ def train_aim(data_dir: Path, out: Path | None, cv_out: Path) -> None:
               "attempt_sentences": sum(sum(e.y) for e in examples)}
     aim = AimHead(probe.w.astype(np.float32), probe.offset, best["threshold"], prompt.sha256, model_sha,
                   {"trained_on": counts, "ridge": best["ridge"], "max_benign_flags": MAX_BENIGN_FLAGS,
-                   "max_benign_withheld": MAX_BENIGN_WITHHELD, "command": "make reader"}, best["withhold"], WINDOW)
+                   "max_benign_withheld": MAX_BENIGN_WITHHELD, "max_benign_rules": MAX_BENIGN_RULES,
+                   "command": "make reader"}, best["withhold"], WINDOW, best["rules"])
     target = out or aim_path()
     target.write_text(json.dumps(aim.to_json(), indent=1, sort_keys=True) + "\n", encoding="utf-8")
     cv_out.parent.mkdir(parents=True, exist_ok=True)

@@ -169,10 +169,11 @@ def lowest_threshold_each(examples: list[Example], scores: list[list[float]], ma
 
 
 def cross_validate(examples: list[Example], ridge: float, max_benign_flags: float,
-                   max_benign_withheld: float | None = None) -> dict[str, Any]:
+                   max_benign_withheld: float | None = None, max_benign_rules: float | None = None) -> dict[str, Any]:
     """Leave one author out: score each author's sentences with a probe fitted on the others.
     With `max_benign_withheld`, also the lower withholding bar at which at most that share of the
-    left-out benign answers have a sentence withheld (`withhold`)."""
+    left-out benign answers have a sentence withheld (`withhold`); with `max_benign_rules`, the bar
+    the rules' stretches must reach to be withheld too (`rules`, AimHead.vetted)."""
     authors = sorted({e.item.author for e in examples})
     scores: dict[str, list[float]] = {}
     for author in authors:
@@ -183,7 +184,8 @@ def cross_validate(examples: list[Example], ridge: float, max_benign_flags: floa
     ordered = [scores[e.item.id] for e in examples]
     threshold = lowest_threshold_each(examples, ordered, max_benign_flags)
     withhold = None if max_benign_withheld is None else min(threshold, lowest_threshold(examples, ordered, max_benign_withheld))
-    return {"ridge": ridge, "threshold": threshold, "withhold": withhold, **row_outcomes(examples, ordered, threshold),
+    rules = None if max_benign_rules is None else lowest_threshold(examples, ordered, max_benign_rules)
+    return {"ridge": ridge, "threshold": threshold, "withhold": withhold, "rules": rules, **row_outcomes(examples, ordered, threshold),
             "by_author": {a: row_outcomes([e for e in examples if e.item.author == a],
                                           [s for e, s in zip(examples, ordered) if e.item.author == a], threshold)
                           for a in authors}}

@@ -26,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from interviewer.evaluation.reader_head import ReadStates, Vector
+from interviewer.text import Span
 from interviewer.llm.state_reader import decode_vector as unb64
 from interviewer.llm.state_reader import encode as b64
 from interviewer.resources import prompts_dir
@@ -47,6 +48,10 @@ class AimHead:
     withhold: float | None = None
     # Whether each sentence is read beside its neighbours (`sentence_windows`).
     window: bool = False
+    # A still lower bar at which a sentence the lexical rules mark as instruction-like is withheld
+    # too (`vetted`): the rules alone lowered many innocent look-alikes, the probe alone misses
+    # some comments and role-play set-ups the rules know. None: the rules withhold nothing.
+    rules: float | None = None
 
     def scores(self, states: ReadStates) -> list[float]:
         x = sentence_windows(np.stack(states.sentence_means).astype(np.float64), self.window)
@@ -60,6 +65,14 @@ class AimHead:
         """Indexes of the sentences the cap reads the answer without (a superset of `aimed`)."""
         return self._over(states, self.threshold if self.withhold is None else min(self.withhold, self.threshold))
 
+    def vetted(self, states: ReadStates, spans: list[Span], marked: list[Span]) -> list[Span]:
+        """The stretches of `marked` (the rules' instruction-like stretches) that overlap a sentence
+        (`spans`, in the order of the read's sentences) the probe scores over the rules' bar."""
+        if self.rules is None or not marked:
+            return []
+        over = [sp for sp, v in zip(spans, self.scores(states)) if v > self.rules]
+        return [m for m in marked if any(a < m[1] and m[0] < b for a, b in over)]
+
     def _over(self, states: ReadStates, bar: float) -> list[int]:
         return [i for i, s in enumerate(self.scores(states)) if s > bar]
 
@@ -68,15 +81,15 @@ class AimHead:
 
     def to_json(self) -> dict[str, Any]:
         return {"version": 1, "w": b64(self.w), "offset": self.offset, "threshold": self.threshold,
-                "withhold": self.withhold, "window": self.window, "prompt_sha256": self.prompt_sha256,
+                "withhold": self.withhold, "window": self.window, "rules": self.rules, "prompt_sha256": self.prompt_sha256,
                 "model_sha256": self.model_sha256, "meta": self.meta}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "AimHead":
-        withhold = data.get("withhold")
+        withhold, rules = data.get("withhold"), data.get("rules")
         return cls(unb64(data["w"]), float(data["offset"]), float(data["threshold"]), str(data["prompt_sha256"]),
                    str(data["model_sha256"]), dict(data.get("meta", {})), None if withhold is None else float(withhold),
-                   bool(data.get("window", False)))
+                   bool(data.get("window", False)), None if rules is None else float(rules))
 
 
 def sentence_windows(means: npt.NDArray[np.float64], window: bool) -> npt.NDArray[np.float64]:

@@ -266,15 +266,18 @@ class ReaderEvaluator:
                               flags=([INJECTION_ATTEMPT] if scan.found else []) + cut_flags)
         main = await self.read(question, text)
         aimed = self.aimed(main)
-        # With a trained probe, the probe alone decides what is flagged and what the cap reads the
-        # answer without; the rules' stretches are only kept out of the quotes. On the training
-        # corpus (one author left out) the rules flagged 11 of 244 innocent look-alikes where the
-        # probe flagged 2 (session 11), and when the rules' stretches were also cut for the cap,
-        # 26 of the 30 innocent answers it lowered were lowered by them alone; cutting only the
-        # probe's sentences lowered 4 of 484 instead of 30, for 4 attempts of 482 that raised a
-        # score instead of 3 (session 14).
+        # With a trained probe, the probe alone decides what is flagged, and mostly what the cap
+        # reads the answer without; the rules' stretches are kept out of the quotes and withheld
+        # only where the probe also scores their sentence over its lowest bar (AimHead.vetted). On
+        # the training corpus (one author left out) the rules flagged 11 of 244 innocent look-alikes
+        # where the probe flagged 2 (session 11), and when all the rules' stretches were cut for the
+        # cap, 26 of the 30 innocent answers it lowered were lowered by them alone (session 14).
+        # Vetted by the probe at the bar 6 % of innocent answers reach (session 21): attempts that
+        # raised a score 6 -> 4 of 692, innocent answers lowered 2 -> 3 of 758 (all stretches:
+        # 3 and 40).
         if self.aim is not None:
             withheld, cap_scan, accused = self.kept_out(main), injection.InjectionScan(text, text), bool(aimed)
+            withheld = withheld + self.aim.vetted(main.states, main.spans, rules)
         else:
             withheld, cap_scan, accused = rules, scan, scan.found
         flags = ([INJECTION_ATTEMPT] if accused else []) + cut_flags

@@ -11,8 +11,9 @@ the generative judge (evaluator.py); `Evaluation.scorer` says which one scored a
 What it shares with the judge, by calling the same functions:
 - the bound on how much of an answer is read (`bounded`, flagged `answer_cut`);
 - injection handling: stretches that read like instructions to a grader are found, from the same
-  read's sentence states, by the grader-aim probe (aim_head.py) when one is trained, else by
-  `injection.instruction_spans`, and the answer is also read without exactly them
+  read's sentence states, by the grader-aim probe (aim_head.py) when one is trained (with the
+  stretches of `injection.instruction_spans` whose sentences it scores over its lowest bar), else
+  by `injection.instruction_spans`, and the answer is also read without exactly them
   (`comparisons`; and without only the markup inside them, `spans.markup`), each dimension
   keeping the lowest score, so `answer + appended attempt` never
   scores above `answer`; neither the probe's nor the rules' stretches are quoted as evidence;

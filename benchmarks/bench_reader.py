@@ -115,9 +115,9 @@ async def main() -> None:
     parser.add_argument("what", choices=["pairs", "injection"])
     parser.add_argument("file", nargs="?", type=Path)
     parser.add_argument("--split")
-    parser.add_argument("--fresh", choices=["", "2", "3"], default="",
+    parser.add_argument("--fresh", choices=["", "2", "3", "4"], default="",
                         help="injection: which fresh held-out set (\"2\": injection_fresh2/benign_fresh2, session 13; "
-                             "\"3\": injection_fresh3/benign_fresh3, session 15)")
+                             "\"3\": injection_fresh3/benign_fresh3, session 15; \"4\": session 21)")
     parser.add_argument("--url", help="a running embedded server's base URL (…/v1); default: start one")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()

@@ -72,8 +72,13 @@ class Evaluation(BaseModel):
         return {d.value: self.score(d) for d in DIMENSIONS}
 
     def only(self, dims: tuple[Dimension, ...]) -> "Evaluation":
-        """A copy scored on `dims` alone (Session.assessed): the others read as not judged."""
-        return self.model_copy(update={d.value: None for d in DIMENSIONS if d not in dims})
+        """A copy on `dims` alone (Session.assessed): the others have no score, evidence or rationale."""
+        keep = {d.value for d in dims}
+        return self.model_copy(update={
+            **{d.value: None for d in DIMENSIONS if d not in dims},
+            "evidence": {k: v for k, v in self.evidence.items() if k in keep},
+            "rationale": {k: v for k, v in self.rationale.items() if k in keep},
+        })
 
 
 class Speaker(BaseModel):

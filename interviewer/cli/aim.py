@@ -34,8 +34,8 @@ from interviewer.text import Span
 GRID_RIDGE = (0.3, 1.0, 3.0, 10.0)
 # At most 2 % of EACH left-out author's innocent answers flagged (aim_fit.lowest_threshold_each),
 # the issue's target for unseen authors. Until session 21 this was 1 % pooled over all authors:
-# 6 of 686 innocent answers flagged, 3 of them one author's (3 of 70). Withholding has its own lower bar, so this bar decides only who is accused, never
-# what can raise a score.
+# 6 of 686 innocent answers flagged, 3 of them one author's (3 of 70). Withholding has its own
+# lower bar, so this bar decides only who is accused, never what can raise a score.
 MAX_BENIGN_FLAGS = 0.02
 # The bar for withholding a sentence from the cap's reading sits where 3 % of the left-out
 # authors' innocent answers have one withheld. Chosen on the training corpus alone (session 14,

@@ -100,13 +100,14 @@ def _answers(session: Session, rubric: RubricView) -> list[AnswerScore]:
     for number, turn in enumerate(session.answers(), start=1):
         question = session.question_for(turn)
         qid = turn.question_id or (question.question_id if question else None)
-        ev = turn.evaluation
+        dims = session.assessed(turn)
+        assessed = [d.value for d in dims]
+        ev = turn.evaluation.only(dims) if turn.evaluation else None
         ok = ev is not None and ev.status is EvalStatus.OK
-        assessed = [d.value for d in session.assessed(turn)]
-        scores: dict[str, int | None] = {d: (ev.score(d) if ok and ev and d in assessed else None) for d in DIMS}
+        scores: dict[str, int | None] = {d: (ev.score(d) if ok and ev else None) for d in DIMS}
         present = [s for s in scores.values() if s is not None]
         evidence = (
-            {d: q for d in assessed if (q := verified_quotes(ev.evidence.get(d, []), turn.text))}
+            {d: q for d in DIMS if (q := verified_quotes(ev.evidence.get(d, []), turn.text))}
             if ok and ev else {}
         )
         out.append(AnswerScore(
@@ -121,7 +122,7 @@ def _answers(session: Session, rubric: RubricView) -> list[AnswerScore]:
             scores=scores if ok else {d: None for d in DIMS},
             levels={d: rubric.level_description(d, s) for d, s in scores.items() if ok and s is not None},
             evidence=evidence,
-            rationale={d: r for d, r in ev.rationale.items() if d in assessed} if ok and ev else {},
+            rationale=dict(ev.rationale) if ok and ev else {},
             flags=list(ev.flags) if ok and ev else [],
             mean=round(mean(present), 2) if ok and present else None,
             assessed=assessed,

@@ -21,8 +21,8 @@ def session_means(session: Session) -> dict[str, float | None]:
     for dim in DIMS:
         values = [
             s for t in session.answers()
-            if t.evaluation and t.evaluation.status is EvalStatus.OK and dim in session.assessed(t)
-            and (s := t.evaluation.score(dim)) is not None
+            if t.evaluation and t.evaluation.status is EvalStatus.OK
+            and (s := t.evaluation.only(session.assessed(t)).score(dim)) is not None
         ]
         out[dim] = round(mean(values), 2) if values else None
     return out
